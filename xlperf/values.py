@@ -1,0 +1,486 @@
+"""Parse the messy values people type into 年度指标值 / 实际完成值 cells.
+
+Targets and actuals in the forms are free text: ``≥90%``, ``＞＝90％``, ``不低于90%``, ``４个``, ``48万元``,
+``587.0490 60`` (a PDF extraction split the digits), ``1,234.5``, ``12月底前完成``, ``良好``, ``—``, blanks and
+Excel error values such as ``#DIV/0!``.  :func:`parse_value` turns any of them into a :class:`ParsedValue`
+(operator, number, unit, kind) and never raises; when a value cannot be read it says so in Chinese in
+``problem`` so that callers can show the message to the user as it is.
+
+Conventions:
+
+* percentages are fractions (``90%`` -> ``0.9``);
+* money keeps the unit as written: ``48万`` / ``48万元`` -> ``48.0`` with unit ``万元``, ``587.04元`` ->
+  ``587.04`` with unit ``元``.  Nothing is converted between 元 and 万元 here (see :func:`money_in_wan`);
+* deadlines (``12月底前完成``, ``12月前``, ``年底前``, ``按时完成``) have kind ``deadline``, op ``<=`` and the
+  month as number when one is known (``年底`` counts as month 12);
+* qualitative text (``良好``, ``有所提升``) is a valid value: kind ``text`` without a problem.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import numbers
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+__all__ = [
+    "EXCEL_ERRORS",
+    "ParsedValue",
+    "money_in_wan",
+    "normalise_text",
+    "parse_number",
+    "parse_value",
+    "same_unit",
+]
+
+NUMERIC_KINDS = frozenset({"number", "percent", "money", "count"})
+
+EXCEL_ERRORS = frozenset(
+    {
+        "#DIV/0!",
+        "#VALUE!",
+        "#N/A",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
+
+# Cells that mean "nothing entered" (compared after normalising, whitespace removed, lower case).
+_BLANK_WORDS = frozenset({"无", "空", "暂无", "n/a", "na", "none", "null"})
+_BLANK_RE = re.compile(r"^[-—–―─━_/\\.·…~]*$")
+
+# Characters NFKC leaves alone that we still want to unify.
+_CHAR_MAP = str.maketrans(
+    {
+        "\u2212": "-",  # minus sign
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u00ad": None,  # soft hyphen
+        "\u200b": None,  # zero-width space / joiners / BOM
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+        "\u2267": "≥",  # ≧
+        "\u2266": "≤",  # ≦
+        "\u2a7e": "≥",  # ⩾
+        "\u2a7d": "≤",  # ⩽
+        "\u226e": "≥",  # ≮ (not less than)
+        "\u226f": "≤",  # ≯ (not greater than)
+    }
+)
+_SYMBOL_OP_TEXT = [
+    (re.compile(r">\s*="), "≥"),
+    (re.compile(r"<\s*="), "≤"),
+    (re.compile(r"=\s*>"), "≥"),
+    (re.compile(r"=\s*<"), "≤"),
+]
+_QUOTES = "\"'“”‘’「」『』"
+
+# Comparison words, longest first so that 不低于 wins over 低于.
+_OPERATORS: list[tuple[str, str, bool]] = sorted(
+    [
+        # (token, op, is_symbol)
+        ("≥", ">=", True),
+        ("≤", "<=", True),
+        (">", ">", True),
+        ("<", "<", True),
+        ("=", "=", True),
+        ("大于等于", ">=", False),
+        ("大于或等于", ">=", False),
+        ("不低于", ">=", False),
+        ("不少于", ">=", False),
+        ("不小于", ">=", False),
+        ("至少", ">=", False),
+        ("最少", ">=", False),
+        ("达到", ">=", False),
+        ("小于等于", "<=", False),
+        ("小于或等于", "<=", False),
+        ("不高于", "<=", False),
+        ("不超过", "<=", False),
+        ("不多于", "<=", False),
+        ("不大于", "<=", False),
+        ("不晚于", "<=", False),
+        ("不迟于", "<=", False),
+        ("至多", "<=", False),
+        ("最多", "<=", False),
+        ("最迟", "<=", False),
+        ("大于", ">", False),
+        ("高于", ">", False),
+        ("超过", ">", False),
+        ("多于", ">", False),
+        ("小于", "<", False),
+        ("低于", "<", False),
+        ("少于", "<", False),
+        ("不足", "<", False),
+        ("等于", "=", False),
+    ],
+    key=lambda item: -len(item[0]),
+)
+_SUFFIX_OPERATORS: list[tuple[str, str]] = [
+    ("及以上", ">="),
+    ("或以上", ">="),
+    ("以上", ">="),
+    ("及以下", "<="),
+    ("或以下", "<="),
+    ("以下", "<="),
+    ("以内", "<="),
+    ("之内", "<="),
+]
+
+_NUMBER_RE = re.compile(
+    r"^(?P<num>[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?P<rest>.*)$",
+    re.DOTALL,
+)
+
+_PERCENT_UNITS = {"%": Decimal(100), "‰": Decimal(1000)}
+_MONEY_UNITS = {"万元": "万元", "万": "万元", "元": "元", "亿元": "亿元", "亿": "亿元", "千元": "千元"}
+_MONEY_IN_WAN = {"万元": 1.0, "元": 0.0001, "亿元": 10000.0, "千元": 0.1}
+_COUNT_UNITS = {
+    "个": "个",
+    "次": "次",
+    "篇": "篇",
+    "人": "人",
+    "人次": "人次",
+    "名": "名",
+    "天": "天",
+    "个月": "月",
+    "月": "月",
+    "年": "年",
+    "周": "周",
+    "期": "期",
+    "家": "家",
+    "本": "本",
+    "页": "页",
+    "部": "部",
+    "项": "项",
+    "场": "场",
+    "份": "份",
+    "户": "户",
+    "台": "台",
+    "辆": "辆",
+    "件": "件",
+    "套": "套",
+    "所": "所",
+    "批": "批",
+    "册": "册",
+    "条": "条",
+    "座": "座",
+    "版": "版",
+    "课时": "课时",
+    "学时": "学时",
+}
+_MEASURE_UNITS = {
+    "分": "分",
+    "小时": "小时",
+    "分钟": "分钟",
+    "公里": "公里",
+    "千米": "千米",
+    "米": "米",
+    "平方米": "平方米",
+    "吨": "吨",
+    "公斤": "公斤",
+    "千克": "千克",
+    "亩": "亩",
+    "km": "km",
+    "kg": "kg",
+    "m": "m",
+    "m2": "m2",
+    "t": "t",
+    "h": "h",
+    "gb": "GB",
+    "mb": "MB",
+    "tb": "TB",
+}
+_CJK_UNIT_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}$")
+_CJK_TAIL_RE = re.compile(r"^[\u4e00-\u9fff]{0,4}$")
+
+# Deadlines.
+_DEADLINE_PREFIX = r"(?:于|在|截至|截止|截止到|截至到|力争|预计|计划)?"
+_MONTH_RE = re.compile(
+    rf"^{_DEADLINE_PREFIX}(?:(?P<year>\d{{4}})年(?:度)?)?(?P<month>\d{{1,2}})月(?P<rest>.*)$",
+    re.DOTALL,
+)
+_YEAR_END_RE = re.compile(rf"^{_DEADLINE_PREFIX}(?P<year>\d{{4}})年(?:底|末|内|度内)(?P<rest>.*)$", re.DOTALL)
+_ISO_DATE_RE = re.compile(r"^(?P<year>\d{4})[-/](?P<month>\d{1,2})(?:[-/](?P<day>\d{1,2}))?$")
+_DAY_RE = re.compile(r"^\d{1,2}[日号]")
+_YEAR_END_WORDS = ("年底", "年末", "年内", "年度内", "本年度", "本年", "当年")
+_ON_TIME_WORDS = ("按时", "按期", "如期", "按计划完成", "按进度完成", "按时间节点")
+_DIGIT_RE = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    """One cell value, read.
+
+    ``op`` is ``'>='``, ``'<='``, ``'>'``, ``'<'``, ``'='`` or None; ``number`` is a float (percentages as
+    fractions, money in the unit written) or None; ``unit`` the normalised unit or ``''``; ``kind`` one of
+    ``number``, ``percent``, ``money``, ``count``, ``deadline``, ``text``, ``blank``, ``error``; ``text`` the
+    normalised text; ``problem`` a Chinese message when the value could not be read, else None.
+    """
+
+    raw: object
+    op: str | None
+    number: float | None
+    unit: str
+    kind: str
+    text: str
+    problem: str | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        """True for readable quantities (number, percent, money, count) that carry a number."""
+        return self.number is not None and self.kind in NUMERIC_KINDS
+
+    @property
+    def is_blank(self) -> bool:
+        """True when nothing was entered (empty, whitespace, ``—``, ``/``, ``无``...)."""
+        return self.kind == "blank"
+
+
+def normalise_text(value: object) -> str:
+    """Return the cell value as clean text.
+
+    NFKC (full-width digits, letters, ``％``, ``．``, ``＞`` become ASCII), zero-width characters removed,
+    whitespace collapsed to single spaces and stripped, comparison symbols unified: ``>=``, ``＞＝``, ``≧``
+    become ``≥`` and ``<=``, ``＜＝``, ``≦`` become ``≤``.  None gives ``''``; other objects use ``str()``.
+    Never raises.
+    """
+    if value is None:
+        return ""
+    try:
+        text = value if isinstance(value, str) else str(value)
+    except Exception:
+        return ""
+    text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+    text = " ".join(text.split())
+    for pattern, replacement in _SYMBOL_OP_TEXT:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _make(
+    raw: object,
+    text: str,
+    kind: str,
+    *,
+    op: str | None = None,
+    number: float | None = None,
+    unit: str = "",
+    problem: str | None = None,
+) -> ParsedValue:
+    return ParsedValue(raw=raw, op=op, number=number, unit=unit, kind=kind, text=text, problem=problem)
+
+
+def _unreadable(raw: object, text: str) -> ParsedValue:
+    return _make(raw, text, "text", problem=f"无法识别为数值：{text}")
+
+
+def _strip_quotes(text: str) -> str:
+    while len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
+        text = text[1:-1].strip()
+    return text
+
+
+def _split_prefix_op(compact: str) -> tuple[str | None, bool, str]:
+    for token, op, is_symbol in _OPERATORS:
+        if compact.startswith(token):
+            return op, is_symbol, compact[len(token) :]
+    return None, False, compact
+
+
+def _split_suffix_op(compact: str) -> tuple[str | None, str]:
+    for token, op in _SUFFIX_OPERATORS:
+        if compact.endswith(token) and len(compact) > len(token):
+            return op, compact[: -len(token)]
+    return None, compact
+
+
+def _to_float(number: Decimal) -> float | None:
+    try:
+        result = float(number)
+    except (OverflowError, ValueError, InvalidOperation):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def _parse_quantity(body: str) -> tuple[float, str, str] | None:
+    """Read ``<number><unit>`` from whitespace-free text: (number, unit, kind) or None."""
+    match = _NUMBER_RE.match(body)
+    if match is None:
+        return None
+    try:
+        amount = Decimal(match["num"].replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return None
+    rest = match["rest"]
+    if not rest:
+        value = _to_float(amount)
+        return None if value is None else (value, "", "number")
+    for symbol, scale in _PERCENT_UNITS.items():
+        # "95%左右", "100%完成": a short Chinese tail after the percent sign does not change the value.
+        if rest.startswith(symbol) and _CJK_TAIL_RE.match(rest[len(symbol) :]):
+            value = _to_float(amount / scale)
+            return None if value is None else (value, "%", "percent")
+    value = _to_float(amount)
+    if value is None:
+        return None
+    if rest in _MONEY_UNITS:
+        return value, _MONEY_UNITS[rest], "money"
+    if rest in _COUNT_UNITS:
+        return value, _COUNT_UNITS[rest], "count"
+    if rest.lower() in _MEASURE_UNITS:
+        return value, _MEASURE_UNITS[rest.lower()], "number"
+    if _CJK_UNIT_RE.match(rest):
+        return value, rest, "count"
+    return None
+
+
+def _parse_deadline(body: str) -> tuple[float | None, str] | None:
+    """Read a deadline from whitespace-free text: (month or None, unit) or None when it is not one."""
+    match = _MONTH_RE.match(body)
+    if match is not None:
+        month = int(match["month"])
+        rest = _DAY_RE.sub("", match["rest"], count=1)
+        if 1 <= month <= 12 and not _DIGIT_RE.search(rest) and not rest.startswith("%"):
+            return float(month), "月"
+        return None
+    match = _YEAR_END_RE.match(body)
+    if match is not None:
+        return None if _DIGIT_RE.search(match["rest"]) else (12.0, "月")
+    match = _ISO_DATE_RE.match(body)
+    if match is not None:
+        month = int(match["month"])
+        return (float(month), "月") if 1 <= month <= 12 else None
+    if _DIGIT_RE.search(body):
+        return None
+    if any(word in body for word in _YEAR_END_WORDS) and any(
+        word in body for word in ("底", "末", "内", "完成", "前")
+    ):
+        return 12.0, "月"
+    if any(word in body for word in _ON_TIME_WORDS):
+        return None, ""
+    return None
+
+
+def _parse_python_number(raw: object, value: numbers.Number) -> ParsedValue:
+    text = normalise_text(value)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (OverflowError, TypeError, ValueError):
+        return _make(raw, text, "error", problem=f"数值超出范围，无法读取：{text}")
+    if math.isnan(number):
+        return _make(raw, text, "error", problem="数值无效（NaN），无法读取数值")
+    if math.isinf(number):
+        return _make(raw, text, "error", problem="数值为无穷大，无法读取数值")
+    return _make(raw, text, "number", number=number)
+
+
+def _parse_text(raw: object, text: str) -> ParsedValue:
+    body = _strip_quotes(text)
+    compact = "".join(body.split())
+    if not compact or compact.lower() in _BLANK_WORDS or _BLANK_RE.match(compact):
+        return _make(raw, text, "blank")
+    upper = compact.upper()
+    if upper in EXCEL_ERRORS:
+        return _make(raw, text, "error", problem=f"单元格显示错误值 {upper}，无法读取数值")
+
+    op, op_is_symbol, rest = _split_prefix_op(compact)
+
+    deadline = _parse_deadline(rest)
+    if deadline is not None:
+        month, unit = deadline
+        return _make(raw, text, "deadline", op=op or "<=", number=month, unit=unit)
+
+    suffix_op, core = _split_suffix_op(rest)
+    if suffix_op is not None and op is not None and suffix_op != op:
+        return _unreadable(raw, text)
+    quantity = _parse_quantity(core)
+    if quantity is None and suffix_op is not None:
+        quantity = _parse_quantity(rest)  # e.g. a unit that really ends in 以内; keep the whole tail
+        suffix_op = None
+    if quantity is not None:
+        number, unit, kind = quantity
+        return _make(raw, text, kind, op=op or suffix_op, number=number, unit=unit)
+
+    if compact.startswith("=") and re.search(r"[A-Za-z(]", compact):
+        return _make(raw, text, "text", problem=f"单元格是未计算的公式 {text}，无法读取数值")
+    looks_numeric = bool(_DIGIT_RE.search(rest)) and (
+        bool(re.match(r"^[+\-.,\d]", rest)) or not re.search(r"[\u4e00-\u9fff]", rest)
+    )
+    if op_is_symbol or looks_numeric:
+        return _unreadable(raw, text)
+    return _make(raw, text, "text")
+
+
+def parse_value(value: object) -> ParsedValue:
+    """Read one target or actual value; never raises.
+
+    Accepts anything a spreadsheet reader may hand over: None, str, int, float, Decimal, datetime/date
+    (read as a deadline with its month), bool (not a number: kind ``text`` with a problem) or other
+    objects (read through ``str()``).  See the module docstring for the conventions.
+    """
+    try:
+        if value is None:
+            return _make(value, "", "blank")
+        if isinstance(value, bool):
+            return _make(value, normalise_text(value), "text", problem=f"布尔值 {value} 不是数值")
+        if isinstance(value, numbers.Number) and not isinstance(value, complex):
+            return _parse_python_number(value, value)
+        if isinstance(value, _dt.date):  # also datetime
+            return _make(value, value.isoformat(), "deadline", op="<=", number=float(value.month), unit="月")
+        return _parse_text(value, normalise_text(value))
+    except Exception:  # pragma: no cover - last line of defence, parse_value must never raise
+        try:
+            text = normalise_text(value)
+        except Exception:
+            text = ""
+        return _make(value, text, "error", problem=f"无法读取单元格内容（{type(value).__name__}）")
+
+
+def parse_number(value: object) -> float | None:
+    """Return the plain number in a value, or None.
+
+    ``'1,234.5'`` -> 1234.5, ``'０．９'`` -> 0.9, ``'90 %'`` -> 0.9, ``'48万元'`` -> 48.0, ``4`` -> 4.0.
+    A written comparison is ignored (``'≥90%'`` -> 0.9); deadlines, text, blanks and errors give None.
+    """
+    parsed = parse_value(value)
+    return parsed.number if parsed.is_numeric else None
+
+
+def same_unit(a: ParsedValue, b: ParsedValue) -> bool:
+    """Tell whether two values are measured in compatible units.
+
+    A value without unit is compatible with anything; equal units are compatible (except a deadline
+    month against a number of months); money units are compatible with each other (convert with
+    :func:`money_in_wan` before comparing numbers); the generic measure word ``个`` goes with any count.
+    ``%`` against ``万元`` is not compatible.
+    """
+    if not a.unit or not b.unit:
+        return True
+    if a.unit == b.unit:
+        return (a.kind == "deadline") == (b.kind == "deadline")
+    if a.kind == "money" and b.kind == "money":
+        return True
+    return a.kind == "count" and b.kind == "count" and "个" in (a.unit, b.unit)
+
+
+def money_in_wan(value: ParsedValue) -> float | None:
+    """Return a money value in 万元 (``587.04元`` -> 0.058704), or None when it is not money."""
+    if value.kind != "money" or value.number is None:
+        return None
+    factor = _MONEY_IN_WAN.get(value.unit)
+    return None if factor is None else value.number * factor
