@@ -1,0 +1,49 @@
+"""预算执行率: spending ÷ budget × points, capped at full points; over-spending is reported."""
+
+from __future__ import annotations
+
+from xlperf.expr import IF, MIN, Env, Expr, cmp
+from xlperf.methods.base import ScoringMethod, register
+from xlperf.rounding import format_number, format_percent
+
+
+@register
+class Execution(ScoringMethod):
+    """Budget execution: ``MIN(1, spent/budget) × points``; a budget of 0 scores 0.
+
+    Parameters: ``budget_label`` (default 全年预算数), ``spent_label`` (default 全年执行数),
+    ``unit`` (default 万元).
+    """
+
+    name = "execution"
+    label = "预算执行率"
+    aliases = ("执行率",)
+
+    def setup(self) -> None:
+        unit = str(self.param("unit", "万元"))
+        self.budget = self.add_input("budget", str(self.param("budget_label", "全年预算数")), "money", unit=unit)
+        self.spent = self.add_input("spent", str(self.param("spent_label", "全年执行数")), "money", unit=unit)
+
+    def rate(self) -> Expr:
+        """Execution rate, uncapped (0 when the budget is 0)."""
+        return IF(cmp("=", self.budget, 0), 0, self.spent / self.budget)
+
+    def expression(self) -> Expr:
+        return MIN(1, self.rate()) * self.points
+
+    def explain(self, env: Env, score: float) -> str:
+        budget, spent = self.value(env, "budget"), self.value(env, "spent")
+        if budget == 0:
+            return "全年预算数为 0，无法计算执行率，得 0"
+        rate = spent / budget
+        shown = f"{format_number(spent, 6)} ÷ {format_number(budget, 6)} = {format_percent(rate)}"
+        if rate > 1:
+            return f"执行率 {shown}，超过 100% 按 100% 计，得 {format_number(score)}"
+        return f"执行率 {shown} × {format_number(self.points)} = {format_number(score)}"
+
+    def notes(self, env: Env) -> list[tuple[str, str]]:
+        budget, spent = self.value(env, "budget"), self.value(env, "spent")
+        if budget and spent > budget:
+            return [("warning", f"全年执行数 {format_number(spent, 6)} 超过全年预算数 {format_number(budget, 6)}"
+                                f"（执行率 {format_percent(spent / budget)}），存在超支")]
+        return []

@@ -1,0 +1,28 @@
+"""评价打分: a score the evaluator enters, bounded to [0, points]."""
+
+from __future__ import annotations
+
+from xlperf.expr import Env, Expr
+from xlperf.methods.base import ScoringMethod, register
+from xlperf.rounding import format_number
+
+
+@register
+class Manual(ScoringMethod):
+    """The evaluator types the score; the engine only bounds it to [0, points]."""
+
+    name = "manual"
+    label = "评价打分"
+    aliases = ("评分", "打分", "人工打分", "")
+
+    def setup(self) -> None:
+        self.var = self.add_input("score", "得分", "number")
+
+    def expression(self) -> Expr:
+        return self.var
+
+    def explain(self, env: Env, score: float) -> str:
+        given = float(self.value(env, "score"))
+        if given != score:
+            return f"评价打分 {format_number(given)}，按分值限定在 0～{format_number(self.points)} 内为 {format_number(score)}"
+        return f"评价打分 {format_number(score)}"

@@ -1,0 +1,31 @@
+"""Rounding that equals Excel's ``ROUND``: half away from zero, on 15 significant digits."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def excel_round(value: float, digits: int = 2) -> float:
+    """Round like Excel's ``ROUND(value, digits)``.
+
+    Python's ``round`` uses banker's rounding on the binary value (``round(2.675, 2) == 2.67``);
+    Excel first reduces to 15 significant digits and then rounds half away from zero (2.68).
+    """
+    if value == 0:
+        return 0.0
+    exact = Decimal(f"{value:.15g}")
+    quantum = Decimal(1).scaleb(-digits)
+    return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def format_number(value: float, digits: int = 2) -> str:
+    """Format a number for explanations: rounded, without trailing zeros (``9.7`` not ``9.70``)."""
+    text = f"{excel_round(value, digits):.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def format_percent(fraction: float, digits: int = 2) -> str:
+    """Format a fraction as a percentage with fixed decimals, as the forms print it (``97.20%``)."""
+    return f"{excel_round(fraction * 100, digits):.{digits}f}%"

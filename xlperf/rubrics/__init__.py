@@ -1,0 +1,50 @@
+"""Loading rubrics: built-in names, worksheet tables (.xlsx/.csv) and text files (.yaml/.toml)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from xlperf.model import Rubric
+from xlperf.rubrics.build import RubricError, build_rubric, rubric_to_data
+from xlperf.rubrics.project import with_indicators
+from xlperf.rubrics.table import read_table_rubric, write_table_rubric
+from xlperf.rubrics.text import dump_yaml, parse_text, read_text_rubric
+from xlperf.rubrics.validate import validate
+
+__all__ = [
+    "Rubric",
+    "RubricError",
+    "build_rubric",
+    "builtin_names",
+    "dump_yaml",
+    "load_rubric",
+    "rubric_to_data",
+    "validate",
+    "with_indicators",
+    "write_table_rubric",
+]
+
+
+def _builtin_dir() -> Path:
+    return Path(str(resources.files("xlperf") / "builtin"))
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in rubrics."""
+    return sorted(p.stem for p in _builtin_dir().glob("*.yaml"))
+
+
+def load_rubric(name_or_path: str | Path) -> Rubric:
+    """A built-in rubric by name, or a rubric file (.yaml/.yml/.toml/.xlsx/.xlsm/.csv) by path."""
+    text = str(name_or_path)
+    builtin = _builtin_dir() / f"{text}.yaml"
+    if not isinstance(name_or_path, Path) and "/" not in text and "\\" not in text and builtin.exists():
+        return build_rubric(parse_text(builtin.read_text(encoding="utf-8"), ".yaml"), f"内置评分表 {text}")
+    path = Path(name_or_path)
+    if not path.exists():
+        known = "、".join(builtin_names())
+        raise RubricError([f"找不到评分表 {text}（内置：{known}；或给出文件路径）"])
+    if path.suffix.lower() in (".yaml", ".yml", ".toml"):
+        return read_text_rubric(path)
+    return read_table_rubric(path)

@@ -1,0 +1,46 @@
+"""Validation of a loaded rubric: points that do not add up, leaves over the cap. Each message names the
+node and states the figures (``「决策」下级指标分值合计 14，应为 15``)."""
+
+from __future__ import annotations
+
+from xlperf.findings import Finding
+from xlperf.model import Indicator, Rubric
+from xlperf.rounding import format_number
+
+_EPS = 1e-9
+
+
+def validate(rubric: Rubric) -> list[Finding]:
+    """Every arithmetic problem of the rubric as findings (an empty list means sound)."""
+    findings: list[Finding] = []
+    open_slots = [s for s in rubric.slots() if not s.children]
+    for depth, node in rubric.walk():
+        if node.children and node.points is not None:
+            subtotal = sum(c.full_points for c in node.children)
+            if abs(subtotal - node.points) > _EPS:
+                findings.append(Finding(
+                    "error", "points_mismatch",
+                    f"「{node.name}」的下级指标分值合计 {format_number(subtotal)}，与其分值 {format_number(node.points)} 不符",
+                    node.id, fix="调整下级指标分值或该指标的分值"))
+        if node.is_leaf and rubric.leaf_cap is not None and node.full_points > rubric.leaf_cap + _EPS:
+            findings.append(Finding(
+                "error", "leaf_over_cap",
+                f"单个指标分值不得高于 {format_number(rubric.leaf_cap)} 分，「{node.name}」为 {format_number(node.full_points)} 分",
+                node.id, fix=f"把「{node.name}」拆分或降到 {format_number(rubric.leaf_cap)} 分以内"))
+        del depth
+    total = sum(top.full_points for top in rubric.indicators)
+    if open_slots:
+        findings.append(Finding("info", "open_slots",
+                                f"评分表含 {len(open_slots)} 个由项目填写的指标类别（{_names(open_slots)}），"
+                                f"总分在填入项目指标后核对"))
+    elif abs(total - rubric.total_points) > _EPS:
+        findings.append(Finding(
+            "error", "total_mismatch",
+            f"各一级指标分值合计 {format_number(total)}，与总分 {format_number(rubric.total_points)} 不符"
+            f"（{' + '.join(f'{t.name} {format_number(t.full_points)}' for t in rubric.indicators)}）",
+            fix="核对各指标分值"))
+    return findings
+
+
+def _names(nodes: list[Indicator]) -> str:
+    return "、".join(n.name for n in nodes)

@@ -1,0 +1,1 @@
+"""Excel-facing layer of xlperf: VBA project building, workbook buttons and xlwings entry points."""
