@@ -434,7 +434,12 @@ def _wrap_parser_error(exc: Exception, path: Path) -> UnreadableWorkbook:
     import defusedxml
 
     detail = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, defusedxml.DefusedXmlException):
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:  # openpyxl re-raises parser errors as ValueError
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(e, defusedxml.DefusedXmlException) for e in chain):
         return UnreadableWorkbook(REASONS["xml_entities"], "xml_entities", path=path, detail=detail)
     if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
         return UnreadableWorkbook(REASONS["truncated"], "truncated", path=path, detail=detail)

@@ -179,5 +179,8 @@ def to_number(raw: Any) -> float | None:
 def fmt_value(value: Any, kind: str) -> str:
     """Format an input value for explanations according to its kind."""
     if isinstance(value, float | int) and not isinstance(value, bool):
-        return format_percent(value) if kind == "percent" else format_number(value, 4)
+        if kind == "percent":
+            text = format_percent(value)
+            return text.replace(".00%", "%")
+        return format_number(value, 4)
     return str(value)

@@ -10,6 +10,7 @@ Parameters understood (all optional):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,7 +59,14 @@ class Measure:
         shown = fmt_value(self.value(env), self.kind)
         if not self.formula:
             return f"{self.label} {shown}"
-        return f"{self.label} = {self.formula} = {shown}"
+        return f"{self.label} = {self.readable_formula()} = {shown}"
+
+    def readable_formula(self) -> str:
+        """The formula with input keys replaced by their Chinese labels."""
+        text = self.formula
+        for spec in sorted(self.specs, key=lambda s: -len(s["key"])):
+            text = re.sub(rf"\b{re.escape(spec['key'])}\b", spec.get("label", spec["key"]), text)
+        return text
 
     def format(self, value: float) -> str:
         """Format a threshold or edge in the measure's kind."""

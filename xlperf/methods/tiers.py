@@ -95,6 +95,11 @@ def check_tiers(tiers: list[Tier], fmt: Any = format_number) -> list[Tier]:
     return ordered
 
 
+def _above_low(tier: Tier, m: Expr) -> Expr:
+    assert tier.low is not None
+    return cmp(">=" if tier.low_inclusive else ">", m, tier.low)
+
+
 @register
 class Tiers(ScoringMethod):
     """Bands with inclusive/exclusive edges, e.g. 预算执行率 90%（含）-100% 6分、80%-90% 4分…
@@ -121,10 +126,16 @@ class Tiers(ScoringMethod):
         self.otherwise = self.number_param("else", 0.0)
 
     def expression(self) -> Expr:
+        # tiers are sorted and contiguous, so one comparison per tier suffices (highest tier first)
         m = self.measure.expr
-        result: Expr = Num(self.otherwise)
-        for t in reversed(self.tiers):
-            result = IF(t.condition(m), t.points, result)
+        lowest = self.tiers[0]
+        result: Expr = Num(lowest.points) if lowest.low is None else IF(_above_low(lowest, m), lowest.points,
+                                                                        self.otherwise)
+        for t in self.tiers[1:]:
+            result = IF(_above_low(t, m), t.points, result)
+        top = self.tiers[-1]
+        if top.high is not None:
+            result = IF(cmp(">" if top.high_inclusive else ">=", m, top.high), self.otherwise, result)
         return result
 
     def explain(self, env: Env, score: float) -> str:

@@ -176,16 +176,76 @@ def _seeded_crypto(seed: int) -> Iterator[None]:
         crypto_module.random = saved
 
 
-def _ole_bytes(project: Any, codepage: int) -> bytes:
+def _ovba_compress(data: bytes) -> bytes:
+    """Compress ``data`` with the MS-OVBA 2.4.1 algorithm (compressed container of 4096-byte chunks).
+
+    Replaces ``ms_ovba_compression`` 1.0.1, whose compressor does not cap copy-token lengths
+    (``0xFFFF << bit_count + 3`` instead of ``(0xFFFF >> bit_count) + 3``): any match longer than the
+    position allows, e.g. a long ``'=====`` comment rule, corrupts the offset bits and LibreOffice / Excel
+    read the module as empty or garbage.
+    """
+    out = bytearray(b"\x01")
+    for start in range(0, len(data), 4096):
+        chunk = data[start : start + 4096]
+        body = _ovba_compress_chunk(chunk)
+        if len(body) > 4096:  # incompressible: raw chunk (always 4096 bytes)
+            out += (0x3000 | 4095).to_bytes(2, "little") + chunk.ljust(4096, b"\x00")
+        else:
+            out += (0xB000 | (len(body) - 1)).to_bytes(2, "little") + body
+    return bytes(out)
+
+
+def _ovba_compress_chunk(chunk: bytes) -> bytes:
+    """Token sequences of one chunk: longest match, nearest candidate on ties (MS-OVBA 2.4.1.3.19.4)."""
+    out = bytearray()
+    positions: dict[bytes, list[int]] = {}  # 3-byte prefix -> earlier positions, ascending
+    pos, size, indexed = 0, len(chunk), 0
+    while pos < size:
+        flags, tokens = 0, bytearray()
+        for bit in range(8):
+            if pos >= size:
+                break
+            bit_count = max((pos - 1).bit_length(), 4) if pos > 0 else 4
+            max_length = (0xFFFF >> bit_count) + 3
+            best_length, best_candidate = 0, -1
+            for candidate in reversed(positions.get(chunk[pos : pos + 3], [])):
+                length = 0
+                limit = min(max_length, size - pos)
+                while length < limit and chunk[candidate + length] == chunk[pos + length]:
+                    length += 1
+                if length > best_length:
+                    best_length, best_candidate = length, candidate
+                    if length == limit:
+                        break
+            if best_length >= 3:
+                offset = pos - best_candidate
+                token = ((offset - 1) << (16 - bit_count)) | (best_length - 3)
+                tokens += token.to_bytes(2, "little")
+                flags |= 1 << bit
+                pos += best_length
+            else:
+                tokens.append(chunk[pos])
+                pos += 1
+            while indexed < min(pos, size - 2):
+                positions.setdefault(chunk[indexed : indexed + 3], []).append(indexed)
+                indexed += 1
+        out.append(flags)
+        out += tokens
+    return bytes(out)
+
+
+def _ole_bytes(project: Any, sources: dict[str, bytes], codepage: int) -> bytes:
     """Write the OLE container of an ms-ovba project in the current directory and return its bytes.
 
-    Mirrors ``ms_ovba.Views.project_ole_file.ProjectOleFile`` (0.0.1), but with the code page record of
-    the dir stream set to ``codepage`` instead of the hard-coded 1252.
+    Mirrors ``ms_ovba.Views.project_ole_file.ProjectOleFile`` (0.0.1), except that the dir stream's code
+    page record is ``codepage`` instead of the hard-coded 1252, and that module and dir streams are
+    compressed with :func:`_ovba_compress` (``sources`` maps module name to its encoded source).
     """
     from ms_cfb.Models.Directories.root_directory import RootDirectory
     from ms_cfb.Models.Directories.storage_directory import StorageDirectory
     from ms_cfb.Models.Directories.stream_directory import StreamDirectory
     from ms_cfb.ole_file import OleFile
+    from ms_ovba.Models.Fields.idSizeField import IdSizeField
     from ms_ovba.Views.dirStream import DirStream
     from ms_ovba.Views.project import Project
     from ms_ovba.Views.project_view import ProjectView
@@ -193,11 +253,7 @@ def _ole_bytes(project: Any, codepage: int) -> bytes:
     class _DirStream(DirStream):  # type: ignore[misc]
         def _load_information(self) -> list:
             records = super()._load_information()
-            from ms_ovba.Models.Fields.idSizeField import IdSizeField
-
-            return [
-                IdSizeField(3, 2, codepage) if getattr(rec, "_id", None) == 3 else rec for rec in records
-            ]
+            return [IdSizeField(3, 2, codepage) if getattr(rec, "_id", None) == 3 else rec for rec in records]
 
     root = RootDirectory()
     root.set_modified(project.default_date)
@@ -205,9 +261,9 @@ def _ole_bytes(project: Any, codepage: int) -> bytes:
     storage.set_created(project.default_date)
     storage.set_modified(project.default_date)
     for module in project.get_modules():
-        module.write_file()
+        Path(module.bin_path).write_bytes(module.cache + _ovba_compress(sources[module.name]))
         storage.add_directory(StreamDirectory(module.name, module.bin_path))
-    _DirStream(project).write_file()
+    Path("dir.bin").write_bytes(_ovba_compress(_DirStream(project).to_bytes()))
     storage.add_directory(StreamDirectory("dir", "dir.bin"))
     ProjectView(project).write_file()
     storage.add_directory(StreamDirectory("_VBA_PROJECT", "vba_project.bin"))
@@ -282,10 +338,11 @@ def build_vba_project(
         project.project_id = PROJECT_ID
         project.codepage_name = cp_name
 
+        sources: dict[str, bytes] = {}
+
         def stage(module: Any, index: int, source: bytes) -> None:
-            path = Path(tmp) / f"m{index:03d}"
-            path.with_name(path.name + ".new").write_bytes(source)
-            module.add_file(str(path))
+            module.add_file(str(Path(tmp) / f"m{index:03d}"))
+            sources[module.name] = source
             project.add_module(module)
 
         index = 0
@@ -316,7 +373,7 @@ def build_vba_project(
         )
         project.add_reference(Reference(ReferenceRegistered(stdole), "stdole"))
         project.add_reference(Reference(ReferenceRegistered(office), "Office"))
-        return _ole_bytes(project, codepage)
+        return _ole_bytes(project, sources, codepage)
 
 
 def _macro_sources(bas_files: Sequence[Path | str]) -> set[str]:
@@ -379,7 +436,9 @@ def add_vba_and_buttons(
     specs = [b if isinstance(b, Button) else Button(*b) for b in buttons]
     for spec in specs:
         if known_subs is not None and spec.macro.lower() not in known_subs:
-            raise ValueError(f"button {spec.caption!r}: macro {spec.macro!r} is not a public Sub of the sources")
+            raise ValueError(
+                f"button {spec.caption!r}: macro {spec.macro!r} is not a public Sub of the sources"
+            )
         sheet = workbook.get_worksheet_by_name(spec.sheet)
         if sheet is None:
             raise ValueError(f"button {spec.caption!r}: no worksheet named {spec.sheet!r}")
@@ -400,7 +459,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m xlperf.xl.vba", description="Build vbaProject.bin from VBA .bas sources."
     )
-    parser.add_argument("source", nargs="?", type=Path, default=Path("macros"), help="directory of .bas files")
+    parser.add_argument(
+        "source", nargs="?", type=Path, default=Path("macros"), help="directory of .bas files"
+    )
     parser.add_argument("-o", "--output", type=Path, default=Path("workbooks/vbaProject.bin"))
     parser.add_argument(
         "--sheet",

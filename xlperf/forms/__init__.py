@@ -1,0 +1,1 @@
+"""Writing the forms evaluators fill in: template workbooks with native formulas."""

@@ -1,0 +1,42 @@
+"""Defined names that tie a form's cells to the rubric, so xlperf can find them after users edit the sheet.
+
+Excel moves a defined name when rows are inserted above it, so names (not fixed addresses) are the
+contract between the generator, reading back, recalculation in Excel and collection.
+"""
+
+from __future__ import annotations
+
+TOTAL = "s_total"
+GRADE = "s_grade"
+META_SHEET = "_xlperf"
+HEADER_FIELDS = {
+    "project": "项目名称",
+    "unit": "实施单位",
+    "department": "主管部门",
+    "year": "年度",
+    "leader": "项目负责人",
+    "phone": "联系电话",
+    "funds_level": "上级专项",
+    "funds_county": "县级资金",
+    "remark": "备注",
+}
+
+
+def input_name(indicator_id: str, key: str) -> str:
+    """The defined name of one input cell: ``x_<indicator>_<key>``."""
+    return f"x_{indicator_id}_{key}"
+
+
+def score_name(indicator_id: str) -> str:
+    """The defined name of an indicator's score (leaf) or subtotal (group) cell."""
+    return f"s_{indicator_id}"
+
+
+def header_name(field: str) -> str:
+    """The defined name of a header field cell (项目名称, 实施单位 …)."""
+    return f"h_{field}"
+
+
+def reason_name(indicator_id: str) -> str:
+    """The defined name of an indicator's 偏差原因分析及改进措施 cell (self-evaluation forms)."""
+    return f"r_{indicator_id}"
