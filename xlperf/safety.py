@@ -424,9 +424,16 @@ def open_openpyxl(
     _inspect_stream(buffer, size, path, limits)
     buffer.seek(0)
     try:
-        return openpyxl.load_workbook(buffer, read_only=read_only, data_only=data_only, keep_vba=keep_vba)
+        wb = openpyxl.load_workbook(buffer, read_only=read_only, data_only=data_only, keep_vba=keep_vba)
     except Exception as exc:
         raise _wrap_parser_error(exc, path) from exc
+    if not wb.sheetnames:  # openpyxl silently skips sheets whose parts are missing
+        _fail(
+            "corrupt",
+            "文件中没有可读取的工作表（内容可能已损坏），请在 Excel 中打开检查后另存再提交",
+            path=path,
+        )
+    return wb
 
 
 def _wrap_parser_error(exc: Exception, path: Path) -> UnreadableWorkbook:
