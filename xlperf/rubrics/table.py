@@ -38,6 +38,7 @@ SYNONYMS = {
 SETTINGS = {"名称": "title", "标题": "title", "编号": "id", "类型": "family", "版本": "version", "年度": "year",
             "总分": "total", "单项上限": "leaf_cap", "小数位数": "decimals", "等级": "grades", "来源": "source"}
 SETTINGS_SHEET = "设置"
+SLOT_WORDS = ("由项目填写", "项目填写", "slot")
 _MAIN_PARAM = {"tiers": "tiers", "分档计分": "tiers", "levels": "levels", "等级计分": "levels",
                "checklist": "items", "要点计分": "items", "ratio": "direction", "完成比例": "direction",
                "deduction": "per", "扣分计分": "per", "quarterly": "schedule"}
@@ -119,7 +120,7 @@ def _tree(records: list[tuple[int, dict[str, str]]], levels: list[str]) -> list[
             assert node is not None
             if rec.get("分值"):
                 node["points"] = rec["分值"]
-            is_leaf_row = deepest == len(levels) - 1 or rec.get("评分方法") or rec.get("评分标准")
+            is_leaf_row = deepest == len(levels) - 1 or bool(rec.get("评分方法") or rec.get("评分标准"))
             if rec.get("编号"):
                 node["id"] = rec["编号"]
             if is_leaf_row:
@@ -127,7 +128,9 @@ def _tree(records: list[tuple[int, dict[str, str]]], levels: list[str]) -> list[
                     if rec.get(column):
                         node[key] = rec[column]
                 method = rec.get("评分方法", "")
-                if method:
+                if method in SLOT_WORDS:
+                    node["slot"] = True
+                elif method:
                     node["method"] = method
                 if rec.get("参数"):
                     try:
@@ -179,7 +182,7 @@ def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:
         children = node.get("children")
         params = node.get("params")
         rows.append([node["id"], *names, node.get("points", ""), node.get("explanation", ""), node.get("rule", ""),
-                     "" if children or node.get("slot") else node.get("method", ""),
+                     SLOT_WORDS[0] if node.get("slot") else "" if children else node.get("method", ""),
                      json.dumps(params, ensure_ascii=False) if params else "", node.get("target", "")])
         for child in children or []:
             emit(child, level + 1)
@@ -195,10 +198,13 @@ def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:
     return rows, settings
 
 
-def write_table_rubric(rubric: Rubric, path: Path) -> None:
-    """Write the rubric as a table: .xlsx (sheets 指标体系 and 设置) or .csv (with a [设置] section)."""
+def write_table_rubric(rubric: Rubric, path: Path, fmt: str | None = None) -> None:
+    """Write the rubric as a table: .xlsx (sheets 指标体系 and 设置) or .csv (with a [设置] section).
+
+    ``fmt`` (``.csv``/``.xlsx``) overrides the format implied by the path's suffix.
+    """
     rows, settings = rubric_to_rows(rubric)
-    if path.suffix.lower() == ".csv":
+    if (fmt or path.suffix).lower() == ".csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerows(rows)
@@ -227,7 +233,8 @@ def write_table_rubric(rubric: Rubric, path: Path) -> None:
         settings_sheet.append([_as_text(v) for v in row])
     settings_sheet.column_dimensions["A"].width = 12
     settings_sheet.column_dimensions["B"].width = 40
-    book.save(path)
+    with path.open("wb") as fh:
+        book.save(fh)
 
 
 def _as_text(value: Any) -> Any:

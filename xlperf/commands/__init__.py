@@ -1,0 +1,1 @@
+"""Subcommands of the ``xlperf`` command line, one module each."""

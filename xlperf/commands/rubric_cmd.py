@@ -1,0 +1,100 @@
+"""``xlperf rubrics`` and ``xlperf rubric show|check|export``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from xlperf.findings import has_errors
+from xlperf.grades import describe
+from xlperf.model import Rubric
+from xlperf.rounding import format_number
+from xlperf.rubrics import builtin_names, dump_yaml, load_rubric, validate, write_table_rubric
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the rubric commands."""
+    p = sub.add_parser("rubrics", help="列出内置评分表（每行一个，名称在前）")
+    p.set_defaults(handler=list_rubrics)
+    rubric = sub.add_parser("rubric", help="查看、检查、导出评分表")
+    rsub = rubric.add_subparsers(dest="rubric_command", metavar="ACTION", required=True)
+    show = rsub.add_parser("show", help="显示指标树：分值与评分方法")
+    show.add_argument("rubric", help="内置名称或文件（.xlsx/.csv/.yaml/.toml）")
+    show.set_defaults(handler=show_rubric)
+    check = rsub.add_parser("check", help="检查评分表：分值合计、单项上限、方法参数；有错误时退出码为 1")
+    check.add_argument("rubric")
+    check.set_defaults(handler=check_rubric)
+    export = rsub.add_parser("export", help="把评分表写成工作表表格（.xlsx/.csv）或文本（.yaml）")
+    export.add_argument("rubric")
+    export.add_argument("-o", "--output", required=True, type=Path)
+    export.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
+    export.set_defaults(handler=export_rubric)
+
+
+def list_rubrics(args: argparse.Namespace) -> int:
+    """Print one built-in rubric per line: name, then title."""
+    for name in builtin_names():
+        rubric = load_rubric(name)
+        print(f"{name}\t{rubric.title}\t{rubric.family_label}")
+    return 0
+
+
+def render_tree(rubric: Rubric) -> list[str]:
+    """The indicator tree as indented lines with points and methods."""
+    lines = [f"{rubric.title}（{rubric.id}，版本 {rubric.version}，总分 {format_number(rubric.total_points)}）"]
+    if rubric.grades:
+        lines.append(f"等级：{describe(rubric.grades)}")
+    if rubric.leaf_cap is not None:
+        lines.append(f"单项上限：{format_number(rubric.leaf_cap)} 分")
+    for depth, node in rubric.walk():
+        indent = "  " * depth
+        points = format_number(node.full_points) + ("" if node.points is not None else "（合计）")
+        if node.is_leaf:
+            method = node.method.describe() if node.method else node.method_name
+            target = f"  年度指标值 {node.target}" if node.target else ""
+            lines.append(f"{indent}{node.name}  {points} 分  [{node.id}]  {method}{target}")
+        elif node.slot and not node.children:
+            lines.append(f"{indent}{node.name}  （由项目填写）  [{node.id}]")
+        else:
+            lines.append(f"{indent}{node.name}  {points} 分  [{node.id}]")
+    return lines
+
+
+def show_rubric(args: argparse.Namespace) -> int:
+    """Print the tree of a rubric."""
+    print("\n".join(render_tree(load_rubric(args.rubric))))
+    return 0
+
+
+def check_rubric(args: argparse.Namespace) -> int:
+    """Validate a rubric; exit 1 when any finding is an error."""
+    rubric = load_rubric(args.rubric)
+    findings = validate(rubric)
+    for finding in findings:
+        print(finding)
+    if has_errors(findings):
+        return 1
+    print(f"评分表 {rubric.title} 检查通过：{len(rubric.leaves())} 个末级指标，总分 {format_number(rubric.total_points)}")
+    return 0
+
+
+def export_rubric(args: argparse.Namespace) -> int:
+    """Write a rubric as a table or YAML, never overwriting silently."""
+    from xlperf.safety import atomic_write
+
+    rubric = load_rubric(args.rubric)
+    out: Path = args.output
+    suffix = out.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        def write(tmp: Path) -> None:
+            tmp.write_text(dump_yaml(rubric), encoding="utf-8")
+    elif suffix in (".xlsx", ".csv"):
+        def write(tmp: Path) -> None:
+            write_table_rubric(rubric, tmp, fmt=suffix)
+    else:
+        print(f"xlperf: 不支持的导出格式 {suffix}（可用 .xlsx、.csv、.yaml）", file=sys.stderr)
+        return 2
+    backup = atomic_write(out, write, overwrite=args.force)
+    print(f"已写入 {out}" + (f"（原文件备份为 {backup}）" if backup else ""))
+    return 0
