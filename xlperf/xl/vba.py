@@ -8,6 +8,8 @@ The VBA sources live in ``macros/*.bas`` (UTF-8 text, one ``Attribute VB_Name = 
   files, in append mode), so every build runs in a private temporary directory under a lock;
 * ms-ovba hard-codes code page 1252 in the ``dir`` stream, which cannot carry the Chinese comments of the
   sources, so the code page record is replaced (default: 936, GBK, the code page of Chinese Excel);
+* ms-ovba's compression dependency (ms_ovba_compression 1.0.1) corrupts long repeated runs (copy-token
+  lengths are not capped), so module and ``dir`` streams are compressed by :func:`_ovba_compress` here;
 * the PROJECT stream's CMG/DPB/GC fields are "encrypted" with ``random`` seeds; the build substitutes a
   seeded generator, so the output is byte-for-byte deterministic for the same sources.
 
