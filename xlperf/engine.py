@@ -98,7 +98,8 @@ def normalise_input(spec: InputSpec, raw: Any) -> tuple[Any, str | None]:
         return None, parsed.problem or f"“{raw}”不是数值"
     text = str(raw).strip()
     if spec.choices and text not in spec.choices:
-        return None, f"“{text}”不在可选项（{'、'.join(spec.choices)}）中"
+        # kept: the method scores it as no match (0), exactly as the Excel formula does
+        return text, f"“{text}”不在可选项（{'、'.join(spec.choices)}）中"
     return text, None
 
 

@@ -2,14 +2,16 @@
 
 Columns (header names as the official tables print them; synonyms accepted):
 ``编号`` (optional id), ``一级指标``, ``二级指标``, ``三级指标``, ``分值`` (required), ``指标解释``,
-``评分标准``, ``评分方法`` (blank = evaluator-entered score within [0, 分值]), ``参数``, ``年度指标值``.
+``评分标准``, ``评分方法`` (blank = evaluator-entered score within [0, 分值]; ``由项目填写`` marks a category
+that receives per-project indicators), ``参数``, ``年度指标值``, ``说明`` (a note kept with the indicator).
 
 - Blank 一级/二级 cells repeat the value above (as merged cells do on paper).
 - A row naming a category without a lower level sets that category's 分值; so does ``决策（15分）`` in a name.
 - ``参数`` is YAML (``direction: ≤`` or ``{tiers: ["[90%,100%]:6", "[80%,90%):4"]}``), ``key=value; key=value``,
   or, for the method's main parameter, the bare value (``[90%,100%]:6; [80%,90%):4`` for tiers).
 - Settings: a second sheet ``设置`` (csv: rows after a line ``[设置]``) with key/value rows:
-  名称, 编号, 类型, 版本, 年度, 总分, 单项上限, 小数位数, 等级 (``优:90;良:80;中:60;差:0`` or ``national``).
+  名称, 编号, 类型, 版本, 年度, 总分, 单项上限, 小数位数, 等级 (``优:90;良:80;中:60;差:0`` or ``national``),
+  可选等级方案 (``national,lincang``), 来源.
 """
 
 from __future__ import annotations
@@ -28,15 +30,16 @@ from xlperf.model import FAMILIES, Rubric
 from xlperf.rubrics.build import RubricError, build_rubric, rubric_to_data
 
 LEVEL_COLUMNS = ("一级指标", "二级指标", "三级指标")
-COLUMNS = ("编号", *LEVEL_COLUMNS, "分值", "指标解释", "评分标准", "评分方法", "参数", "年度指标值")
+COLUMNS = ("编号", *LEVEL_COLUMNS, "分值", "指标解释", "评分标准", "评分方法", "参数", "年度指标值", "说明")
 SYNONYMS = {
     "指标编号": "编号", "id": "编号", "一级": "一级指标", "二级": "二级指标", "三级": "三级指标",
     "二级考评指标": "二级指标", "标准分值": "分值", "参考分值": "分值", "分数": "分值", "权重": "分值",
     "指标说明": "指标解释", "考评内容": "指标解释", "评价标准": "评分标准", "参考评分标准": "评分标准",
-    "评分规则": "评分标准", "方法": "评分方法", "计分方法": "评分方法", "评分参数": "参数", "指标值": "年度指标值",
+    "评分规则": "评分标准", "备注": "说明", "方法": "评分方法", "计分方法": "评分方法", "评分参数": "参数", "指标值": "年度指标值",
 }
 SETTINGS = {"名称": "title", "标题": "title", "编号": "id", "类型": "family", "版本": "version", "年度": "year",
-            "总分": "total", "单项上限": "leaf_cap", "小数位数": "decimals", "等级": "grades", "来源": "source"}
+            "总分": "total", "单项上限": "leaf_cap", "小数位数": "decimals", "等级": "grades", "来源": "source",
+            "可选等级方案": "grade_choices"}
 SETTINGS_SHEET = "设置"
 SLOT_WORDS = ("由项目填写", "项目填写", "slot")
 _MAIN_PARAM = {"tiers": "tiers", "分档计分": "tiers", "levels": "levels", "等级计分": "levels",
@@ -79,6 +82,8 @@ def table_to_data(rows: list[list[Any]], settings: Mapping[str, Any], default_id
         target = SETTINGS.get(str(key).strip())
         if target and value not in (None, ""):
             data[target] = value
+    if isinstance(data.get("grade_choices"), str):
+        data["grade_choices"] = [c.strip() for c in re.split(r"[,，;；、]", data["grade_choices"]) if c.strip()]
     if data.get("family") in FAMILIES.values():
         data["family"] = next(k for k, v in FAMILIES.items() if v == data["family"])
     data["indicators"] = _tree(records, used_levels[: deepest + 1])
@@ -123,6 +128,8 @@ def _tree(records: list[tuple[int, dict[str, str]]], levels: list[str]) -> list[
             is_leaf_row = deepest == len(levels) - 1 or bool(rec.get("评分方法") or rec.get("评分标准"))
             if rec.get("编号"):
                 node["id"] = rec["编号"]
+            if rec.get("说明"):
+                node["note"] = rec["说明"]
             if is_leaf_row:
                 for column, key in (("指标解释", "explanation"), ("评分标准", "rule"), ("年度指标值", "target")):
                     if rec.get(column):
@@ -172,7 +179,7 @@ def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:
     """The rubric as table rows (header first) and settings rows: the inverse of reading a table."""
     depth = max(rubric.depth, 1)
     levels = list(LEVEL_COLUMNS[:depth])
-    header = ["编号", *levels, "分值", "指标解释", "评分标准", "评分方法", "参数", "年度指标值"]
+    header = ["编号", *levels, "分值", "指标解释", "评分标准", "评分方法", "参数", "年度指标值", "说明"]
     rows: list[list[Any]] = [header]
     data = rubric_to_data(rubric)
 
@@ -183,7 +190,8 @@ def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:
         params = node.get("params")
         rows.append([node["id"], *names, node.get("points", ""), node.get("explanation", ""), node.get("rule", ""),
                      SLOT_WORDS[0] if node.get("slot") else "" if children else node.get("method", ""),
-                     json.dumps(params, ensure_ascii=False) if params else "", node.get("target", "")])
+                     json.dumps(params, ensure_ascii=False) if params else "", node.get("target", ""),
+                     node.get("note", "")])
         for child in children or []:
             emit(child, level + 1)
 
@@ -194,7 +202,8 @@ def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:
     settings = [["项目", "值"], ["名称", rubric.title], ["编号", rubric.id], ["类型", rubric.family],
                 ["版本", rubric.version], ["年度", rubric.year], ["总分", rubric.total_points],
                 ["单项上限", rubric.leaf_cap if rubric.leaf_cap is not None else ""],
-                ["小数位数", rubric.decimals], ["等级", grade_text], ["来源", rubric.source]]
+                ["小数位数", rubric.decimals], ["等级", grade_text], ["可选等级方案", ",".join(rubric.grade_choices)],
+                ["来源", rubric.source]]
     return rows, settings
 
 
@@ -222,7 +231,7 @@ def write_table_rubric(rubric: Rubric, path: Path, fmt: str | None = None) -> No
         sheet.append([_as_text(v) for v in row])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for column, width in zip("ABCDEFGHIJK", (14, 14, 16, 20, 8, 36, 44, 12, 30, 12), strict=False):
+    for column, width in zip("ABCDEFGHIJKL", (14, 14, 16, 20, 8, 36, 44, 12, 30, 12, 30), strict=False):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
