@@ -48,3 +48,10 @@ def load_rubric(name_or_path: str | Path) -> Rubric:
     if path.suffix.lower() in (".yaml", ".yml", ".toml"):
         return read_text_rubric(path)
     return read_table_rubric(path)
+
+
+def with_grade_scheme(rubric: Rubric, name: str) -> Rubric:
+    """A copy of the rubric graded by a named scheme (``national``, ``lincang``)."""
+    from xlperf.grades import scheme
+
+    return rubric.evolve(grades=scheme(name), grade_scheme=name)
