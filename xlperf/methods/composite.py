@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from xlperf.expr import IF, MAX, MIN, Env, Expr, cmp, total
 from xlperf.methods.base import NO, YES, MethodError, ScoringMethod, create, register, to_number
@@ -37,7 +38,7 @@ class Composite(ScoringMethod):
             except MethodError as exc:
                 raise MethodError(f"{name}：{exc}") from exc
             self.parts.append((name, points, method))
-            self._inputs.extend(method.inputs())
+            self._inputs.extend(replace(spec, label=f"{name}：{spec.label}") for spec in method.inputs())
         subtotal = sum(p for _, p, _ in self.parts)
         if abs(subtotal - self.points) > 1e-9:
             raise MethodError(f"各部分分值合计 {format_number(subtotal)}，与指标分值 {format_number(self.points)} 不符")

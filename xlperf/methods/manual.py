@@ -16,7 +16,8 @@ class Manual(ScoringMethod):
     aliases = ("评分", "打分", "人工打分", "")
 
     def setup(self) -> None:
-        self.var = self.add_input("score", "得分", "number")
+        # a not-applicable indicator (0 points) needs no entry
+        self.var = self.add_input("score", "得分", "number", default=0.0 if self.points == 0 else None)
 
     def expression(self) -> Expr:
         return self.var

@@ -39,5 +39,6 @@ class Penalty(ScoringMethod):
         allowance = self.measure.format(self.allowance)
         if steps == 0:
             return f"{self.measure.show(env)}，未超过 {allowance}，得 {format_number(score)}"
-        return (f"{self.measure.show(env)}，超出 {allowance} {format_number(steps)} 个单位 × "
+        unit = "个百分点" if abs(self.step - 0.01) < 1e-12 else f"个 {self.measure.format(self.step)}"
+        return (f"{self.measure.show(env)}，超出 {allowance} {format_number(steps)} {unit} × "
                 f"{format_number(self.per_step)} = 扣 {format_number(steps * self.per_step)}，得 {format_number(score)}")

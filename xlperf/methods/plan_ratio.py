@@ -12,7 +12,8 @@ class PlanRatio(ScoringMethod):
     """``actual/plan × points``; over plan: 0 (``over_plan: zero``, seed 003's 政府采购执行率) or full
     (``over_plan: full``). A plan of 0 scores 0.
 
-    Parameters: ``actual_label``, ``plan_label``, ``unit``, ``over_plan``.
+    Parameters: ``actual_label``, ``plan_label``, ``kind`` (money, count, number; default money), ``unit``,
+    ``over_plan``.
     """
 
     name = "plan_ratio"
@@ -20,9 +21,10 @@ class PlanRatio(ScoringMethod):
     aliases = ("比率",)
 
     def setup(self) -> None:
-        unit = str(self.param("unit", "万元"))
-        self.actual = self.add_input("actual", str(self.param("actual_label", "实际数")), "money", unit=unit)
-        self.plan = self.add_input("plan", str(self.param("plan_label", "计划数")), "money", unit=unit)
+        kind = str(self.param("kind", "money"))
+        unit = str(self.param("unit", "万元" if kind == "money" else ""))
+        self.actual = self.add_input("actual", str(self.param("actual_label", "实际数")), kind, unit=unit)
+        self.plan = self.add_input("plan", str(self.param("plan_label", "计划数")), kind, unit=unit)
         self.over_plan = str(self.param("over_plan", "zero"))
         if self.over_plan not in ("zero", "full"):
             raise MethodError("over_plan 应为 zero（超计划得 0）或 full（超计划得满分）")

@@ -14,7 +14,8 @@ class Ratio(ScoringMethod):
     """Completion ratio, capped at full points.
 
     Parameters: ``direction`` ``>=`` (正向, default) or ``<=`` (反向); ``target`` (optional constant; when
-    absent the target is an input); ``kind`` of the values (number, percent, money, count).
+    absent the target is an input); ``kind`` of the values (number, percent, money, count); ``unit``;
+    ``target_label`` / ``actual_label`` (default 年度指标值 / 实际完成值).
     A target of 0 or less: full points when the actual value meets it, else 0.
     """
 
@@ -33,9 +34,10 @@ class Ratio(ScoringMethod):
         if fixed is not None and to_number(fixed) is None:
             raise MethodError(f"完成比例的目标值应为数值，得到 {fixed!r}")
         self.fixed_target = to_number(fixed) if fixed is not None else None
+        target_label = str(self.param("target_label", "年度指标值"))
         self.target = Num(self.fixed_target) if self.fixed_target is not None else self.add_input(
-            "target", "年度指标值", kind, unit=unit)
-        self.actual = self.add_input("actual", "实际完成值", kind, unit=unit)
+            "target", target_label, kind, unit=unit)
+        self.actual = self.add_input("actual", str(self.param("actual_label", "实际完成值")), kind, unit=unit)
         self.kind = kind
 
     def fraction(self) -> Expr:
