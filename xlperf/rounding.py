@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 
@@ -13,6 +14,8 @@ def excel_round(value: float, digits: int = 2) -> float:
     """
     if value == 0:
         return 0.0
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return float(value)  # no decimals left to round at 15 significant digits
     exact = Decimal(f"{value:.15g}")
     quantum = Decimal(1).scaleb(-digits)
     return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
