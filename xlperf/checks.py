@@ -1,0 +1,432 @@
+"""Checks on a filled form: what it claims against what its own numbers give, and what is missing.
+
+Two entry points:
+
+* :func:`compare_claims` is general: it takes a :class:`~xlperf.engine.ScoreResult` and the figures a
+  form *shows* (:class:`Claims`: scores, subtotals, total, grade, execution rate, budget and spending,
+  each with its cell) and says where they disagree. It works for any form, including legacy forms that
+  collection reads by position.
+* :func:`check_form` runs everything on one of our forms (read by :mod:`xlperf.forms.reader`): reading
+  problems, rubric arithmetic, the engine's own findings placed at their cells, the claims, missed
+  targets without 偏差原因, units that do not match, and qualitative targets scored as numbers.
+
+Every message is Chinese, states both numbers, and comes with a suggested fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlperf.engine import ScoreResult
+from xlperf.findings import Finding, sort_findings
+from xlperf.forms import names
+from xlperf.forms.reader import RATE_KEY, FilledForm
+from xlperf.model import Indicator
+from xlperf.rounding import excel_round, format_number, format_percent
+from xlperf.rubrics import validate
+from xlperf.values import ParsedValue, money_in_wan, parse_value, same_unit
+
+__all__ = ["Claim", "Claims", "check_form", "claims_from_form", "compare_claims"]
+
+NUMERIC_METHODS = frozenset({"ratio", "threshold", "tiers", "plan_ratio", "penalty", "execution", "quarterly"})
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A figure a form shows, where it is, and whether it was typed over a formula."""
+
+    value: Any
+    sheet: str | None = None
+    cell: str | None = None
+    typed: bool = False
+
+
+@dataclass
+class Claims:
+    """What a form claims. Keys of ``scores``/``subtotals`` are indicator ids of the result's rubric.
+
+    ``rate``, ``budget`` and ``spent`` are the funds block (执行率, 全年预算数, 全年执行数) of the
+    execution indicator ``execution`` (default: the rubric's first ``execution`` leaf).
+    """
+
+    scores: dict[str, Claim] = field(default_factory=dict)
+    subtotals: dict[str, Claim] = field(default_factory=dict)
+    total: Claim | None = None
+    grade: Claim | None = None
+    rate: Claim | None = None
+    budget: Claim | None = None
+    spent: Claim | None = None
+    execution: str | None = None
+
+
+def _number(value: Any) -> float | None:
+    """A claimed figure as a number (``'99分'`` -> 99); None when blank or unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    parsed = parse_value(value)
+    if parsed.number is None or parsed.kind in ("text", "deadline", "error", "blank"):
+        return None
+    return parsed.number
+
+
+def _rate_number(value: Any) -> float | None:
+    """A claimed execution rate as a fraction: ``'100%'``, ``1`` and ``100`` all give 1.0."""
+    number = _number(value)
+    if number is None:
+        return None
+    if isinstance(value, int | float) and number > 1.5:
+        return number / 100
+    return number
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _fmt(value: float | None) -> str:
+    return "空" if value is None else format_number(value)
+
+
+def _differs(a: float, b: float, decimals: int) -> bool:
+    return abs(excel_round(a, decimals) - excel_round(b, decimals)) > 0.5 * 10 ** -decimals
+
+
+def _claim_fix(claim: Claim, recomputed: str) -> str:
+    if claim.typed:
+        return f"删除手填的数值、恢复原公式（重新计算结果为 {recomputed}）"
+    return f"重新计算（按 F9 或点“重新计算”按钮）后保存；应为 {recomputed}"
+
+
+def _typed_note(claim: Claim) -> str:
+    return "（该单元格的公式已被手填数值替换）" if claim.typed else ""
+
+
+def compare_claims(result: ScoreResult, claims: Claims) -> list[Finding]:
+    """Findings where the claimed figures disagree with the recomputed result (or with each other)."""
+    rubric = result.rubric
+    decimals = rubric.decimals
+    findings: list[Finding] = []
+    incomplete: set[str] = set()
+    for _, node in rubric.walk():
+        if any(result.scores.get(leaf.id) is not None and result.scores[leaf.id].score is None
+               for _, leaf in node.walk() if leaf.is_leaf):
+            incomplete.add(node.id)
+
+    def compare_score(node_id: str, claim: Claim, kind: str) -> None:
+        if node_id not in result.scores or node_id in incomplete or _blank(claim.value):
+            return
+        scored = result.scores[node_id]
+        label = "得分" if kind == "score" else "小计"
+        claimed = _number(claim.value)
+        if claimed is None:
+            findings.append(Finding("error", "claimed_unreadable",
+                                    f"「{scored.name}」{label}填报“{claim.value}”，不是数值", node_id,
+                                    claim.sheet, claim.cell, fix="填写数值或恢复原公式"))
+            return
+        recomputed = scored.score
+        assert recomputed is not None
+        points = scored.points
+        how = f"（{scored.explanation}）" if scored.indicator.is_leaf else ""
+        if claimed > points + 1e-9 or claimed < 0:
+            bound = f"超过分值 {format_number(points)}" if claimed > points else "小于 0"
+            findings.append(Finding(
+                "error", "score_over_points" if claimed > points else "score_below_zero",
+                f"「{scored.name}」{label}填报 {format_number(claimed)}，{bound}；重新计算为 {format_number(recomputed)}"
+                f"{how}{_typed_note(claim)}", node_id, claim.sheet, claim.cell,
+                fix=f"{label}应在 0～{format_number(points)} 之间；{_claim_fix(claim, format_number(recomputed))}"))
+        elif _differs(claimed, recomputed, decimals):
+            findings.append(Finding(
+                "error", f"claimed_{kind}",
+                f"「{scored.name}」{label}填报 {format_number(claimed)}，按填报数据重新计算为 "
+                f"{format_number(recomputed)}{how}{_typed_note(claim)}", node_id, claim.sheet, claim.cell,
+                fix=_claim_fix(claim, format_number(recomputed))))
+        elif claim.typed:
+            findings.append(Finding(
+                "warning", "formula_replaced",
+                f"「{scored.name}」{label}单元格的公式已被手填的 {format_number(claimed)} 替换（与重新计算结果一致，"
+                f"但今后修改数据时不会自动更新）", node_id, claim.sheet, claim.cell, fix="恢复原公式"))
+
+    for node_id, claim in claims.scores.items():
+        compare_score(node_id, claim, "score")
+    for node_id, claim in claims.subtotals.items():
+        compare_score(node_id, claim, "subtotal")
+
+    complete = not incomplete
+    if claims.total is not None and not _blank(claims.total.value) and complete:
+        findings.extend(_compare_total(result, claims))
+    if claims.grade is not None and not _blank(claims.grade.value) and complete and result.grade:
+        claimed_grade = str(claims.grade.value).strip()
+        if claimed_grade != result.grade:
+            findings.append(Finding(
+                "error", "claimed_grade",
+                f"评价等级填报“{claimed_grade}”，按重新计算的总分 {format_number(result.total)} 应为“{result.grade}”"
+                f"{_typed_note(claims.grade)}", None, claims.grade.sheet, claims.grade.cell,
+                fix=_claim_fix(claims.grade, f"“{result.grade}”")))
+        elif claims.grade.typed:
+            findings.append(Finding("warning", "formula_replaced",
+                                    f"评价等级单元格的公式已被手填的“{claimed_grade}”替换（今后不会自动更新）",
+                                    None, claims.grade.sheet, claims.grade.cell, fix="恢复原公式"))
+    findings.extend(_compare_funds(result, claims))
+    return findings
+
+
+def _compare_total(result: ScoreResult, claims: Claims) -> list[Finding]:
+    assert claims.total is not None
+    rubric, decimals, claim = result.rubric, result.rubric.decimals, claims.total
+    findings: list[Finding] = []
+    claimed = _number(claim.value)
+    if claimed is None:
+        return [Finding("error", "claimed_unreadable", f"总分填报“{claim.value}”，不是数值", None,
+                        claim.sheet, claim.cell, fix="恢复总分公式")]
+    parts = _claimed_parts(result, claims)
+    parts_sum = excel_round(sum(v for _, v in parts), decimals) if parts is not None else None
+    if _differs(claimed, result.total, decimals):
+        note = ""
+        if parts_sum is not None and not _differs(parts_sum, result.total, decimals):
+            note = f"；表上各项得分合计也是 {format_number(parts_sum)}"
+        findings.append(Finding(
+            "error", "claimed_total",
+            f"总分填报 {format_number(claimed)}，按填报数据重新计算为 {format_number(result.total)}{note}"
+            f"{_typed_note(claim)}", None, claim.sheet, claim.cell,
+            fix=_claim_fix(claim, format_number(result.total))))
+        if note or parts_sum is None:
+            return findings
+    elif claim.typed:
+        findings.append(Finding("warning", "formula_replaced",
+                                f"总分单元格的公式已被手填的 {format_number(claimed)} 替换（今后不会自动更新）",
+                                None, claim.sheet, claim.cell, fix="恢复原公式"))
+    if parts is not None and parts_sum is not None and _differs(claimed, parts_sum, decimals):
+        shown = " + ".join(format_number(v) for _, v in parts)
+        findings.append(Finding(
+            "error", "total_not_sum",
+            f"总分填报 {format_number(claimed)}，但表上各项得分合计为 {format_number(parts_sum)}（{shown}）",
+            None, claim.sheet, claim.cell, fix="核对各项得分与总分"))
+    del rubric
+    return findings
+
+
+def _claimed_parts(result: ScoreResult, claims: Claims) -> list[tuple[str, float]] | None:
+    """The claimed figures that should add up to the total: all leaves, else all top-level nodes."""
+    def numbers(ids: list[str], pool: dict[str, Claim]) -> list[tuple[str, float]] | None:
+        out = []
+        for node_id in ids:
+            claim = pool.get(node_id)
+            value = _number(claim.value) if claim is not None else None
+            if value is None:
+                return None
+            out.append((node_id, value))
+        return out
+
+    leaves = numbers([leaf.id for leaf in result.rubric.leaves()], claims.scores)
+    if leaves is not None:
+        return leaves
+    pool = {**claims.scores, **claims.subtotals}
+    return numbers([top.id for top in result.rubric.indicators], pool)
+
+
+def _compare_funds(result: ScoreResult, claims: Claims) -> list[Finding]:
+    findings: list[Finding] = []
+    budget = _number(claims.budget.value) if claims.budget else None
+    spent = _number(claims.spent.value) if claims.spent else None
+    if budget is None or spent is None:
+        return findings
+    exec_id = claims.execution or next((leaf.id for leaf in result.rubric.leaves()
+                                        if leaf.method_name == "execution"), None)
+    labels = ("全年预算数", "全年执行数")
+    if exec_id is not None:
+        leaf = result.rubric.find(exec_id)
+        specs = {s.key: s.label for s in leaf.inputs()}
+        labels = (specs.get("budget", labels[0]), specs.get("spent", labels[1]))
+    if budget > 0 and claims.rate is not None and not _blank(claims.rate.value):
+        rate = spent / budget
+        claimed = _rate_number(claims.rate.value)
+        if claimed is None:
+            findings.append(Finding("error", "claimed_unreadable", f"执行率填报“{claims.rate.value}”，不是数值",
+                                    exec_id, claims.rate.sheet, claims.rate.cell, fix="填写百分比或恢复原公式"))
+        elif format_percent(claimed) != format_percent(rate):
+            findings.append(Finding(
+                "error", "claimed_rate",
+                f"执行率填报 {format_percent(claimed).replace('.00%', '%')}，按{labels[1]}/{labels[0]} 计算为 "
+                f"{format_percent(rate)}（{format_number(spent, 6)} ÷ {format_number(budget, 6)}）",
+                exec_id, claims.rate.sheet, claims.rate.cell,
+                fix=f"执行率应为 {format_percent(rate)}" + ("；请恢复原公式" if claims.rate.typed else "")))
+    if budget > 0 and spent > budget + 1e-9:
+        where = claims.spent
+        assert where is not None
+        findings.append(Finding(
+            "warning", "over_spending",
+            f"{labels[1]} {format_number(spent, 6)} 超过{labels[0]} {format_number(budget, 6)}"
+            f"（执行率 {format_percent(spent / budget)}），存在超支", exec_id, where.sheet, where.cell,
+            fix="核实执行数；确有超支的，在偏差原因中说明并补办调整手续"))
+    return findings
+
+
+# ------------------------------------------------------------------------------------------ our forms
+
+
+def claims_from_form(form: FilledForm) -> Claims:
+    """The claims an xlperf form shows: typed-over score cells and cached results."""
+    claims = Claims()
+
+    def claim(name: str) -> Claim | None:
+        if name not in form.claims:
+            return None
+        value = form.claims[name]
+        if _blank(value):
+            return None
+        sheet, cell = form.where(name)
+        return Claim(value, sheet, cell, name in form.typed_over)
+
+    for _, node in form.rubric.walk():
+        found = claim(names.score_name(node.id))
+        if found is None:
+            continue
+        if node.is_leaf:
+            claims.scores[node.id] = found
+        elif node.children:
+            claims.subtotals[node.id] = found
+    claims.total = claim(names.TOTAL)
+    claims.grade = claim(names.GRADE)
+    for leaf in form.rubric.leaves():
+        if leaf.method_name != "execution":
+            continue
+        claims.execution = leaf.id
+        claims.rate = claim(names.input_name(leaf.id, RATE_KEY))
+        values = form.values.get(leaf.id, {})
+        for key in ("budget", "spent"):
+            sheet, cell = form.where(names.input_name(leaf.id, key))
+            setattr(claims, key, Claim(values.get(key), sheet, cell))
+        break
+    return claims
+
+
+def _as_parsed(value: Any, number_format: str) -> ParsedValue:
+    """A cell value read together with its number format (``0.00%`` or ``0.00"万元"`` carry the unit)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        fmt = number_format or ""
+        if "%" in fmt.replace('"%"', ""):
+            return parse_value(f"{value * 100:.10g}%")
+        unit = re.search(r'"([^"0-9]+)"\s*$', fmt)
+        if unit:
+            return parse_value(f"{value:.10g}{unit.group(1).strip()}")
+    return parse_value(value)
+
+
+def _qualitative(parsed: ParsedValue) -> bool:
+    return parsed.kind == "text" and parsed.number is None and parsed.problem is None
+
+
+def _place(form: FilledForm, finding: Finding, leaf: Indicator | None) -> Finding:
+    """Put an engine finding at the cell it is about."""
+    if finding.sheet or leaf is None:
+        return finding
+    name = names.score_name(leaf.id)
+    if finding.code in ("bad_input", "missing_input"):
+        values = form.values.get(leaf.id, {})
+        for spec in leaf.inputs():
+            if f"“{spec.label}”" in finding.message or (finding.code == "missing_input" and spec.required
+                                                       and _blank(values.get(spec.key))):
+                name = names.input_name(leaf.id, spec.key)
+                break
+    elif finding.code in ("score_over_points", "score_below_zero"):
+        name = names.input_name(leaf.id, "score")
+    return finding.at(*form.where(name))
+
+
+def check_form(form: FilledForm, result: ScoreResult) -> list[Finding]:
+    """Every finding for a filled form, each placed at its sheet and cell, errors first."""
+    rubric = result.rubric
+    findings: list[Finding] = list(form.problems)
+    for finding in validate(rubric):
+        target = names.score_name(finding.indicator) if finding.indicator else names.TOTAL
+        findings.append(finding.at(*form.where(target)))
+
+    skip_cells: set[tuple[str | None, str | None]] = set()
+    leaves = {leaf.id: leaf for leaf in rubric.leaves()}
+    for leaf in leaves.values():
+        findings.extend(_leaf_checks(form, result, leaf, skip_cells))
+    for finding in result.findings:
+        leaf = leaves.get(finding.indicator or "")
+        if finding.code == "method_note" and leaf is not None and leaf.method_name == "execution":
+            continue  # over-spending is reported by compare_claims at the spending cell
+        placed = _place(form, finding, leaf)
+        if placed.code == "bad_input" and (placed.sheet, placed.cell) in skip_cells:
+            continue
+        findings.append(placed)
+    findings.extend(compare_claims(result, claims_from_form(form)))
+    return sort_findings(findings)
+
+
+def _leaf_checks(form: FilledForm, result: ScoreResult, leaf: Indicator,
+                 skip_cells: set[tuple[str | None, str | None]]) -> list[Finding]:
+    findings: list[Finding] = []
+    values = form.values.get(leaf.id, {})
+    keys = {s.key for s in leaf.inputs()}
+    scored = result.scores.get(leaf.id)
+
+    def cell(key: str) -> tuple[str | None, str | None]:
+        return form.where(names.input_name(leaf.id, key))
+
+    # a qualitative target scored as if it were numeric
+    if leaf.method_name in NUMERIC_METHODS:
+        printed = parse_value(leaf.target) if leaf.target else None
+        if printed is not None and _qualitative(printed):
+            findings.append(Finding(
+                "warning", "qualitative_numeric",
+                f"「{leaf.name}」的年度指标值“{leaf.target}”是定性目标，却按数值方法（{leaf.method.label if leaf.method else leaf.method_name}）计分",
+                leaf.id, *form.where(names.score_name(leaf.id)),
+                fix="在评分表中改用“评价打分”或“等级计分”，或把目标改写成可计量的数值"))
+        for key in ("target", "actual"):
+            raw = values.get(key)
+            if key in keys and isinstance(raw, str) and _qualitative(parse_value(raw)):
+                spec = next(s for s in leaf.inputs() if s.key == key)
+                skip_cells.add(cell(key))
+                findings.append(Finding(
+                    "error", "qualitative_numeric",
+                    f"「{leaf.name}」的{spec.label}“{raw}”是定性描述，但该指标按数值（{leaf.method.label if leaf.method else ''}）计分，无法计算",
+                    leaf.id, *cell(key), fix="填写可计量的数值（如 95%、4个），或在评分表中把该指标改为评价打分"))
+
+    # target and actual in different units
+    if {"target", "actual"} <= keys and not _blank(values.get("target")) and not _blank(values.get("actual")):
+        target = _as_parsed(values["target"], form.formats.get(names.input_name(leaf.id, "target"), ""))
+        actual = _as_parsed(values["actual"], form.formats.get(names.input_name(leaf.id, "actual"), ""))
+        if target.kind == "money" and actual.kind == "money" and target.unit != actual.unit:
+            wan_t, wan_a = money_in_wan(target), money_in_wan(actual)
+            converted = (f"（折合 {format_number(wan_t, 6)} 万元 / {format_number(wan_a, 6)} 万元）"
+                         if wan_t is not None and wan_a is not None else "")
+            findings.append(Finding(
+                "error", "unit_mismatch",
+                f"「{leaf.name}」的年度指标值 {target.text} 与实际完成值 {actual.text} 金额单位不同"
+                f"{converted}，计分时按填写的数字直接相比",
+                leaf.id, *cell("actual"), fix=f"两者统一用 {target.unit} 填写"))
+        elif target.is_numeric and actual.is_numeric and not same_unit(target, actual):
+            findings.append(Finding(
+                "error", "unit_mismatch",
+                f"「{leaf.name}」的年度指标值 {target.text or values['target']} 与实际完成值 "
+                f"{actual.text or values['actual']} 单位不同（{target.unit} / {actual.unit}），无法相比",
+                leaf.id, *cell("actual"), fix="两者用同一单位填写"))
+        elif target.kind == "percent" and actual.kind == "number" and actual.number is not None \
+                and actual.number > 1.5:
+            findings.append(Finding(
+                "warning", "unit_mismatch",
+                f"「{leaf.name}」的年度指标值是百分比（{target.text}），实际完成值却是 {format_number(actual.number)}"
+                f"，可能把 {format_number(actual.number)}% 填成了 {format_number(actual.number)}",
+                leaf.id, *cell("actual"), fix=f"填写 {format_number(actual.number)}%"))
+
+    # a missed target without 偏差原因
+    reason_name = names.reason_name(leaf.id)
+    if scored is not None and scored.score is not None and reason_name in form.cells \
+            and scored.score < scored.points - 1e-9 and not form.reasons.get(leaf.id):
+        missed = leaf.method_name in ("ratio", "execution")
+        what = "未达到年度指标值" if leaf.method_name == "ratio" else (
+            "预算未执行完" if leaf.method_name == "execution" else "有扣分")
+        findings.append(Finding(
+            "warning" if missed else "info", "missing_reason",
+            f"「{leaf.name}」{what}，得 {format_number(scored.score)} 分（满分 {format_number(scored.points)}；"
+            f"{scored.explanation}），但未填写偏差原因分析及改进措施",
+            leaf.id, *form.where(reason_name), fix="在“偏差原因分析及改进措施”中说明原因和改进措施"))
+    return findings
