@@ -1,0 +1,26 @@
+"""``xlperf check FILE``: every finding of a filled form at its sheet and cell; exit 1 on errors."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from xlperf.findings import has_errors
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``check`` command."""
+    p = sub.add_parser("check", help="检查已填报的工作簿：填报数与重新计算结果是否一致、漏填、单位、偏差原因等")
+    p.add_argument("file", type=Path, help="已填报的工作簿（.xlsx/.xlsm）")
+    p.add_argument("--grades", metavar="SCHEME", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
+    p.set_defaults(handler=check_command)
+
+
+def check_command(args: argparse.Namespace) -> int:
+    """Print the findings; exit 1 when any is an error."""
+    from xlperf.commands.score_cmd import load_scored, render_findings
+
+    _form, result, findings = load_scored(args.file, args.grades)
+    print(f"{args.file.name}（{result.rubric.title}）")
+    print("\n".join(render_findings(findings)))
+    return 1 if has_errors(findings) else 0
