@@ -51,10 +51,14 @@ def test_fill_csv_gbk_and_english_columns(tmp_path: Path) -> None:
     assert form.values["myd_fwdx_1"]["actual"] == pytest.approx(0.92)
     assert form.header["project"] == "品牌培育"
     utf = tmp_path / "utf.csv"
-    utf.write_text("id,key,value\ncc_zl_1,score,14\n", encoding="utf-8-sig")
+    utf.write_text("id,key,value\ncc_zl_1,score,14\nxy_sh_1,偏差原因,宣传不足\n", encoding="utf-8-sig")
     fill_form(tmp_path / "a.xlsx", load_data(utf), tmp_path / "b.xlsx")
     form = read_form(tmp_path / "b.xlsx")
     assert form.values["cc_zl_1"]["score"] == 14 and form.values["zj"]["spent"] == 48.6
+    assert form.reasons == {"xy_sh_1": "宣传不足"}
+    fill_form(tmp_path / "b.xlsx", parse_data({"reasons": {"myd_fwdx_1": "延期"}, "zj": {"reason": "结余"}}),
+              tmp_path / "c.xlsx")
+    assert read_form(tmp_path / "c.xlsx").reasons == {"xy_sh_1": "宣传不足", "myd_fwdx_1": "延期", "zj": "结余"}
 
 
 def test_unknown_ids_keys_and_header_are_refused_with_what_is_known(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 DATA is JSON (``{"<id>": {"<key>": value}}`` or flat ``{"<id>.<key>": value}``, plus an optional
 ``"header": {...}``) or CSV with columns ``指标编号,输入项,值`` (or ``id,key,value``; rows whose id is
-``header``/``表头`` fill header fields). Keys may be given by their Chinese labels (``全年预算数``).
+``header``/``表头`` fill header fields; input ``reason``/``偏差原因`` fills the indicator's 偏差原因分析及改进措施).
+JSON may also carry ``"reasons": {"<id>": "text"}``. Keys may be given by their Chinese labels (``全年预算数``).
 Everything is validated against the rubric recorded in the workbook before a cell is touched; the
 output is written atomically and never over an existing file without ``force`` (then a ``.bak`` is kept).
 """
@@ -26,6 +27,7 @@ from xlperf.values import money_in_wan, parse_value
 __all__ = ["FillData", "FillError", "FillReport", "convert_value", "fill_form", "load_data", "parse_data"]
 
 _HEADER_IDS = ("header", "表头")
+_REASON_KEYS = ("reasons", "reason", "偏差原因", "偏差原因分析及改进措施")
 _CSV_COLUMNS = (("指标编号", "输入项", "值"), ("id", "key", "value"))
 
 
@@ -35,10 +37,11 @@ class FillError(ValueError):
 
 @dataclass
 class FillData:
-    """Values by indicator id and input key, and header fields."""
+    """Values by indicator id and input key, header fields, and deviation reasons by indicator id."""
 
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     header: dict[str, Any] = field(default_factory=dict)
+    reasons: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -61,6 +64,10 @@ def parse_data(raw: Any) -> FillData:
             if not isinstance(value, Mapping):
                 raise FillError("“header” 应为对象，例如 {\"project\": \"某项目\"}")
             data.header.update({str(k).strip(): v for k, v in value.items()})
+        elif key in _REASON_KEYS:
+            if not isinstance(value, Mapping):
+                raise FillError("“reasons” 应为对象，例如 {\"myd_1\": \"原因及改进措施\"}")
+            data.reasons.update({str(k).strip(): v for k, v in value.items()})
         elif isinstance(value, Mapping):
             data.values.setdefault(key, {}).update({str(k).strip(): v for k, v in value.items()})
         elif "." in key:
@@ -96,6 +103,8 @@ def _parse_csv(text: str) -> FillData:
         value_or_none = value if value.strip() else None
         if indicator in _HEADER_IDS:
             data.header[key] = value_or_none
+        elif key in _REASON_KEYS:
+            data.reasons[indicator] = value_or_none
         else:
             data.values.setdefault(indicator, {})[key] = value_or_none
     return data
@@ -160,11 +169,21 @@ def plan_cells(form: FilledForm, data: FillData) -> tuple[dict[str, Any], list[s
             raise FillError(f"评分表中没有指标编号“{indicator_id}”，可用：{_known_indicators(rubric)}")
         leaf = leaves[indicator_id]
         for key, value in entries.items():
+            if key in _REASON_KEYS:
+                data.reasons[indicator_id] = value
+                continue
             spec = _find_spec(leaf, key)
             converted, warning = convert_value(spec, value)
             if warning:
                 warnings.append(f"{leaf.name}的“{spec.label}”：{warning}")
             cells[names.input_name(leaf.id, spec.key)] = converted
+    for indicator_id, text in data.reasons.items():
+        if indicator_id not in leaves:
+            raise FillError(f"评分表中没有指标编号“{indicator_id}”，可用：{_known_indicators(rubric)}")
+        name = names.reason_name(indicator_id)
+        if name not in form.cells:
+            raise FillError(f"表中没有指标 {indicator_id}（{leaves[indicator_id].name}）的偏差原因单元格")
+        cells[name] = None if text is None else str(text)
     labels = {label: key for key, label in names.HEADER_FIELDS.items()}
     present = sorted(n[2:] for n in form.cells if n.startswith("h_"))
     for key, value in data.header.items():
