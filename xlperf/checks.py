@@ -361,6 +361,11 @@ def check_form(form: FilledForm, result: ScoreResult) -> list[Finding]:
     return sort_findings(findings)
 
 
+def rubric_family(form: FilledForm) -> str:
+    """The form family of the form's rubric (``self_evaluation``, ``key_project`` …)."""
+    return form.rubric.family
+
+
 def _leaf_checks(form: FilledForm, result: ScoreResult, leaf: Indicator,
                  skip_cells: set[tuple[str | None, str | None]]) -> list[Finding]:
     findings: list[Finding] = []
@@ -420,7 +425,8 @@ def _leaf_checks(form: FilledForm, result: ScoreResult, leaf: Indicator,
     # a missed target without 偏差原因
     reason_name = names.reason_name(leaf.id)
     if scored is not None and scored.score is not None and reason_name in form.cells \
-            and scored.score < scored.points - 1e-9 and not form.reasons.get(leaf.id):
+            and scored.score < scored.points - 1e-9 and not form.reasons.get(leaf.id) \
+            and (leaf.method_name in ("ratio", "execution") or rubric_family(form) == "self_evaluation"):
         missed = leaf.method_name in ("ratio", "execution")
         what = "未达到年度指标值" if leaf.method_name == "ratio" else (
             "预算未执行完" if leaf.method_name == "execution" else "有扣分")
