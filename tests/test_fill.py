@@ -141,6 +141,10 @@ def _xlsxwriter_form(path: Path) -> Path:
         meta.write_string(i, 0, key)
         meta.write_string(i, 1, value)
     meta.very_hidden()
+    if path.suffix == ".xlsm":
+        from xlperf.xl.vba import add_vba_and_buttons
+
+        add_vba_and_buttons(wb, None, [("自评表", "J2", "Recalculate", "重新计算")])
     wb.close()
     return path
 
@@ -185,3 +189,21 @@ def test_everything_but_the_inputs_is_preserved(tmp_path: Path) -> None:
     assert wb["自评表"]["C3"].value == 50 and wb["自评表"]["B1"].value == "品牌培育"
     form = read_form(tmp_path / "filled.xlsx")
     assert form.values["zj"] == {"budget": 50, "spent": 48.6}
+
+
+def test_macro_workbook_keeps_vba_and_button(tmp_path: Path) -> None:
+    import zipfile
+
+    src = _xlsxwriter_form(tmp_path / "xw.xlsm")
+    fill_form(src, parse_data({"zj": {"budget": 50, "spent": 45}}), tmp_path / "filled.xlsm")
+
+    def parts(path: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as zf:
+            return {n: zf.read(n) for n in zf.namelist()}
+
+    before, after = parts(src), parts(tmp_path / "filled.xlsm")
+    assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"]
+    vml = [n for n in after if n.endswith(".vml")]
+    assert vml and b"Recalculate" in after[vml[0]]
+    assert b"macroEnabled" in after["[Content_Types].xml"]
+    assert read_form(tmp_path / "filled.xlsm").values["zj"] == {"budget": 50, "spent": 45}
