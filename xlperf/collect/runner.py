@@ -1,0 +1,227 @@
+"""Reading many returned workbooks: find the files, read each (in worker processes), score and check.
+
+Each file gives either one :class:`FormRecord` per form it holds (an xlperf form, or one legacy
+self-evaluation form per sheet) or one :class:`FailedFile` with a plain Chinese reason. Records are
+small, picklable and final: the worker reads, recomputes every score with the engine, runs the checks
+and keeps only what the summary needs, so memory does not grow with the size of the workbooks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlperf.findings import Finding
+
+__all__ = ["FailedFile", "FormRecord", "discover", "process_file", "read_all"]
+
+#: Extensions picked up from folders. Non-.xlsx spreadsheets are listed so that their senders are told
+#: (in 失败文件) to save them as .xlsx; other files (reports in .docx/.pdf) are ignored.
+FOLDER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".et", ".ods")
+SOURCE_FORM = "xlperf 表"
+SOURCE_LEGACY = "旧版自评表"
+_CHUNK = 16
+_IN_PROCESS_BELOW = 8
+
+
+@dataclass
+class FormRecord:
+    """One row of the summary: who, which rubric, the recomputed figures, what the form claims, findings."""
+
+    file: str
+    sheet: str
+    source: str
+    rubric_id: str
+    rubric_title: str
+    unit: str
+    project: str
+    budget: float | None
+    spent: float | None
+    rate: float | None
+    subtotals: list[tuple[str, float | None]]
+    total: float
+    grade: str
+    grades: list[str]
+    claimed_total: Any
+    complete: bool
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        """Number of error findings."""
+        return sum(1 for f in self.findings if f.severity == "error")
+
+
+@dataclass(frozen=True)
+class FailedFile:
+    """A file that could not be summarised, with the reason in plain words."""
+
+    file: str
+    reason: str
+    code: str = "corrupt"
+
+
+Outcome = list[FormRecord] | FailedFile
+
+
+def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> tuple[list[Path], list[Path]]:
+    """Files to read (given files as is; folders recursively by suffix) and skipped Office lock files.
+
+    ``exclude`` (our own outputs) is never read. Order: as given, folders sorted by path; duplicates once.
+    """
+    excluded = {Path(p).resolve() for p in exclude}
+    files: list[Path] = []
+    locks: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        resolved = path.resolve()
+        if resolved in seen or resolved in excluded:
+            return
+        seen.add(resolved)
+        if path.name.startswith("~$"):
+            locks.append(path)
+        else:
+            files.append(path)
+
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in FOLDER_SUFFIXES:
+                    add(child)
+        else:
+            add(path)  # a missing file becomes a failed file with its reason
+    return files, locks
+
+
+def process_file(path: Path) -> Outcome:
+    """Read, score and check one workbook; never raises (failures come back as :class:`FailedFile`)."""
+    from xlperf.checks import check_form
+    from xlperf.collect.fast_reader import CalamineSource, read_workbook
+    from xlperf.collect.legacy import NotAForm, read_legacy
+    from xlperf.forms.meta import MetaError
+    from xlperf.forms.reader import read_source, score_form
+    from xlperf.safety import UnreadableWorkbook
+
+    name = str(path)
+    try:
+        raw = read_workbook(path)
+        if raw.is_form:
+            forms, source = [read_source(CalamineSource(raw), path)], SOURCE_FORM
+        else:
+            forms, source = read_legacy(raw), SOURCE_LEGACY
+        records = []
+        for form in forms:
+            result = score_form(form)
+            records.append(_record(name, form, result, check_form(form, result), source))
+        return records
+    except UnreadableWorkbook as exc:
+        return FailedFile(name, str(exc), exc.reason_code)
+    except (MetaError, NotAForm) as exc:
+        return FailedFile(name, str(exc), "not_form")
+    except MemoryError:
+        return FailedFile(name, "文件内容过大，读取时内存不足，无法汇总", "too_large")
+    except Exception as exc:  # one bad file must never stop a collection of hundreds
+        return FailedFile(name, f"读取时出错，无法汇总（{type(exc).__name__}：{exc}）", "internal")
+
+
+def _record(name: str, form: Any, result: Any, findings: list[Finding], source: str) -> FormRecord:
+    from xlperf.forms import names
+
+    rubric = result.rubric
+    header = form.header
+    budget, spent = _funds(form, rubric)
+    rate = spent / budget if budget and spent is not None else None
+    sheet = ""
+    if source == SOURCE_LEGACY:
+        sheet = next((s for s, _ in form.cells.values()), "")
+    unit = _text(header.get("unit") or header.get("department"))
+    project = _text(header.get("project") or header.get("department") or header.get("unit"))
+    return FormRecord(
+        file=name, sheet=sheet, source=source, rubric_id=rubric.id, rubric_title=rubric.title,
+        unit=unit, project=project, budget=budget, spent=spent, rate=rate,
+        subtotals=[(top.name, result.scores[top.id].score) for top in rubric.indicators],
+        total=result.total, grade=result.grade, grades=[b.label for b in rubric.grades],
+        claimed_total=form.claims.get(names.TOTAL), complete=result.complete, findings=list(findings))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _funds(form: Any, rubric: Any) -> tuple[float | None, float | None]:
+    """全年预算数 and 全年执行数 from the execution indicator (or the one named 预算执行率)."""
+    from xlperf.values import parse_number
+
+    leaves = rubric.leaves()
+    leaf = next((x for x in leaves if x.method_name == "execution"), None) or \
+        next((x for x in leaves if "预算执行率" in x.name and any(s.key == "spent" for s in x.inputs())), None)
+    if leaf is None:
+        return None, None
+    values = form.values.get(leaf.id, {})
+    money = [s.key for s in leaf.inputs() if s.kind == "money" and s.key != "spent"]
+    budget_key = "budget" if "budget" in values else (money[0] if money else "budget")
+    return parse_number(values.get(budget_key)), parse_number(values.get("spent"))
+
+
+def _chunk(paths: list[Path]) -> list[Outcome]:
+    return [process_file(p) for p in paths]
+
+
+def read_all(files: Sequence[Path], jobs: int | None = None,
+             progress: Callable[[int], None] | None = None) -> Iterator[tuple[Path, Outcome]]:
+    """Process files on ``jobs`` worker processes (default: all cores), in chunks; yields in input order.
+
+    Small batches run in this process (starting workers costs more than it saves).
+    """
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if jobs == 1 or len(files) < _IN_PROCESS_BELOW:
+        for path in files:
+            outcome = process_file(path)
+            if progress:
+                progress(1)
+            yield path, outcome
+        return
+    chunks = [list(files[i:i + _CHUNK]) for i in range(0, len(files), _CHUNK)]
+    done: dict[int, list[Outcome]] = {}
+    next_out = 0
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_chunk, chunk): n for n, chunk in enumerate(chunks)}
+        for future in as_completed(futures):
+            n = futures[future]
+            done[n] = future.result()
+            if progress:
+                progress(len(chunks[n]))
+            while next_out in done:
+                for path, outcome in zip(chunks[next_out], done.pop(next_out), strict=True):
+                    yield path, outcome
+                next_out += 1
+
+
+def progress_bar(total: int, enabled: bool | None = None) -> Any:
+    """A tqdm bar on stderr when it is a terminal (else a no-op object with ``update``/``close``)."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="个文件", desc="汇总", file=sys.stderr, leave=False)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        """Do nothing."""
+
+    def close(self) -> None:
+        """Do nothing."""

@@ -1,0 +1,265 @@
+"""The summary workbook (xlsxwriter): 汇总, 排名, 等级分布 (native charts), 问题清单, 失败文件.
+
+Every sheet is a real Excel table (filters, banded rows) under a frozen header row, with number formats
+and column widths. Text that users typed (unit and project names, file names, messages quoting typed
+text) goes through :func:`xlperf.safety.safe_cell_text` and ``write_string``: it never becomes a formula.
+Findings link back to the cell of the returned workbook (``file:///…#'Sheet'!A1``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from xlperf.findings import SEVERITY_ORDER
+from xlperf.safety import safe_cell_text
+
+from .runner import FailedFile, FormRecord
+
+__all__ = ["SHEETS", "first_level_names", "summary_rows", "write_summary"]
+
+SHEETS = ("汇总", "排名", "等级分布", "问题清单", "失败文件")
+_MAX_LINKS = 65000  # Excel allows 65,530 hyperlinks per worksheet
+_MAX_UNITS_CHART = 40
+_TEXT, _MONEY, _RATE, _SCORE, _INT = "text", "money", "rate", "score", "int"
+
+
+def first_level_names(records: Sequence[FormRecord]) -> list[str]:
+    """The union of first-level indicator names, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for record in records:
+        for name, _ in record.subtotals:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def summary_columns(levels: Sequence[str]) -> list[tuple[str, str, float]]:
+    """(header, kind, width) of the 汇总 columns."""
+    head = [("文件", _TEXT, 28), ("工作表", _TEXT, 10), ("单位", _TEXT, 22), ("项目/部门", _TEXT, 30),
+            ("评分表", _TEXT, 26), ("来源", _TEXT, 11), ("全年预算数", _MONEY, 12), ("全年执行数", _MONEY, 12),
+            ("执行率", _RATE, 9)]
+    tail = [("重新计算总分", _SCORE, 13), ("等级", _TEXT, 7), ("表内填报总分", _TEXT, 13), ("问题数", _INT, 8),
+            ("其中错误", _INT, 9)]
+    fixed = {h for h, _, _ in head + tail}
+    middle = [(name if name not in fixed else f"{name}（得分）", _SCORE, max(9.0, len(name) * 2.2)) for name in levels]
+    return head + middle + tail
+
+
+def summary_rows(records: Sequence[FormRecord], levels: Sequence[str]) -> list[list[Any]]:
+    """The 汇总 rows (also the rows of ``collect_frame``), in the order of :func:`summary_columns`."""
+    rows = []
+    for r in records:
+        subtotals = dict(r.subtotals)
+        rows.append([Path(r.file).name, r.sheet, r.unit, r.project, r.rubric_title, r.source, r.budget, r.spent,
+                     r.rate] + [subtotals.get(name) for name in levels]
+                    + [r.total, r.grade, r.claimed_total, len(r.findings), r.errors])
+    return rows
+
+
+def _link(path: str, sheet: str | None = None, cell: str | None = None) -> str:
+    uri = Path(path).resolve().as_uri()
+    if sheet:
+        quoted = sheet.replace("'", "''")
+        uri += f"#'{quoted}'!{cell or 'A1'}"
+    return uri
+
+
+def rank(totals: Sequence[float]) -> list[int]:
+    """Competition ranking (1, 2, 2, 4) of totals, highest first."""
+    return [1 + sum(1 for other in totals if other > t + 1e-9) for t in totals]
+
+
+class _Writer:
+    def __init__(self, path: Path, records: Sequence[FormRecord], failed: Sequence[FailedFile]) -> None:
+        import xlsxwriter
+
+        self.records, self.failed = list(records), list(failed)
+        self.book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                                    "strings_to_numbers": False})
+        self.book.set_properties({"title": "预算绩效评价汇总", "creator": "xlperf"})
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+        self.fmt = {
+            _TEXT: self.book.add_format(base),
+            _MONEY: self.book.add_format({**base, "num_format": "#,##0.00"}),
+            _RATE: self.book.add_format({**base, "num_format": "0.00%"}),
+            _SCORE: self.book.add_format({**base, "num_format": "0.00"}),
+            _INT: self.book.add_format({**base, "num_format": "0"}),
+            "link": self.book.add_format({**base, "font_color": "blue", "underline": 1}),
+            "wrap": self.book.add_format({**base, "text_wrap": True}),
+            "title": self.book.add_format({**base, "bold": True, "font_size": 12}),
+            "error": self.book.add_format({**base, "font_color": "#C00000", "bold": True}),
+        }
+        self.tables = 0
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def put(self, ws: Any, row: int, col: int, value: Any, kind: str) -> None:
+        """Write one value: numbers as numbers, everything else as neutralised text."""
+        if value is None or value == "":
+            ws.write_blank(row, col, None, self.fmt[kind])
+        elif isinstance(value, bool):
+            ws.write_string(row, col, "是" if value else "否", self.fmt[_TEXT])
+        elif isinstance(value, int | float) and kind != _TEXT:
+            ws.write_number(row, col, float(value), self.fmt[kind])
+        elif isinstance(value, int | float):
+            ws.write_number(row, col, float(value), self.fmt[_SCORE])
+        else:
+            ws.write_string(row, col, str(safe_cell_text(str(value))), self.fmt[_TEXT])
+
+    def table(self, ws: Any, top: int, columns: Sequence[tuple[str, str, float]], n_rows: int,
+              left: int = 0) -> None:
+        """An Excel table over ``n_rows`` data rows (at least one, as Excel requires)."""
+        self.tables += 1
+        last = top + max(n_rows, 1)
+        ws.add_table(top, left, last, left + len(columns) - 1, {
+            "name": f"表{self.tables}", "style": "Table Style Medium 2", "autofilter": True,
+            "columns": [{"header": h, "format": self.fmt[k]} for h, k, _ in columns]})
+        for i, (_, _, width) in enumerate(columns):
+            ws.set_column(left + i, left + i, width)
+
+    # -- sheets ------------------------------------------------------------------------------------
+    def summary(self) -> None:
+        ws = self.book.add_worksheet("汇总")
+        levels = first_level_names(self.records)
+        columns = summary_columns(levels)
+        self.table(ws, 0, columns, len(self.records))
+        ws.freeze_panes(1, 1)
+        for n, (record, row) in enumerate(zip(self.records, summary_rows(self.records, levels), strict=True),
+                                          start=1):
+            for c, ((_, kind, _), value) in enumerate(zip(columns, row, strict=True)):
+                if c == 0 and n <= _MAX_LINKS:
+                    ws.write_url(n, 0, _link(record.file, record.sheet or None), self.fmt["link"],
+                                 string=str(safe_cell_text(str(value))), tip=str(safe_cell_text(record.file))[:255])
+                else:
+                    self.put(ws, n, c, value, kind)
+
+    def ranking(self) -> None:
+        ws = self.book.add_worksheet("排名")
+        columns = [("名次", _INT, 7), ("单位", _TEXT, 24), ("项目/部门", _TEXT, 32), ("重新计算总分", _SCORE, 13),
+                   ("等级", _TEXT, 7), ("来源", _TEXT, 11), ("文件", _TEXT, 30)]
+        top = 0
+        for title, group in self._groups():
+            ws.write_string(top, 0, str(safe_cell_text(f"{title}（{len(group)} 份）")), self.fmt["title"])
+            ordered = sorted(group, key=lambda r: (-r.total, r.unit, r.file))
+            self.table(ws, top + 1, columns, len(ordered))
+            for n, (place, r) in enumerate(zip(rank([r.total for r in ordered]), ordered, strict=True),
+                                           start=top + 2):
+                for c, (value, (_, kind, _)) in enumerate(zip(
+                        (place, r.unit, r.project, r.total, r.grade, r.source, Path(r.file).name), columns,
+                        strict=True)):
+                    self.put(ws, n, c, value, kind)
+            top += len(ordered) + 4
+        ws.freeze_panes(0, 0)
+
+    def distribution(self) -> None:
+        ws = self.book.add_worksheet("等级分布")
+        top = 0
+        for title, group in self._groups():
+            grades = list(group[0].grades) or sorted({r.grade for r in group})
+            counts = [sum(1 for r in group if r.grade == g) for g in grades]
+            ws.write_string(top, 0, str(safe_cell_text(f"{title}：等级分布")), self.fmt["title"])
+            columns = [("等级", _TEXT, 12), ("份数", _INT, 10), ("占比", _RATE, 10)]
+            self.table(ws, top + 1, columns, len(grades))
+            for i, (grade, count) in enumerate(zip(grades, counts, strict=True), start=top + 2):
+                self.put(ws, i, 0, grade, _TEXT)
+                self.put(ws, i, 1, count, _INT)
+                self.put(ws, i, 2, count / len(group) if group else 0, _RATE)
+            chart = self.book.add_chart({"type": "column"})
+            chart.add_series({"name": "份数", "categories": ["等级分布", top + 2, 0, top + 1 + len(grades), 0],
+                              "values": ["等级分布", top + 2, 1, top + 1 + len(grades), 1],
+                              "data_labels": {"value": True}, "fill": {"color": "#4472C4"}})
+            chart.set_title({"name": f"{title}：等级分布", "name_font": {"size": 11}})
+            chart.set_legend({"none": True})
+            chart.set_y_axis({"name": "份数", "major_gridlines": {"visible": True}})
+            chart.set_size({"width": 480, "height": 288})
+            ws.insert_chart(top + 1, 4, chart)
+
+            units = self._unit_means(group)
+            shown = units[:_MAX_UNITS_CHART]
+            utop = top + max(len(grades), 1) + 4
+            ws.write_string(utop, 0, str(safe_cell_text(f"{title}：各单位平均总分")), self.fmt["title"])
+            self.table(ws, utop + 1, [("单位", _TEXT, 12), ("平均总分", _SCORE, 10), ("份数", _INT, 10)], len(units))
+            for i, (unit, mean, count) in enumerate(units, start=utop + 2):
+                self.put(ws, i, 0, unit or "（未填单位）", _TEXT)
+                self.put(ws, i, 1, mean, _SCORE)
+                self.put(ws, i, 2, count, _INT)
+            bars = self.book.add_chart({"type": "bar"})
+            bars.add_series({"name": "平均总分", "categories": ["等级分布", utop + 2, 0, utop + 1 + len(shown), 0],
+                             "values": ["等级分布", utop + 2, 1, utop + 1 + len(shown), 1],
+                             "data_labels": {"value": True, "num_format": "0.00"}, "fill": {"color": "#70AD47"}})
+            more = f"（前 {len(shown)} 个单位，共 {len(units)} 个）" if len(units) > len(shown) else ""
+            bars.set_title({"name": f"{title}：各单位平均总分{more}", "name_font": {"size": 11}})
+            bars.set_legend({"none": True})
+            bars.set_x_axis({"min": 0, "max": 100, "major_gridlines": {"visible": True}})
+            bars.set_y_axis({"reverse": True})
+            bars.set_size({"width": 640, "height": max(240, 60 + 22 * len(shown))})
+            ws.insert_chart(utop + 1, 4, bars)
+            top = utop + max(len(units), 15, 1 + len(shown)) + 5
+
+    def problems(self) -> None:
+        ws = self.book.add_worksheet("问题清单")
+        columns = [("文件", _TEXT, 26), ("单位", _TEXT, 20), ("工作表", _TEXT, 12), ("单元格", _TEXT, 8),
+                   ("严重程度", _TEXT, 9), ("问题说明", _TEXT, 70), ("建议", _TEXT, 40)]
+        rows = [(r, f) for r in self.records
+                for f in sorted(r.findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet or "", f.cell or ""))]
+        self.table(ws, 0, columns, len(rows))
+        ws.freeze_panes(1, 0)
+        links = 0
+        for n, (record, finding) in enumerate(rows, start=1):
+            ws.write_string(n, 0, str(safe_cell_text(Path(record.file).name)), self.fmt[_TEXT])
+            self.put(ws, n, 1, record.unit, _TEXT)
+            self.put(ws, n, 2, finding.sheet, _TEXT)
+            if finding.sheet and links < _MAX_LINKS:
+                links += 1
+                ws.write_url(n, 3, _link(record.file, finding.sheet, finding.cell), self.fmt["link"],
+                             string=finding.cell or finding.sheet)
+            else:
+                self.put(ws, n, 3, finding.cell, _TEXT)
+            ws.write_string(n, 4, finding.severity_label,
+                            self.fmt["error"] if finding.severity == "error" else self.fmt[_TEXT])
+            ws.write_string(n, 5, str(safe_cell_text(finding.message)), self.fmt[_TEXT])
+            self.put(ws, n, 6, finding.fix, _TEXT)
+
+    def failures(self) -> None:
+        ws = self.book.add_worksheet("失败文件")
+        columns = [("文件", _TEXT, 40), ("原因", _TEXT, 80), ("位置", _TEXT, 50)]
+        self.table(ws, 0, columns, len(self.failed))
+        ws.freeze_panes(1, 0)
+        for n, failed in enumerate(self.failed, start=1):
+            ws.write_string(n, 0, str(safe_cell_text(Path(failed.file).name)), self.fmt[_TEXT])
+            ws.write_string(n, 1, str(safe_cell_text(failed.reason)), self.fmt[_TEXT])
+            ws.write_string(n, 2, str(safe_cell_text(str(Path(failed.file).parent))), self.fmt[_TEXT])
+
+    # -- grouping ----------------------------------------------------------------------------------
+    def _groups(self) -> list[tuple[str, list[FormRecord]]]:
+        groups: dict[tuple[str, str], list[FormRecord]] = defaultdict(list)
+        for record in self.records:
+            groups[(record.rubric_id, record.rubric_title)].append(record)
+        titles = defaultdict(int)
+        for _, title in groups:
+            titles[title] += 1
+        return [(title if titles[title] == 1 else f"{title}（{rid}）", group)
+                for (rid, title), group in groups.items()]
+
+    @staticmethod
+    def _unit_means(group: Sequence[FormRecord]) -> list[tuple[str, float, int]]:
+        by_unit: dict[str, list[float]] = defaultdict(list)
+        for record in group:
+            by_unit[record.unit].append(record.total)
+        means = [(unit, round(sum(v) / len(v), 2), len(v)) for unit, v in by_unit.items()]
+        return sorted(means, key=lambda x: (-x[1], x[0]))
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def write_summary(path: Path, records: Sequence[FormRecord], failed: Sequence[FailedFile]) -> None:
+    """Write the summary workbook to ``path`` (callers wrap this in :func:`xlperf.safety.atomic_write`)."""
+    writer = _Writer(Path(path), records, failed)
+    writer.summary()
+    writer.ranking()
+    writer.distribution()
+    writer.problems()
+    writer.failures()
+    writer.close()
