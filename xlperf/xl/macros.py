@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from xlperf.checks import check_form
@@ -316,15 +315,3 @@ def collect(book: WorkbookAccess | None = None) -> Any:
 
     return _entry(book, run_collect, "汇总")
 
-
-def _path_setting(book: WorkbookAccess, raw: Any, what: str) -> Path:
-    """A folder/file setting, relative to the control workbook's folder."""
-    if _blank(raw):
-        raise ControlError(f"“设置”工作表缺少“{what}”")
-    path = Path(str(raw).strip().strip('"'))
-    if not path.is_absolute():
-        base = book.folder
-        if base is None:
-            raise ControlError(f"“{what}”是相对路径，但控制工作簿尚未保存，请先保存或填写完整路径")
-        path = base / path
-    return path
