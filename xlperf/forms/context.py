@@ -1,0 +1,51 @@
+"""What a layout needs to write one form: the workbook, rubric, header, initial values and options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from xlperf.engine import leaf_values
+from xlperf.forms.grid import FormLayout, Grid
+from xlperf.forms.names import header_name
+from xlperf.forms.styles import Styles
+from xlperf.model import Rubric
+
+if TYPE_CHECKING:
+    from xlperf.forms.writer import FormOptions
+
+
+@dataclass
+class FormContext:
+    """Shared state of one workbook being written."""
+
+    workbook: Any
+    rubric: Rubric
+    header: Mapping[str, str]
+    values: Mapping[str, Any]
+    options: FormOptions
+    styles: Styles
+    layout: FormLayout
+    grids: list[Grid] = field(default_factory=list)
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell) for 重新计算
+
+    def sheet(self, name: str) -> Grid:
+        """Add a worksheet and its grid."""
+        grid = Grid(self.workbook.add_worksheet(name), self.styles, self.layout)
+        self.grids.append(grid)
+        return grid
+
+    def value(self, indicator_id: str, key: str) -> Any:
+        """The initial value of an input (None when not given)."""
+        return leaf_values(self.values, indicator_id).get(key)
+
+    def header_value(self, field_name: str) -> str:
+        """A header field's text ('' when not given)."""
+        return str(self.header.get(field_name) or "")
+
+    def header_cell(self, grid: Grid, row: int, col: int, field_name: str, last_col: int | None = None,
+                    style: str = "input_left") -> None:
+        """An input cell (optionally merged to ``last_col``) for a header field, named ``h_<field>``."""
+        grid.merge(row, col, row, col if last_col is None else last_col, self.header_value(field_name), style)
+        grid.define(header_name(field_name), row, col)

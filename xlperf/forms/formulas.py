@@ -1,0 +1,140 @@
+"""Every formula a form contains, compiled from the rubric: leaf scores, subtotals, total, grade.
+
+:func:`score_formula` is the ONE place where a leaf's score cell formula is made. With the default
+``native`` engine it is the engine's own expression (``xlperf.engine.bounded_expression``) compiled to
+Excel, wrapped so that a leaf with a blank required input shows ``""`` (the engine's ``None``)::
+
+    IF(OR(x_a_target="",x_a_actual=""),"",ROUND(MAX(0,MIN(8,...)),2))
+
+Inputs are referenced by their defined names (``x_<indicator>_<key>``, see ``forms/names.py``), so the
+formulas survive rows being inserted. The ``xlwings`` engine (formulas calling xlperf UDFs) is to be
+added here as a second branch of :func:`score_formula`; nothing else in the generator needs to change.
+
+Number formats for self-evaluation targets live here too: a target printed as ``≥90%`` is written as
+the number 0.9 with the format ``"≥"0%``, so it looks like the official text but stays a number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from xlperf.engine import bounded_expression
+from xlperf.expr import Var
+from xlperf.forms.names import TOTAL, input_name, score_name
+from xlperf.grades import GradeBand, grade_expr
+from xlperf.model import Indicator
+from xlperf.values import parse_value
+
+if TYPE_CHECKING:
+    from xlperf.forms.writer import FormOptions
+
+RefFn = Callable[[str], str]
+ENGINES = ("native", "xlwings")
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be produced (e.g. an engine that is not available)."""
+
+
+def input_ref(indicator_id: str) -> RefFn:
+    """The ``ref`` function that maps an input key of ``indicator_id`` to its defined name."""
+    return lambda key: input_name(indicator_id, key)
+
+
+def score_formula(indicator: Indicator, ref_fn: RefFn, decimals: int, options: FormOptions | None = None
+                  ) -> str:
+    """The score cell formula of a leaf (with the leading ``=``)."""
+    engine = options.engine if options is not None else "native"
+    if engine == "native":
+        return _native_score(indicator, ref_fn, decimals)
+    if engine == "xlwings":  # an XLPERF_SCORE UDF call; the UDF signature lives with the UDFs
+        from xlperf.xl.udfs import udf_formula
+
+        return "=" + udf_formula(indicator, ref_fn, decimals)
+    raise FormulaError(f"未知公式引擎 {engine}，可用：{'、'.join(ENGINES)}")
+
+
+def _native_score(indicator: Indicator, ref_fn: RefFn, decimals: int) -> str:
+    body = bounded_expression(indicator, decimals).to_excel(ref_fn)
+    required = [ref_fn(spec.key) for spec in indicator.inputs() if spec.required]
+    if not required:
+        return "=" + body
+    blanks = ",".join(f'{ref}=""' for ref in required)
+    return f'=IF(OR({blanks}),"",{body})'
+
+
+@lru_cache(maxsize=8192)
+def leaf_formula(indicator: Indicator, decimals: int, engine: str = "native") -> str:
+    """:func:`score_formula` with the standard name references, cached per indicator object."""
+    from xlperf.forms.writer import FormOptions
+
+    return score_formula(indicator, input_ref(indicator.id), decimals, FormOptions(engine=engine))
+
+
+def subtotal_formula(child_ids: Sequence[str], decimals: int) -> str:
+    """``=ROUND(SUM(s_a,s_b),2)``: a group's subtotal over its children's score cells (0 when none)."""
+    if not child_ids:
+        return f"=ROUND(0,{decimals})"
+    return f"=ROUND(SUM({','.join(score_name(c) for c in child_ids)}),{decimals})"
+
+
+def total_formula(top_ids: Sequence[str], decimals: int) -> str:
+    """The total: the rounded sum of the top-level scores."""
+    return subtotal_formula(top_ids, decimals)
+
+
+def grade_formula(bands: Sequence[GradeBand]) -> str:
+    """The grade of ``s_total`` as nested IFs (``=""`` when the rubric has no bands)."""
+    return "=" + grade_expr(Var("total"), bands).to_excel(lambda _: TOTAL)
+
+
+# --------------------------------------------------------------------------- number formats
+
+_OP_SIGN = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+_SUFFIX = re.compile(r"[\d.,]+\s*([^\d\s]*)\s*$")
+
+
+def _decimals(text: str) -> int:
+    match = re.search(r"\d+\.(\d+)", text.replace(" ", ""))
+    return min(len(match.group(1)), 6) if match else 0
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', "") + '"' if text else ""
+
+
+def target_display(text: str) -> tuple[float, str, str] | None:
+    """For a numeric 年度指标值 text: (number, target format, actual format); None for qualitative text.
+
+    ``≥90%`` -> (0.9, ``"≥"0%``, ``0%``); ``4个`` -> (4, ``0"个"``, ``0"个"``);
+    ``48万元`` -> (48, ``0.00"万元"``, ``0.00"万元"``); ``不超过 87.712 万元`` -> (87.712, ``"≤"0.000"万元"``, …).
+    """
+    parsed = parse_value(text)
+    if parsed.number is None or parsed.kind in ("text", "deadline", "blank", "error"):
+        return None
+    sign = _quote(_OP_SIGN.get(parsed.op or "", ""))
+    if parsed.kind == "percent":
+        digits = max(_decimals(text) - 0, 0)
+        body = "0" + ("." + "0" * digits if digits else "") + "%"
+        return parsed.number, sign + body, body
+    match = _SUFFIX.search(text.strip())
+    suffix = match.group(1) if match else parsed.unit
+    digits = _decimals(text)
+    if parsed.kind == "money":
+        digits = max(digits, 2)
+    body = "0" + ("." + "0" * digits if digits else "") + _quote(suffix)
+    return parsed.number, sign + body, body
+
+
+def input_number_format(kind: str, unit: str = "") -> str | None:
+    """The number format of an input cell of a method input kind (None: General)."""
+    if kind == "percent":
+        return "0.00%"
+    if kind == "money":
+        return "#,##0.00####"
+    if kind == "count":
+        return "0.##"
+    return None

@@ -1,0 +1,249 @@
+"""Write blank (or pre-filled) evaluation forms: native Excel formulas, named cells, protection, meta.
+
+Public API::
+
+    layout = write_form(rubric, Path("门源-校舍安全.xlsx"), {"project": "校舍安全保障资金", "year": "2023"})
+    report = build_forms(rubric, project_list.projects, Path("out"), FormOptions(password="pw"))
+
+A form shows scores, subtotals, the total and the grade as soon as numbers are typed, in Excel or WPS,
+without Python: every score cell is a formula compiled from the rubric (``forms/formulas.py``), every
+input/score/header cell has a workbook-level defined name (``forms/names.py``), and the very hidden
+sheet ``_xlperf`` records the rubric (``forms/meta.py``) so that a returned workbook can be read back.
+Layouts: ``layout_self_eval.py`` (项目支出绩效自评表) and ``layout_evaluation.py`` (evaluation tables),
+plus ``funds_sheet.py`` (资金使用情况表) for key projects.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from xlperf.forms.context import FormContext
+from xlperf.forms.formulas import ENGINES, FormulaError
+from xlperf.forms.funds_sheet import write_funds_sheet
+from xlperf.forms.grid import FormLayout
+from xlperf.forms.layout_evaluation import write_evaluation
+from xlperf.forms.layout_self_eval import write_self_evaluation
+from xlperf.forms.meta import meta_rows
+from xlperf.forms.names import META_SHEET
+from xlperf.forms.projects import ProjectRow, SkippedRow, blank_indicator_rows, safe_filename
+from xlperf.forms.styles import Styles
+from xlperf.grades import SCHEMES, scheme
+from xlperf.model import Rubric
+from xlperf.rubrics import with_indicators
+from xlperf.rubrics.build import RubricError
+
+__all__ = ["BuildReport", "FormError", "FormLayout", "FormOptions", "build_forms", "form_rubric", "write_form"]
+
+RECALC_MACRO = "Recalculate"
+RECALC_CAPTION = "重新计算"
+_PROTECT = {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True,
+            "format_rows": True}
+
+
+class FormError(ValueError):
+    """A form that cannot be written as asked (one Chinese line)."""
+
+
+@dataclass(frozen=True)
+class FormOptions:
+    """How forms are written.
+
+    ``password``: sheet protection password (None: protected without password); ``buttons``: add the
+    VBA project from ``macros/*.bas`` and a 重新计算 button (the file must be .xlsm); ``engine``: how
+    score formulas are written (``native`` Excel formulas; ``xlwings`` UDFs, see ``forms/formulas.py``);
+    ``grades``: a named grade scheme (``national``, ``lincang``) replacing the rubric's bands.
+    """
+
+    password: str | None = None
+    buttons: bool = False
+    engine: str = "native"
+    grades: str | None = None
+
+
+@dataclass
+class BuildReport:
+    """What :func:`build_forms` did: files written, rows it could not use, notes per project."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _check_options(options: FormOptions, path: Path) -> None:
+    if options.engine not in ENGINES:
+        raise FormError(f"未知公式引擎 {options.engine}，可用：{'、'.join(ENGINES)}")
+    suffix = path.suffix.lower()
+    if options.buttons and suffix != ".xlsm":
+        raise FormError(f"带按钮（宏）的表必须保存为 .xlsm，得到“{path.name}”")
+    if not options.buttons and suffix != ".xlsx":
+        raise FormError(f"评分表应保存为 .xlsx（带 --buttons 时为 .xlsm），得到“{path.name}”")
+    if options.grades is not None and options.grades not in SCHEMES:
+        raise FormError(f"未知等级方案 {options.grades}，可用：{'、'.join(SCHEMES)}")
+
+
+def form_rubric(rubric: Rubric, options: FormOptions) -> Rubric:
+    """The rubric as the form will carry it (grade scheme override applied)."""
+    if options.grades is None or options.grades == rubric.grade_scheme:
+        return rubric
+    return rubric.evolve(grades=scheme(options.grades), grade_scheme=options.grades)
+
+
+def write_form(rubric: Rubric, path: Path, header: Mapping[str, str] | None = None,
+               options: FormOptions = FormOptions(), values: Mapping[str, Any] | None = None, *,
+               overwrite: bool = False) -> FormLayout:
+    """Write one form for ``rubric`` to ``path`` and return where each named cell went.
+
+    ``header``: header fields (``project``, ``unit``, ``department``, ``year``, ``leader``, ``phone``,
+    ``funds_level``, ``funds_county``, ``remark``, ``goal``, ``goal_actual``) written into their cells;
+    ``values``: optional initial input values (engine format ``{id: {key: value}}`` or ``{"id.key": v}``);
+    an existing file is replaced only with ``overwrite`` (a ``.bak`` copy is kept).
+    """
+    from xlperf.safety import atomic_write
+
+    path = Path(path)
+    _check_options(options, path)
+    rubric = form_rubric(rubric, options)
+    clean_header = {k: str(v) for k, v in (header or {}).items() if v not in (None, "")}
+    layout = FormLayout(path=str(path))
+
+    def write(tmp: Path) -> None:
+        _write_workbook(rubric, tmp, clean_header, options, values or {}, layout)
+
+    atomic_write(path, write, overwrite=overwrite)
+    return layout
+
+
+_VBA_CACHE: dict[tuple[str | None, tuple[str, ...]], bytes] = {}
+
+
+def _write_workbook(rubric: Rubric, target: Path, header: dict[str, str], options: FormOptions,
+                    values: Mapping[str, Any], layout: FormLayout) -> None:
+    workbook = xlsxwriter.Workbook(str(target), {"in_memory": True})
+    try:
+        workbook.set_properties({"title": rubric.title, "subject": rubric.family_label, "author": "xlperf",
+                                 "comments": "由 xlperf 生成：黄色单元格为填报项，得分自动计算"})
+        ctx = FormContext(workbook, rubric, header, values, options, Styles(workbook), layout)
+        try:
+            if rubric.family == "self_evaluation":
+                write_self_evaluation(ctx)
+            else:
+                write_evaluation(ctx)
+                if rubric.family == "key_project":
+                    write_funds_sheet(ctx)
+        except FormulaError as exc:
+            raise FormError(str(exc)) from exc
+        for grid in ctx.grids:
+            protect = dict(_PROTECT)
+            if grid.name == "资金使用情况表":
+                protect["insert_rows"] = True
+            grid.ws.protect(options.password or "", protect)
+        meta = workbook.add_worksheet(META_SHEET)
+        for i, (key, value) in enumerate(meta_rows(rubric, header)):
+            meta.write_string(i, 0, key)
+            meta.write_string(i, 1, value)
+        meta.very_hidden()
+        for name, ref in layout.names.items():
+            workbook.define_name(name, "=" + ref.absolute())
+        if options.buttons:
+            _attach_buttons(workbook, ctx.buttons)
+    finally:
+        workbook.close()
+
+
+def _attach_buttons(workbook: Any, places: Sequence[tuple[str, str]]) -> None:
+    from xlperf.xl.vba import MACROS_DIR, add_vba_and_buttons, build_vba_project
+
+    if workbook.vba_codename is None:
+        workbook.set_vba_name()
+    for sheet in workbook.worksheets():
+        if sheet.vba_codename is None:
+            sheet.set_vba_name()
+    codenames = tuple(s.vba_codename for s in workbook.worksheets())
+    key = (workbook.vba_codename, codenames)
+    if key not in _VBA_CACHE:
+        sources = sorted(MACROS_DIR.glob("*.bas"))
+        if not sources:
+            raise FormError(f"找不到宏源文件（{MACROS_DIR}/*.bas），无法添加按钮")
+        _VBA_CACHE[key] = build_vba_project(sources, sheet_codenames=list(codenames),
+                                            workbook_codename=workbook.vba_codename)
+    add_vba_and_buttons(workbook, _VBA_CACHE[key], [(s, c, RECALC_MACRO, RECALC_CAPTION) for s, c in places])
+
+
+# --------------------------------------------------------------------------- many forms
+
+
+def _slot_categories(rubric: Rubric) -> list[tuple[str, str]]:
+    out = []
+    for slot in rubric.slots():
+        parent = rubric.parent_of(slot.id)
+        out.append((parent.name if parent else "", slot.name))
+    return out
+
+
+def project_rubric(rubric: Rubric, project: ProjectRow, has_indicators: bool) -> tuple[Rubric, str]:
+    """The concrete rubric of one project and a note ('' when nothing to say).
+
+    Self-evaluation rubrics get the project's indicator rows in their slots, or blank rows when the list
+    has none for it; other rubrics are used as they are.
+    """
+    if not rubric.slots():
+        return rubric, ""
+    if project.indicators:
+        return with_indicators(rubric, project.indicators), ""
+    cap = rubric.leaf_cap or 30
+    blank = with_indicators(rubric, blank_indicator_rows(_slot_categories(rubric), points=cap))
+    note = "清单中没有该项目的绩效指标，已留空白指标行" if has_indicators else ""
+    return blank, note
+
+
+def build_forms(rubric: Rubric, projects: Sequence[ProjectRow], out_dir: Path,
+                options: FormOptions = FormOptions(), progress: bool = True, *, overwrite: bool = False,
+                has_indicators: bool = True) -> BuildReport:
+    """Write one form per project into ``out_dir``; rows that fail are reported, not fatal.
+
+    File names come from project names (:func:`xlperf.forms.projects.safe_filename`); an existing file
+    is kept unless ``overwrite`` (then a ``.bak`` copy is made). ``progress`` shows a tqdm bar on stderr
+    when stderr is a terminal.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    suffix = ".xlsm" if options.buttons else ".xlsx"
+    _check_options(options, Path("x" + suffix))
+    report = BuildReport()
+    used: set[str] = set()
+    iterator: Any = projects
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        iterator = tqdm(projects, desc="生成评分表", unit="份", file=sys.stderr)
+    for project in iterator:
+        filename = safe_filename(project.name, used, suffix)
+        try:
+            concrete, note = project_rubric(rubric, project, has_indicators)
+        except RubricError as exc:
+            reason = "；".join(exc.problems) if hasattr(exc, "problems") else str(exc)
+            report.skipped.append(SkippedRow(project.sheet, project.row, f"绩效指标有误：{reason}"))
+            continue
+        header = dict(project.header)
+        values: dict[str, Any] = {}
+        if project.budget is not None:
+            leaf = next((n for n in concrete.indicators if n.is_leaf and n.method_name == "execution"), None)
+            if leaf is not None:
+                values[f"{leaf.id}.budget"] = project.budget
+        target = out_dir / filename
+        try:
+            write_form(concrete, target, header, options, values, overwrite=overwrite)
+        except FileExistsError:
+            report.skipped.append(SkippedRow(project.sheet, project.row,
+                                             f"文件“{filename}”已存在，未覆盖（加 --force 覆盖）"))
+            continue
+        report.written.append(target)
+        if note:
+            report.notes.append(f"{project.sheet} 第 {project.row} 行（{project.name}）：{note}")
+    return report
