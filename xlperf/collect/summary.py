@@ -90,8 +90,21 @@ class _Writer:
             "wrap": self.book.add_format({**base, "text_wrap": True}),
             "title": self.book.add_format({**base, "bold": True, "font_size": 12}),
             "error": self.book.add_format({**base, "font_color": "#C00000", "bold": True}),
+            "header": self.book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "bottom": 1,
+                                            "text_wrap": True}),
         }
         self.tables = 0
+
+    def sheet(self, name: str, landscape: bool = True) -> Any:
+        """A new worksheet set up to print on A4, one page wide, header row repeated."""
+        ws = self.book.add_worksheet(name)
+        ws.set_paper(9)
+        if landscape:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.set_footer("&C第 &P 页，共 &N 页")
+        return ws
 
     # -- helpers -----------------------------------------------------------------------------------
     def put(self, ws: Any, row: int, col: int, value: Any, kind: str) -> None:
@@ -114,17 +127,19 @@ class _Writer:
         last = top + max(n_rows, 1)
         ws.add_table(top, left, last, left + len(columns) - 1, {
             "name": f"表{self.tables}", "style": "Table Style Medium 2", "autofilter": True,
-            "columns": [{"header": h, "format": self.fmt[k]} for h, k, _ in columns]})
+            "columns": [{"header": h, "format": self.fmt[k], "header_format": self.fmt["header"]}
+                        for h, k, _ in columns]})
         for i, (_, _, width) in enumerate(columns):
             ws.set_column(left + i, left + i, width)
 
     # -- sheets ------------------------------------------------------------------------------------
     def summary(self) -> None:
-        ws = self.book.add_worksheet("汇总")
+        ws = self.sheet("汇总")
         levels = first_level_names(self.records)
         columns = summary_columns(levels)
         self.table(ws, 0, columns, len(self.records))
         ws.freeze_panes(1, 1)
+        ws.repeat_rows(0)
         for n, (record, row) in enumerate(zip(self.records, summary_rows(self.records, levels), strict=True),
                                           start=1):
             for c, ((_, kind, _), value) in enumerate(zip(columns, row, strict=True)):
@@ -135,7 +150,7 @@ class _Writer:
                     self.put(ws, n, c, value, kind)
 
     def ranking(self) -> None:
-        ws = self.book.add_worksheet("排名")
+        ws = self.sheet("排名")
         columns = [("名次", _INT, 7), ("单位", _TEXT, 24), ("项目/部门", _TEXT, 32), ("重新计算总分", _SCORE, 13),
                    ("等级", _TEXT, 7), ("来源", _TEXT, 11), ("文件", _TEXT, 30)]
         top = 0
@@ -153,7 +168,7 @@ class _Writer:
         ws.freeze_panes(0, 0)
 
     def distribution(self) -> None:
-        ws = self.book.add_worksheet("等级分布")
+        ws = self.sheet("等级分布")
         top = 0
         for title, group in self._groups():
             grades = list(group[0].grades) or sorted({r.grade for r in group})
@@ -177,7 +192,7 @@ class _Writer:
 
             units = self._unit_means(group)
             shown = units[:_MAX_UNITS_CHART]
-            utop = top + max(len(grades), 1) + 4
+            utop = top + max(len(grades) + 4, 17)  # below the 288-pixel chart
             ws.write_string(utop, 0, str(safe_cell_text(f"{title}：各单位平均总分")), self.fmt["title"])
             self.table(ws, utop + 1, [("单位", _TEXT, 12), ("平均总分", _SCORE, 10), ("份数", _INT, 10)], len(units))
             for i, (unit, mean, count) in enumerate(units, start=utop + 2):
@@ -198,13 +213,14 @@ class _Writer:
             top = utop + max(len(units), 15, 1 + len(shown)) + 5
 
     def problems(self) -> None:
-        ws = self.book.add_worksheet("问题清单")
+        ws = self.sheet("问题清单")
         columns = [("文件", _TEXT, 26), ("单位", _TEXT, 20), ("工作表", _TEXT, 12), ("单元格", _TEXT, 8),
                    ("严重程度", _TEXT, 9), ("问题说明", _TEXT, 70), ("建议", _TEXT, 40)]
         rows = [(r, f) for r in self.records
                 for f in sorted(r.findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet or "", f.cell or ""))]
         self.table(ws, 0, columns, len(rows))
         ws.freeze_panes(1, 0)
+        ws.repeat_rows(0)
         links = 0
         for n, (record, finding) in enumerate(rows, start=1):
             ws.write_string(n, 0, str(safe_cell_text(Path(record.file).name)), self.fmt[_TEXT])
@@ -222,7 +238,7 @@ class _Writer:
             self.put(ws, n, 6, finding.fix, _TEXT)
 
     def failures(self) -> None:
-        ws = self.book.add_worksheet("失败文件")
+        ws = self.sheet("失败文件")
         columns = [("文件", _TEXT, 40), ("原因", _TEXT, 80), ("位置", _TEXT, 50)]
         self.table(ws, 0, columns, len(self.failed))
         ws.freeze_panes(1, 0)
