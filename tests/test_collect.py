@@ -153,8 +153,12 @@ def project_values(budget: Any, spent: Any, periods: Any, rate: Any, judged: flo
 
 @pytest.fixture(scope="module")
 def returned(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of returned forms: three rubrics, legacy forms, a lock file, a broken file, a sub-folder."""
-    folder = tmp_path_factory.mktemp("returned")
+    """A folder of returned forms (see :func:`make_returned`)."""
+    return make_returned(tmp_path_factory.mktemp("returned"))
+
+
+def make_returned(folder: Path) -> Path:
+    """Fill ``folder`` with returned forms: three rubrics, legacy forms, a lock file, a broken file."""
     (folder / "县乡").mkdir()
     rubric = project_rubric()
     make_form(folder / "p1.xlsx", rubric, {"project": "干部培训", "unit": "甲局"}, project_values(50, 48.6, "4期", "95%", 18))
@@ -384,3 +388,16 @@ def test_hostile_corpus(tmp_path: Path, returned: Path) -> None:
     assert summarised == {"p1.xlsx", "good.xlsx", "good_macro.xlsm"}
     listed = {r["文件"] for r in sheet_rows(out, "失败文件")}
     assert listed == bad
+
+
+def test_summary_renders_in_libreoffice(returned: Path, tmp_path: Path) -> None:
+    """The summary opens in LibreOffice and prints every sheet, charts included (fails if LO is missing)."""
+    from xlperf.libreoffice import render
+
+    out = tmp_path / "summary.xlsx"
+    collect_paths([returned], out, progress=False)
+    pages = render(out, tmp_path / "png", dpi=60)
+    pdf, pngs = pages[0], pages[1:]
+    assert pdf.stat().st_size > 10_000
+    assert len(pngs) >= 5  # one page at least per sheet
+    assert all(p.stat().st_size > 5_000 for p in pngs)

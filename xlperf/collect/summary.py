@@ -95,13 +95,16 @@ class _Writer:
         }
         self.tables = 0
 
-    def sheet(self, name: str, landscape: bool = True) -> Any:
-        """A new worksheet set up to print on A4, one page wide, header row repeated."""
+    def sheet(self, name: str, fit: bool = True) -> Any:
+        """A new worksheet set up to print on A4 landscape, one page wide when ``fit``."""
         ws = self.book.add_worksheet(name)
         ws.set_paper(9)
-        if landscape:
-            ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+        ws.set_landscape()
+        if fit:
+            ws.fit_to_pages(1, 0)
+        else:
+            ws.set_print_scale(75)
+            ws.repeat_columns(0)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
         ws.set_footer("&C第 &P 页，共 &N 页")
         return ws
@@ -134,7 +137,7 @@ class _Writer:
 
     # -- sheets ------------------------------------------------------------------------------------
     def summary(self) -> None:
-        ws = self.sheet("汇总")
+        ws = self.sheet("汇总", fit=len(first_level_names(self.records)) <= 6)
         levels = first_level_names(self.records)
         columns = summary_columns(levels)
         self.table(ws, 0, columns, len(self.records))
