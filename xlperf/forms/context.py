@@ -40,6 +40,10 @@ class FormContext:
         """The initial value of an input (None when not given)."""
         return leaf_values(self.values, indicator_id).get(key)
 
+    def has_value(self, indicator_id: str, key: str) -> bool:
+        """True when the initial values name this input (even as blank)."""
+        return key in leaf_values(self.values, indicator_id)
+
     def header_value(self, field_name: str) -> str:
         """A header field's text ('' when not given)."""
         return str(self.header.get(field_name) or "")

@@ -243,8 +243,10 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
         target_fmt = shown[1] if shown else input_format(method.inputs()[0])
         actual_fmt = shown[2] if shown else target_fmt
         if "target" in {s.key for s in method.inputs()}:
-            given = ctx.value(node.id, "target")
-            target_col_value = given if given is not None else (shown[0] if shown else None)
+            if ctx.has_value(node.id, "target"):
+                target_col_value = ctx.value(node.id, "target")
+            else:  # pre-filled from the 年度指标值 printed in the list
+                target_col_value = shown[0] if shown else None
             g.value(r, TARGET, target_col_value, "input", target_fmt)
             g.define(input_name(node.id, "target"), r, TARGET)
             g.validate(r, TARGET, validation(_spec(node, "target"), node.full_points, node.name))
