@@ -23,7 +23,7 @@ class Manual(ScoringMethod):
         return self.var
 
     def explain(self, env: Env, score: float) -> str:
-        given = float(self.value(env, "score"))
+        given = float(self.var.evaluate(env))  # honours the default of a 0-point indicator
         if given != score:
             return f"评价打分 {format_number(given)}，按分值限定在 0～{format_number(self.points)} 内为 {format_number(score)}"
         return f"评价打分 {format_number(score)}"
