@@ -80,10 +80,10 @@ def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> tuple
     seen: set[Path] = set()
 
     def add(path: Path) -> None:
-        resolved = path.resolve()
-        if resolved in seen or resolved in excluded:
+        absolute = Path(os.path.abspath(path))  # symlinks are kept: a link is a file the user gave
+        if absolute in seen or path.resolve() in excluded:
             return
-        seen.add(resolved)
+        seen.add(absolute)
         if path.name.startswith("~$"):
             locks.append(path)
         else:
