@@ -116,8 +116,17 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
     if any(s.level > 3 for s in spans):
         raise ValueError("自评表最多支持三级指标")
     g.merge(head, 0, max(end - 1, head), 0, "绩效指标", "label")
+    heights: dict[int, float] = {}
     for span in spans:
         _write_span(ctx, g, span, end)
+        if span.node.is_leaf and span.first == span.last:
+            lines = max(text_lines(span.node.name, WIDTHS[3]), text_lines(span.node.target, WIDTHS[TARGET]))
+            heights[span.first] = max(heights.get(span.first, 20), 13 * lines + 6)
+        elif span.first == span.last:  # a one-row group: its name must fit too
+            lines = text_lines(span.node.name, WIDTHS[LEVEL_COL[span.level]])
+            heights[span.first] = max(heights.get(span.first, 20), 13 * lines + 6)
+    for r, height in heights.items():
+        ws.set_row(r, height)
     if spans:
         first = head + 1
         g.highlight(first, REASON, end - 1, REASON,
@@ -236,7 +245,6 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
         g.define(f"t_{node.id}_name", r, name_col)
     else:
         g.merge(r, name_col, last, 3, node.name, "text")
-    height = 14 * max(text_lines(node.name, 30), 1) + 6
     if method.name == "ratio":
         target_col_value = None
         shown = target_display(node.target) if node.target else None
@@ -266,7 +274,6 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
         g.validate(r, OWN, validation(_spec(node, "score"), node.full_points, node.name or "自评打分"))
         g.highlight(r, OWN, r, OWN, f"=AND(ISNUMBER({a1(r, OWN)}),{a1(r, OWN)}>{format_number(node.full_points, 6)})",
                     "cf_error")
-        height = max(height, 14 * max(text_lines(node.target, 13), 1) + 6)
     else:  # any other method: one row per input, label in 年度指标值, value in 实际完成值
         for i, spec in enumerate(method.inputs()):
             g.text(r + i, TARGET, input_label(spec), "text")
@@ -284,8 +291,6 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
     g.define(score_name(node.id), r, SCORE)
     g.merge(r, REASON, last, REASON, ctx.value(node.id, "reason") or "", "input_left")
     g.define(reason_name(node.id), r, REASON)
-    if last == r:
-        g.ws.set_row(r, max(height, 20))
 
 
 def _spec(node: Indicator, key: str) -> InputSpec:

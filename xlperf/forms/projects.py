@@ -83,6 +83,7 @@ class SkippedRow:
     sheet: str
     row: int
     reason: str
+    error: bool = True  # False for rows that are simply not projects (repeated header, 小计/合计)
 
     def __str__(self) -> str:
         return f"{self.sheet} 第 {self.row} 行：{self.reason}"
@@ -136,11 +137,11 @@ def parse_project_rows(rows: Sequence[Sequence[object]], sheet: str = PROJECT_SH
         if not any(record.values()):
             continue
         if record.get("project") == "项目名称":
-            skipped.append(SkippedRow(sheet, number, "重复的表头行，不是项目"))
+            skipped.append(SkippedRow(sheet, number, "重复的表头行，不是项目", error=False))
             continue
         words = (record.get("seq", ""), record.get("unit", ""), record.get("project", ""))
         if any(w.replace(" ", "") in _TOTAL_WORDS for w in words if w):
-            skipped.append(SkippedRow(sheet, number, "小计/合计行，不是项目"))
+            skipped.append(SkippedRow(sheet, number, "小计/合计行，不是项目", error=False))
             continue
         if not record.get("project"):
             skipped.append(SkippedRow(sheet, number, "缺少项目名称"))

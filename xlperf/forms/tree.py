@@ -8,6 +8,7 @@ subtotal cell still exists.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -54,6 +55,6 @@ def text_lines(text: str, width_chars: float) -> int:
         return 1
     total = 0
     for part in text.split("\n"):
-        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in part)
-        total += max(1, -(-int(units * 1.1) // max(1, int(width_chars))))
+        units = sum(1.8 if ord(ch) > 0x2E80 else 1.0 for ch in part)
+        total += max(1, math.ceil(units / max(1.0, width_chars - 1)))
     return total

@@ -1,0 +1,103 @@
+"""``xlperf new`` (one blank form) and ``xlperf build`` (one form per row of a project list)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from xlperf.forms.names import HEADER_FIELDS
+
+_HEADER_OPTIONS = (("project", "--project", "项目名称"), ("unit", "--unit", "实施单位"),
+                   ("department", "--department", "主管部门"), ("year", "--year", "年度，如 2023"),
+                   ("leader", "--leader", "项目负责人"), ("phone", "--phone", "联系电话"))
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("rubric", help="评分表：内置名称（xlperf rubrics）或文件（.yaml/.xlsx/.csv）")
+    for field, flag, text in _HEADER_OPTIONS:
+        p.add_argument(flag, dest=f"h_{field}", metavar=HEADER_FIELDS.get(field, field), help=text)
+    p.add_argument("--grades", choices=("national", "lincang"), help="等级方案（默认用评分表自带的）")
+    p.add_argument("--password", help="工作表保护密码（默认保护但不设密码）")
+    p.add_argument("--buttons", action="store_true", help="加入“重新计算”按钮（宏），文件为 .xlsm")
+    p.add_argument("--engine", choices=("native", "xlwings"), default="native",
+                   help="得分公式：native 为 Excel 原生公式（默认，无需 Python）")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the new and build commands."""
+    new = sub.add_parser("new", help="生成一份空白评分表（填数即出得分、总分和等级）")
+    _common(new)
+    new.add_argument("-o", "--output", required=True, type=Path, help="输出文件（.xlsx；带 --buttons 时 .xlsm）")
+    new.set_defaults(handler=run_new)
+    build = sub.add_parser("build", help="按项目清单为每个项目生成一份评分表")
+    _common(build)
+    build.add_argument("--projects", required=True, type=Path, help="项目清单（.xlsx 或 .csv），格式见 docs/project-list.md")
+    build.add_argument("-o", "--output", required=True, type=Path, help="输出文件夹")
+    build.set_defaults(handler=run_build)
+
+
+def _options(args: argparse.Namespace) -> Any:
+    from xlperf.forms.writer import FormOptions
+
+    return FormOptions(password=args.password, buttons=args.buttons, engine=args.engine, grades=args.grades)
+
+
+def _header(args: argparse.Namespace) -> dict[str, str]:
+    return {field: str(getattr(args, f"h_{field}")) for field, _, _ in _HEADER_OPTIONS
+            if getattr(args, f"h_{field}") not in (None, "")}
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """Write one blank form."""
+    from xlperf.cli import CommandError
+    from xlperf.forms.projects import ProjectRow
+    from xlperf.forms.writer import FormError, project_rubric, write_form
+    from xlperf.rubrics import load_rubric
+
+    rubric = load_rubric(args.rubric)
+    concrete, _ = project_rubric(rubric, ProjectRow(0, {}), has_indicators=False)
+    try:
+        write_form(concrete, args.output, _header(args), _options(args), overwrite=args.force)
+    except FormError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"已写入 {args.output}（{concrete.family_label}，{len(concrete.leaves())} 个末级指标）")
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Write one form per project; report the rows that could not be used. Exit 1 when a row had an error."""
+    from xlperf.cli import CommandError
+    from xlperf.forms.projects import ProjectListError, read_project_list
+    from xlperf.forms.writer import FormError, build_forms
+    from xlperf.rubrics import load_rubric
+
+    rubric = load_rubric(args.rubric)
+    if args.output.exists() and not args.output.is_dir():
+        raise CommandError(f"输出位置“{args.output}”已存在且不是文件夹")
+    try:
+        listing = read_project_list(args.projects)
+    except ProjectListError as exc:
+        raise CommandError(f"{args.projects.name}：{exc}") from exc
+    if not listing.projects:
+        for row in listing.skipped:
+            print(f"未使用：{row}", file=sys.stderr)
+        raise CommandError(f"{args.projects.name} 中没有可用的项目行", 1)
+    defaults = _header(args)
+    for project in listing.projects:
+        for key, value in defaults.items():
+            project.header.setdefault(key, value)
+    try:
+        report = build_forms(rubric, listing.projects, args.output, _options(args), progress=True,
+                             overwrite=args.force, has_indicators=listing.has_indicators)
+    except FormError as exc:
+        raise CommandError(str(exc)) from exc
+    skipped = listing.skipped + report.skipped
+    print(f"已生成 {len(report.written)} 份评分表，保存在 {args.output}")
+    for note in report.notes:
+        print(f"提示：{note}")
+    for row in sorted(skipped, key=lambda s: (s.sheet, s.row)):
+        print(f"未使用：{row}", file=sys.stderr)
+    return 1 if any(s.error for s in skipped) else 0
