@@ -37,7 +37,7 @@ from xlperf.checks import check_form
 from xlperf.engine import ScoreResult
 from xlperf.findings import Finding, sort_findings
 from xlperf.forms import names
-from xlperf.forms.reader import FilledForm, read_source, score_form
+from xlperf.forms.reader import FilledForm, parse_reference, read_source, score_form
 from xlperf.rounding import format_number
 from xlperf.xl.workbook_access import WorkbookAccess
 
@@ -131,7 +131,7 @@ def _targets(result: ScoreResult) -> list[tuple[str, Any]]:
     """Every score cell name with the engine's value (None = blank, as the native formula shows "")."""
     out: list[tuple[str, Any]] = []
     for _, node in result.rubric.walk():
-        if node.is_leaf or node.children:
+        if node.id in result.scores:  # leaves, groups, and empty slots (subtotal 0)
             out.append((names.score_name(node.id), result.score(node.id)))
     out.append((names.TOTAL, result.total))
     out.append((names.GRADE, result.grade or None))
@@ -195,9 +195,14 @@ def _fill_scores(book: WorkbookAccess, form: FilledForm, result: ScoreResult, re
                  write: bool) -> list[tuple[str, str, Any]]:
     """Apply the write rule to every score cell; returns (name, location, value) of cells written."""
     written: list[tuple[str, str, Any]] = []
+    defined = book.defined_names()
+    sheets = set(book.sheet_names())
     for name, value in _targets(result):
-        if name not in form.cells:
-            continue
+        if name not in form.cells:  # the reader skips empty slots' subtotals
+            ref = parse_reference(defined.get(name, ""))
+            if ref is None or ref[0] not in sheets:
+                continue
+            form.cells[name] = ref
         sheet, cell = form.cells[name]
         data = book.cell(sheet, cell)
         if data.is_formula:

@@ -40,6 +40,7 @@ from xlperf.values import parse_value
 __all__ = [
     "CATEGORY",
     "UDFS",
+    "evaluate_udf_formula",
     "score_method",
     "udf_formula",
 ]
@@ -453,3 +454,37 @@ def udf_formula(indicator: Indicator, ref: Any, decimals: int) -> str:
 
 def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+_UDF_CALL = re.compile(r"^=?XLPERF_SCORE\((.*)\)$", re.DOTALL)
+_TEXT_PIECE = re.compile(r'"((?:[^"]|"")*)"')
+
+
+def evaluate_udf_formula(formula: str, cells: Mapping[str, Any]) -> float | str:
+    """Evaluate an ``=XLPERF_SCORE(...)`` score formula in Python, reading names/refs from ``cells``.
+
+    What Excel does when it calls the UDF, without Excel: used to check forms written with the
+    ``xlwings`` engine. Raises ValueError for any other formula.
+    """
+    match = _UDF_CALL.match(formula.strip())
+    if match is None:
+        raise ValueError(f"not an XLPERF_SCORE formula: {formula[:60]}")
+    args, current, quoted = [], "", False
+    for ch in match.group(1):
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            args.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    args.append(current.strip())
+
+    def value(arg: str) -> Any:
+        if arg.startswith('"'):
+            return "".join(p.replace('""', '"') for p in _TEXT_PIECE.findall(arg))
+        number = to_number(arg)
+        return number if number is not None else cells.get(arg)
+
+    method, params, points, decimals, *inputs = (value(a) for a in args)
+    return generic_score(method, params, points, decimals, inputs)
