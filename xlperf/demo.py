@@ -210,6 +210,7 @@ def _safe_name(text: str) -> str:
 def run_demo(out_dir: Path, *, force: bool = False, echo: Callable[[str], None] = print) -> DemoReport:
     """Write the demo folder; refuses a non-empty existing folder unless ``force``."""
     from xlperf.forms.fill import FillData, fill_form
+    from xlperf.forms.reader import read_form
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -231,7 +232,9 @@ def run_demo(out_dir: Path, *, force: bool = False, echo: Callable[[str], None] 
             blank = Path(tmp) / f"{_safe_name(case.name)}.xlsx"
             _write_template(write_form, case.rubric, blank, case.header, False)
             path = out_dir / "filled" / f"{_safe_name(case.name)}.xlsx"
-            data = FillData(values=case.values, reasons=dict(case.reasons))
+            cells = read_form(blank).cells  # not every layout has a 偏差原因 cell for every indicator
+            data = FillData(values=case.values, reasons={k: v for k, v in case.reasons.items()
+                                                         if names.reason_name(k) in cells})
             fill_form(blank, data, path, force=force, overrides=case.overrides)
             report.filled.append((path, case))
             problems = f"；故意的错误：{'；'.join(case.mistakes)}" if case.mistakes else ""
@@ -241,9 +244,7 @@ def run_demo(out_dir: Path, *, force: bool = False, echo: Callable[[str], None] 
         report.notes.append("汇总模块（xlperf.collect）尚不可用，未生成 summary.xlsx")
     else:
         summary = out_dir / "summary.xlsx"
-        if summary.exists() and force:
-            summary.unlink()
-        collect([p for p, _ in report.filled], summary)
+        collect([p for p, _ in report.filled], summary, force=force, progress=False)
         report.summary = summary
         echo(f"汇总    {summary}")
     for note in report.notes:
@@ -256,9 +257,4 @@ def run_demo(out_dir: Path, *, force: bool = False, echo: Callable[[str], None] 
 
 def _write_template(write_form: Callable[..., Any], rubric: Rubric, path: Path, header: dict[str, str],
                     force: bool) -> None:
-    from xlperf.safety import atomic_write
-
-    def write(tmp: Path) -> None:
-        write_form(rubric, tmp, header=header)
-
-    atomic_write(path, write, overwrite=force, backup=False)
+    write_form(rubric, path, header=header, overwrite=force)

@@ -19,9 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def demo_command(args: argparse.Namespace) -> int:
     """Write the demo folder and print one line per file."""
     from xlperf.demo import DemoError, run_demo
+    from xlperf.forms.fill import FillError
 
     try:
         run_demo(args.output, force=args.force)
-    except DemoError as exc:
+    except (DemoError, FillError) as exc:
         raise CommandError(str(exc)) from exc
     return 0
