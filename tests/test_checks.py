@@ -243,3 +243,24 @@ def test_cached_values_that_disagree() -> None:
     claimed = _one(findings, "claimed_score")
     assert "重新计算" in claimed.fix and "公式已被手填" not in claimed.message
     assert "name_missing" in _codes(findings)  # the other inputs are not in this source
+
+
+def test_generator_form_with_seed_mistakes(tmp_path: Path) -> None:
+    """On the real generator's form: the seed's claims typed over its formulas are found at their cells."""
+    from xlperf.forms.fill import FillData, fill_form
+    from xlperf.forms.writer import write_form
+
+    blank = tmp_path / "blank.xlsx"
+    write_form(jingmeng_rubric(), blank, {"project": "京蒙协作品牌培育评价项目"})
+    fill_form(blank, FillData(values=jingmeng_values(), reasons={"xy_sh_1": "宣传不足"}), tmp_path / "f.xlsx",
+              overrides={"s_zj": 10, "s_total": 99})
+    form = read_form(tmp_path / "f.xlsx")
+    assert form.problems == [] and form.typed_over == {"s_zj", "s_total"}
+    findings = check_form(form, score_form(form))
+    assert sorted(_codes(findings)) == ["claimed_score", "claimed_total"]
+    score_finding = _one(findings, "claimed_score")
+    assert "9.72" in score_finding.message and score_finding.location == form.location("s_zj")
+    assert _one(findings, "claimed_total").location == form.location("s_total")
+    blank_form = read_form(blank)
+    assert blank_form.problems == []
+    assert {f.code for f in check_form(blank_form, score_form(blank_form))} == {"missing_input"}

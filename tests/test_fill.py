@@ -207,3 +207,26 @@ def test_macro_workbook_keeps_vba_and_button(tmp_path: Path) -> None:
     assert vml and b"Recalculate" in after[vml[0]]
     assert b"macroEnabled" in after["[Content_Types].xml"]
     assert read_form(tmp_path / "filled.xlsm").values["zj"] == {"budget": 50, "spent": 45}
+
+
+@pytest.mark.parametrize("suffix,buttons", [(".xlsx", False), (".xlsm", True)])
+def test_generator_forms_survive_fill(tmp_path: Path, suffix: str, buttons: bool) -> None:
+    """The real generator's output: every non-input cell, validation, conditional format, protection and
+    the very hidden meta sheet are unchanged by fill; the values land and score like the engine."""
+    from xlperf.forms.writer import FormOptions, write_form
+
+    rubric = jingmeng_rubric()
+    src = tmp_path / f"gen{suffix}"
+    write_form(rubric, src, {"project": "京蒙协作品牌培育评价项目"}, FormOptions(password="pw", buttons=buttons))
+    data = FillData(values=jingmeng_values(), header={"unit": "市支援合作办"}, reasons={"xy_sh_1": "宣传不足"})
+    report = fill_form(src, data, tmp_path / f"filled{suffix}")
+    written = {tuple(loc.split("!")) for _, loc, _ in report.written}
+    before, after = _snapshot(src, written), _snapshot(tmp_path / f"filled{suffix}", written)
+    sheet = next(s for s in before["sheets"] if s != names.META_SHEET)
+    assert before[sheet]["dv"] and before[sheet]["protection"][0]
+    assert after == before
+    assert after["states"][after["sheets"].index(names.META_SHEET)] == "veryHidden"
+    form = read_form(tmp_path / f"filled{suffix}")
+    assert form.problems == [] and form.reasons == {"xy_sh_1": "宣传不足"}
+    assert form.header["unit"] == "市支援合作办" and form.header["project"] == "京蒙协作品牌培育评价项目"
+    assert score_form(form).total == score(rubric, jingmeng_values()).total
