@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -217,9 +218,30 @@ def computed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Rubric
         path = src / f"{stem}.xlsx"
         write_form(rubric, path, {"project": stem, "year": "2023"}, FormOptions(), values)
         paths.append(path)
+    # the key-project fund sheet: amounts typed in 元, compared with the scoring inputs in 万元
+    funds_rubric = load_rubric("menyuan_2023_key_project")
+    funds_values = {"gl_ysgl_dwl": {"actual": 458.9, "plan": 458.9}, "gl_ysgl_zxl": {"spent": 400, "received": 458.9}}
+    path = src / "funds.xlsx"
+    layout = write_form(funds_rubric, path, {"unit": "教育局"}, FormOptions(), funds_values)
+    wb = openpyxl.load_workbook(path)
+    for name, amount in (("fs_src_3", 2_000_000), ("fs_src_4", 2_589_000), ("fs_use_1", 3_000_000),
+                         ("fs_use_7", 1_000_000)):
+        ref = layout.cell(name)
+        wb[ref.sheet][ref.address] = amount
+    wb.save(path)
+    cases.append(("funds", funds_rubric, funds_values))
+    paths.append(path)
     written = lo.recalculate(paths, out)
     return {stem: (rubric, values, lo.defined_name_values(path))
             for (stem, rubric, values), path in zip(cases, written, strict=True)}
+
+
+def test_fund_sheet_totals(computed: dict[str, Any]) -> None:
+    rubric, values, names = computed["funds"]
+    assert names["fs_sources"] == 4_589_000 and names["fs_spent"] == 4_000_000
+    assert names["fs_balance"] == 589_000
+    assert names["h_unit"] == "教育局"
+    assert_matches_engine(rubric, values, names)
 
 
 def assert_matches_engine(rubric: Rubric, values: dict[str, Any], names: dict[str, Any]) -> int:
