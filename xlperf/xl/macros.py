@@ -229,6 +229,13 @@ def _fill_scores(book: WorkbookAccess, form: FilledForm, result: ScoreResult, re
 
 
 def _run(book: WorkbookAccess, write: bool) -> RecalcReport:
+    try:
+        return _run_unprotected(book, write)
+    finally:
+        book.finish()
+
+
+def _run_unprotected(book: WorkbookAccess, write: bool) -> RecalcReport:
     record = _load_record(book)
     _restore_marks(book, record)
     form = read_source(book, getattr(book, "path", None))

@@ -50,6 +50,7 @@ XLWINGS_API = (
     "Sheet.visible",
     "Sheet.used_range",
     "Sheet.autofit",
+    "Sheet.api",
     "Range.value",
     "Range.formula",
     "Range.color",
@@ -146,8 +147,8 @@ class WorkbookAccess(ABC):
     def folder(self) -> Path | None:
         """The folder of the workbook file (relative paths in settings are relative to it)."""
 
-    def save(self) -> None:  # noqa: B027 - optional hook
-        """Persist changes (files only; a live workbook is saved by the user)."""
+    def finish(self) -> None:  # noqa: B027 - optional hook
+        """Called once after a button's changes (a live workbook re-protects its sheets here)."""
 
 
 # -- openpyxl ------------------------------------------------------------------------------------------
@@ -287,6 +288,41 @@ class XlwingsBook(WorkbookAccess):
 
     def __init__(self, book: Any) -> None:
         self.book = book
+        self._unlocked: dict[str, tuple[Any, ...]] = {}
+
+    def _unlock(self, sheet: str) -> None:
+        """Lift the sheet protection (forms are protected without a password) before a change.
+
+        Uses the native sheet object (``Sheet.api``: pywin32 on Windows), which cannot be exercised
+        without Excel; a sheet protected with a password gives one clear message instead.
+        """
+        if sheet in self._unlocked:
+            return
+        try:
+            api = self.book.sheets[sheet].api
+            protected = bool(api.ProtectContents)
+        except Exception:  # no native object (e.g. other engines): nothing to lift
+            self._unlocked[sheet] = ()
+            return
+        if not protected:
+            self._unlocked[sheet] = ()
+            return
+        rights = api.Protection
+        flags = tuple(bool(getattr(rights, name)) for name in _PROTECTION_FLAGS)
+        try:
+            api.Unprotect("")
+        except Exception as exc:  # COM error: a password is set
+            raise PermissionError(f"工作表“{sheet}”设置了保护密码：请先在“审阅 → 撤销工作表保护”中输入密码，"
+                                  "再按按钮") from exc
+        self._unlocked[sheet] = flags
+
+    def finish(self) -> None:
+        """Protect again every sheet that was unprotected, with its former permissions."""
+        for sheet, flags in self._unlocked.items():
+            if flags:
+                # Protect(Password, DrawingObjects, Contents, Scenarios, UserInterfaceOnly, Allow…)
+                self.book.sheets[sheet].api.Protect("", True, True, True, False, *flags)
+        self._unlocked.clear()
 
     def sheet_names(self) -> list[str]:
         return [sheet.name for sheet in self.book.sheets]
@@ -316,6 +352,7 @@ class XlwingsBook(WorkbookAccess):
         return CellData(shown, None, shown, fmt)
 
     def set_value(self, sheet: str, cell: str, value: Any) -> None:
+        self._unlock(sheet)
         rng = self._range(sheet, cell)
         if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
             value = "'" + value  # text stays text in Excel
@@ -325,6 +362,7 @@ class XlwingsBook(WorkbookAccess):
         return _hex(self._range(sheet, cell).color)
 
     def set_color(self, sheet: str, cell: str, color: str | None) -> None:
+        self._unlock(sheet)
         self._range(sheet, cell).color = None if color is None else "#" + color
 
     def get_note(self, sheet: str, cell: str) -> str | None:
@@ -332,6 +370,7 @@ class XlwingsBook(WorkbookAccess):
         return note.text if note is not None else None
 
     def set_note(self, sheet: str, cell: str, text: str | None) -> None:
+        self._unlock(sheet)
         rng = self._range(sheet, cell)
         note = rng.note
         if note is not None:
@@ -359,6 +398,13 @@ class XlwingsBook(WorkbookAccess):
     def folder(self) -> Path | None:
         full = self.book.fullname
         return Path(full).parent if full and ("/" in full or "\\" in full) else None
+
+
+#: Excel ``Protection.Allow…`` properties, in the order of ``Worksheet.Protect``'s arguments after the 5th.
+_PROTECTION_FLAGS = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows",
+                     "AllowInsertingColumns", "AllowInsertingRows", "AllowInsertingHyperlinks",
+                     "AllowDeletingColumns", "AllowDeletingRows", "AllowSorting", "AllowFiltering",
+                     "AllowUsingPivotTables")
 
 
 def _excel_text(value: Any) -> Any:
