@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -60,6 +61,17 @@ def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
     return any(f.severity == "error" for f in findings)
 
 
+def cell_order(cell: str | None) -> tuple[int, int]:
+    """(row, column) of an A1 address for sorting: H9 before H60; unknown cells last."""
+    match = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", cell or "")
+    if not match:
+        return (10**9, 10**9)
+    column = 0
+    for ch in match.group(1).upper():
+        column = column * 26 + ord(ch) - 64
+    return (int(match.group(2)), column)
+
+
 def sort_findings(findings: list[Finding]) -> list[Finding]:
-    """Errors first, then by sheet and cell."""
-    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet or "", f.cell or ""))
+    """Errors first, then by sheet and by cell position (row, then column)."""
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet or "", cell_order(f.cell)))
