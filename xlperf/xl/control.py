@@ -237,7 +237,12 @@ def _rubric(book: WorkbookAccess, settings: Mapping[str, Any]) -> Any:
 
 def run_generate(book: WorkbookAccess) -> RunReport:
     """Generate one form per project; every file made or skipped and every error goes to 运行结果."""
-    from xlperf.forms.projects import ProjectListError, parse_indicator_rows, parse_project_rows
+    from xlperf.forms.projects import (
+        INDICATOR_SHEET,
+        ProjectListError,
+        parse_indicator_rows,
+        parse_project_rows,
+    )
     from xlperf.rubrics import validate
 
     report = RunReport()
@@ -245,8 +250,9 @@ def run_generate(book: WorkbookAccess) -> RunReport:
         settings = read_settings(book)
         rubric = _rubric(book, settings)
         projects, skipped = parse_project_rows(_rows(book, PROJECT_SHEET), PROJECT_SHEET)
-        if "绩效指标" in book.sheet_names():
-            skipped += parse_indicator_rows(_rows(book, "绩效指标"), projects)
+        has_indicators = INDICATOR_SHEET in book.sheet_names()
+        if has_indicators:
+            skipped += parse_indicator_rows(_rows(book, INDICATOR_SHEET), projects)
         out_dir = _path_setting(book, settings.get("输出文件夹"), "输出文件夹")
     except (ControlError, ProjectListError, ValueError) as exc:
         report.add("生成模板", "", "", f"错误：{_first_line(exc)}", error=True)
@@ -257,52 +263,36 @@ def run_generate(book: WorkbookAccess) -> RunReport:
     if report.errors:
         return _finish(book, report, "生成模板")
     for row in skipped:
-        report.add("跳过", str(row), "", row.reason)
+        report.add("跳过", f"{row.sheet} 第 {row.row} 行", "", row.reason)
     if not projects:
         report.add("生成模板", "", "", "错误：“项目清单”中没有项目", error=True)
         return _finish(book, report, "生成模板")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    made = _write_forms(rubric, projects, out_dir, settings, report)
+    made = _write_forms(rubric, projects, out_dir, settings, report, has_indicators)
     report.message = f"生成模板完成：{made} 份模板，{report.errors} 个错误，详见“{RUN_SHEET}”工作表"
     return _finish(book, report, "生成模板", keep_message=True)
 
 
 def _write_forms(rubric: Any, projects: Sequence[Any], out_dir: Path, settings: Mapping[str, Any],
-                 report: RunReport) -> int:
-    """Write a form per project through the generator (``xlperf.forms.writer``)."""
-    from xlperf.forms.projects import safe_filename
-    from xlperf.forms.writer import FormOptions, write_form
-    from xlperf.rubrics import with_indicators
-    from xlperf.safety import atomic_write
+                 report: RunReport, has_indicators: bool) -> int:
+    """Write a form per project with the generator's :func:`~xlperf.forms.writer.build_forms`."""
+    from xlperf.forms.writer import FormOptions, build_forms
 
-    buttons = _flag(settings.get("重新计算按钮"))
+    password = str(settings.get("工作表密码") or "").strip() or None
     engine = str(settings.get("计分公式") or "native").strip() or "native"
-    option_values: dict[str, Any] = {"buttons": buttons, "engine": engine}
-    password = str(settings.get("工作表密码") or "").strip()
-    if password and "password" in FormOptions.__dataclass_fields__:
-        option_values["password"] = password
-    options = FormOptions(**option_values)
-    force = _flag(settings.get("覆盖已有文件"))
-    suffix = ".xlsm" if buttons else ".xlsx"
-    used: set[str] = set()
-    made = 0
-    for project in projects:
-        name = safe_filename(f"{project.header.get('unit', '')}-{project.name}".strip("-"), used, suffix)
-        target = out_dir / name
-        try:
-            form_rubric = with_indicators(rubric, project.indicators) if rubric.slots() else rubric
-            header = {k: v for k, v in project.header.items() if k != "seq"}
-            backup = atomic_write(target, lambda tmp, r=form_rubric, h=header: write_form(
-                r, tmp, header=h, options=options), overwrite=force)
-        except FileExistsError:
-            report.add("生成模板", project.name, str(target), "已存在，未覆盖（如需覆盖，把“覆盖已有文件”设为 是）")
-            continue
-        except Exception as exc:  # every project's error is reported on the sheet
-            report.add("生成模板", project.name, str(target), f"错误：{_first_line(exc)}", error=True)
-            continue
-        made += 1
-        report.add("生成模板", project.name, str(target), "已生成" + ("（原文件已备份）" if backup else ""))
-    return made
+    options = FormOptions(password=password, buttons=_flag(settings.get("重新计算按钮")), engine=engine)
+    try:
+        built = build_forms(rubric, projects, out_dir, options, progress=False,
+                            overwrite=_flag(settings.get("覆盖已有文件")), has_indicators=has_indicators)
+    except Exception as exc:  # a generator error (bad engine, unwritable folder…) goes to the sheet
+        report.add("生成模板", "", str(out_dir), f"错误：{_first_line(exc)}", error=True)
+        return 0
+    for path in built.written:
+        report.add("生成模板", path.stem, str(path), "已生成")
+    for row in built.skipped:
+        report.add("跳过", f"{row.sheet} 第 {row.row} 行", "", row.reason, error="已存在" not in row.reason)
+    for note in built.notes:
+        report.add("提示", "", "", note)
+    return len(built.written)
 
 
 # -- 汇总 ---------------------------------------------------------------------------------------------------

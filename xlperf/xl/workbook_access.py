@@ -169,15 +169,22 @@ class OpenpyxlBook(WorkbookAccess):
         self.cached = open_openpyxl(self.path, data_only=True)
         self.messages: list[str] = []
         self._changed: set[tuple[str, str]] = set()
+        self._rewritten: set[str] = set()
 
     def sheet_names(self) -> list[str]:
         return list(self.book.sheetnames)
 
     def sheet_rows(self, sheet: str) -> Iterable[tuple[Any, ...]]:
-        if sheet not in self.cached.sheetnames:
-            return [tuple(None if is_formula(v) else v for v in row)
-                    for row in self.book[sheet].iter_rows(values_only=True)]
-        return self.cached[sheet].iter_rows(values_only=True)
+        rows = [list(r) for r in self.book[sheet].iter_rows(values_only=True)]
+        if sheet in self.cached.sheetnames and sheet not in self._rewritten:
+            cached = list(self.cached[sheet].iter_rows(values_only=True))
+            for r, row in enumerate(rows):  # formula cells show their cached result
+                for c, value in enumerate(row):
+                    if is_formula(value):
+                        row[c] = cached[r][c] if r < len(cached) and c < len(cached[r]) else None
+        else:
+            rows = [[None if is_formula(v) else v for v in row] for row in rows]
+        return [tuple(row) for row in rows]
 
     def defined_names(self) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -242,6 +249,7 @@ class OpenpyxlBook(WorkbookAccess):
         from openpyxl.styles import Font
         from openpyxl.utils import get_column_letter
 
+        self._rewritten.add(sheet)
         if sheet in self.book.sheetnames:
             index = self.book.sheetnames.index(sheet)
             self.book.remove(self.book[sheet])
