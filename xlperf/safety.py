@@ -500,6 +500,12 @@ def _fsync(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(
     path: Path, write: Callable[[Path], None], *, overwrite: bool = False, backup: bool = True
 ) -> Path | None:
@@ -517,7 +523,7 @@ def atomic_write(
     """
     path = Path(path)
     if path.exists() and not overwrite:
-        raise FileExistsError(f"目标文件“{path.name}”已存在，为避免覆盖已停止写入（如需覆盖请明确选择覆盖）")
+        raise FileExistsError(f"目标文件“{path.name}”已存在，为避免覆盖已停止写入（如需覆盖请加 --force，原文件会备份为 .bak）")
     if path.is_dir():
         raise IsADirectoryError(f"目标“{path.name}”是一个文件夹，无法写入")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
@@ -529,6 +535,8 @@ def atomic_write(
         if tmp.stat().st_size == 0:
             raise OSError(f"写入“{path.name}”的结果是空文件，已放弃替换原文件")
         _fsync(tmp)
+        # mkstemp creates 0600 files: give the result the mode a plain open() would (or the replaced file's)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         if overwrite and backup and path.exists():
             backup_path = _next_backup(path)
             shutil.copyfile(path, backup_path)
