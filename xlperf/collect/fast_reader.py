@@ -24,6 +24,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -167,44 +168,81 @@ def _directory(zf: zipfile.ZipFile, path: Path | None) -> _Directory:
     return _Directory(sheets, parts, names)
 
 
-_CELL_TAG = re.compile(
-    rb'<(?:\w+:)?c\s([^>]*?)(/)?>(\s*<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>))?', re.S)
+_F_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_F_END = re.compile(rb"</(?:\w+:)?f>")
+_C_START = re.compile(rb"<(?:\w+:)?c\s")
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _ATTR_S = re.compile(rb'\bs="([0-9]{1,6})"')
+
+
+def _cell_start(xml: bytes, pos: int) -> int:
+    """Start of the ``<c …>`` tag that encloses position ``pos`` (-1 when none)."""
+    start = xml.rfind(b"<c ", 0, pos)
+    if start >= 0 and xml.find(b"</c>", start, pos) < 0 and _C_START.match(xml, start):
+        return start
+    found = -1
+    for match in _C_START.finditer(xml, 0, pos):  # unusual prefixes: slow path
+        found = match.start()
+    return found
 
 
 def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int]]:
     """Formula texts (every formula cell) and style indexes (only ``wanted`` cells) of one sheet part.
 
-    Shared-formula children have no text of their own and are given as ``=(共享公式)``.
+    Searches the raw XML (no parse): each ``<f>`` element is tied to the ``<c>`` tag before it, and
+    each wanted address is looked up by its ``r="…"`` attribute. Shared-formula children have no text
+    of their own and are given as ``=(共享公式)``.
     """
     formulas: dict[str, str] = {}
-    styles: dict[str, int] = {}
-    for match in _CELL_TAG.finditer(xml):
-        attrs = match.group(1)
+    for match in _F_TAG.finditer(xml):
+        start = _cell_start(xml, match.start())
+        if start < 0:
+            continue
+        attrs = xml[start:xml.find(b">", start)]
         ref = _ATTR_R.search(attrs)
         if ref is None:
             continue
-        address = ref.group(1).decode()
-        if match.group(2) is None and match.group(3) is not None:
-            text = (match.group(4) or b"").decode("utf-8", "replace")
-            formulas[address] = "=" + html.unescape(text) if text else "=(共享公式)"
-        if address in wanted:
-            style = _ATTR_S.search(attrs)
-            if style is not None:
-                styles[address] = int(style.group(1))
+        text = b""
+        if match.group(0)[-1:] != b"/" or xml[match.end():match.end() + 1] != b">":
+            open_end = xml.find(b">", match.start())
+            if xml[open_end - 1:open_end] != b"/":
+                close = _F_END.search(xml, open_end)
+                text = xml[open_end + 1:close.start()] if close else b""
+        decoded = text.decode("utf-8", "replace")
+        formulas[ref.group(1).decode()] = "=" + html.unescape(decoded) if decoded else "=(共享公式)"
+    styles: dict[str, int] = {}
+    for address in wanted:
+        pos = xml.find(b' r="' + address.encode() + b'"')
+        if pos < 0:
+            continue
+        start = _cell_start(xml, pos + 1)
+        if start < 0:
+            continue
+        style = _ATTR_S.search(xml[start:xml.find(b">", start)])
+        if style is not None:
+            styles[address] = int(style.group(1))
     return formulas, styles
 
 
 def _number_formats(zf: zipfile.ZipFile) -> list[str]:
     """Number format code per cell style index (``cellXfs``), from ``xl/styles.xml``."""
+    try:
+        xml = zf.read("xl/styles.xml")
+    except KeyError:
+        return []
+    return list(_parse_styles(xml))
+
+
+@lru_cache(maxsize=16)
+def _parse_styles(xml: bytes) -> tuple[str, ...]:
+    """Parsed once per distinct styles part (forms from one template share it)."""
     import defusedxml.ElementTree as ET
     from openpyxl.styles.numbers import BUILTIN_FORMATS
 
     try:
-        root = ET.fromstring(zf.read("xl/styles.xml"))
-    except Exception:  # no or unreadable styles: every cell is General
-        return []
+        root = ET.fromstring(xml)
+    except Exception:  # unreadable styles: every cell is General
+        return ()
     custom = {node.get("numFmtId", ""): node.get("formatCode", "General") for node in root.iter(f"{_NS}numFmt")}
     codes: list[str] = []
     xfs = root.find(f"{_NS}cellXfs")
@@ -214,7 +252,7 @@ def _number_formats(zf: zipfile.ZipFile) -> list[str]:
             codes.append(custom[fmt_id])
         else:
             codes.append(BUILTIN_FORMATS.get(int(fmt_id), "General") if fmt_id.isdigit() else "General")
-    return codes
+    return tuple(codes)
 
 
 def _read_bytes(path: Path, limits: Limits) -> bytes:

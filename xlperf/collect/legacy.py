@@ -73,6 +73,7 @@ class _Sheet:
     name: str
     grid: list[list[Any]]
     origin: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    labels: list[list[str]] = field(default_factory=list)
 
     @classmethod
     def build(cls, name: str, grid: list[list[Any]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
@@ -89,6 +90,7 @@ class _Sheet:
                     if (r, c) != (r0, c0):
                         rows[r][c] = top
                         sheet.origin[(r, c)] = (r0, c0)
+        sheet.labels = [[norm(v) if isinstance(v, str) else "" for v in row] for row in rows]
         return sheet
 
     def at(self, r: int, c: int) -> Any:
@@ -109,11 +111,8 @@ class _Sheet:
         for r in rows if rows is not None else range(len(self.grid)):
             if r >= len(self.grid):
                 break
-            for c, value in enumerate(self.grid[r]):
-                if (r, c) in self.origin:
-                    continue
-                text = norm(value)
-                if text == label or (start and text.startswith(label)):
+            for c, text in enumerate(self.labels[r]):
+                if text and (text == label or (start and text.startswith(label))) and (r, c) not in self.origin:
                     found.append((r, c))
         return found
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from xlperf import __version__
@@ -57,8 +58,15 @@ def parse_meta(rows: Iterable[tuple[Any, Any]]) -> FormMeta:
     values = dict(pairs)
     chunks = "".join(v for k, v in pairs if k == "rubric_json")
     try:
-        rubric = build_rubric(json.loads(chunks), "工作簿中记录的评分表")
+        rubric = _rubric_from_json(chunks)
     except (json.JSONDecodeError, ValueError) as exc:
         raise MetaError(f"工作簿中记录的评分表已损坏：{exc}") from exc
     header = {k.removeprefix("header."): v for k, v in pairs if k.startswith("header.")}
     return FormMeta(rubric, header, values.get("generator", ""), values.get(MARKER, ""))
+
+
+@lru_cache(maxsize=64)
+def _rubric_from_json(text: str) -> Rubric:
+    """Build a recorded rubric once per distinct JSON text (collection reads hundreds of copies; Rubric is
+    immutable, so sharing it is safe)."""
+    return build_rubric(json.loads(text), "工作簿中记录的评分表")
