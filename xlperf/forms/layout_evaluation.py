@@ -36,7 +36,7 @@ FAMILY_COLUMNS: dict[str, dict[str, object]] = {
                     "rule": "评价标准", "deducted": "评价扣分", "score": "实际得分", "note": "说明",
                     "project": "项目名称", "total": "综合分值"},
     "department_budget": {"levels": ("一级指标", "二级考评指标", "三级指标"), "points": "分值",
-                          "explanation": "指标解释", "rule": "考评内容", "deducted": "扣分", "score": "得分",
+                          "explanation": "考评内容", "rule": "评分标准", "deducted": "扣分", "score": "得分",
                           "note": "备注", "project": "评价对象", "total": "合计"},
     "department_overall": {"levels": LEVEL_NAMES, "points": "分值", "explanation": "指标说明",
                            "rule": "参考评分标准", "deducted": "扣分", "score": "得分", "note": "说明",
@@ -65,8 +65,14 @@ class Columns:
         return self.note
 
 
-def columns_for(depth: int, with_explanation: bool) -> tuple[Columns, list[int]]:
-    """Column indexes and widths for a table with ``depth`` indicator levels."""
+def columns_for(depth: int, with_explanation: bool, with_rule: bool = True) -> tuple[Columns, list[int]]:
+    """Column indexes and widths for a table with ``depth`` indicator levels.
+
+    Without a rule column (no indicator has a scoring rule text) the explanation column is wider;
+    ``rule`` then points at the explanation column so notes have a place.
+    """
+    if not with_explanation and not with_rule:
+        with_rule = True
     widths = [8, 11, 13][:depth] if depth <= 3 else [8, 10, 11, 12][:depth]
     c = depth
     points = c
@@ -75,13 +81,17 @@ def columns_for(depth: int, with_explanation: bool) -> tuple[Columns, list[int]]
     explanation = None
     if with_explanation:
         explanation = c
-        widths.append(24)
+        widths.append(24 if with_rule else 48)
         c += 1
-    rule = c
-    widths.append(36 if with_explanation else 48)
-    label, inp, deducted, score = c + 1, c + 2, c + 3, c + 4
+    if with_rule:
+        rule = c
+        widths.append(36 if with_explanation else 48)
+        c += 1
+    else:
+        rule = c - 1  # shares the explanation column
+    label, inp, deducted, score = c, c + 1, c + 2, c + 3
     widths += [26, 9, 6, 7]
-    c += 5
+    c += 4
     group = None
     if depth >= 3:
         group = c
@@ -104,7 +114,10 @@ def write_evaluation(ctx: FormContext) -> Grid:
     if depth > 4:
         raise ValueError("评分表最多支持四级指标")
     with_expl = any(leaf.explanation for leaf in rubric.leaves())
-    cols, widths = columns_for(depth, with_expl)
+    # a rule column only when most indicators have a rule text; otherwise rules share the explanation cell
+    with_rule = 2 * sum(1 for leaf in rubric.leaves() if leaf.rule) >= len(rubric.leaves())
+    cols, widths = columns_for(depth, with_expl, with_rule)
+    shared = cols.explanation == cols.rule
     g = ctx.sheet(SHEET)
     ws = g.ws
     for i, width in enumerate(widths):
@@ -122,7 +135,8 @@ def write_evaluation(ctx: FormContext) -> Grid:
     level_names = list(names["levels"])  # type: ignore[call-overload]
     for level in range(depth):
         g.text(head, level, level_names[level] if level < len(level_names) else f"{level + 1}级指标", "head")
-    heads = [(cols.points, names["points"]), (cols.explanation, names["explanation"]), (cols.rule, names["rule"]),
+    heads = [(cols.points, names["points"]), (cols.explanation, names["explanation"]),
+             (None if shared else cols.rule, names["rule"]),
              (cols.label, "评分要素（逐项填写或选择）"), (cols.input, "填报"), (cols.deducted, names["deducted"]),
              (cols.score, names["score"]), (cols.group, "二级得分"), (cols.note, names["note"])]
     for col, text in heads:
@@ -225,9 +239,12 @@ def _write_leaf(ctx: FormContext, g: Grid, cols: Columns, span: Span) -> None:
     decimals = ctx.rubric.decimals
     g.merge(r, span.level - 1, last, cols.depth - 1, node.name, "label")
     g.merge(r, cols.points, last, cols.points, node.full_points, "points")
-    if cols.explanation is not None:
-        g.merge(r, cols.explanation, last, cols.explanation, node.explanation, "text")
     rule = node.rule + (f"\n注：{node.note}" if node.note else "")
+    if cols.explanation == cols.rule:
+        rule = "\n".join(t for t in (node.explanation, f"评分标准：{node.rule}" if node.rule else "",
+                                       f"注：{node.note}" if node.note else "") if t)
+    elif cols.explanation is not None:
+        g.merge(r, cols.explanation, last, cols.explanation, node.explanation, "text")
     g.merge(r, cols.rule, last, cols.rule, rule, "text")
     inputs = node.inputs()
     label_heights = []
@@ -252,8 +269,9 @@ def _write_leaf(ctx: FormContext, g: Grid, cols: Columns, span: Span) -> None:
     g.merge(r, cols.note, last, cols.note, ctx.value(node.id, "reason") or "", "input_left")
     g.define(reason_name(node.id), r, cols.note)
     # merged cells do not grow with their text: size the rows so the longest text fits
-    widths = [(rule, 36 if cols.explanation is not None else 48), (node.name, 12)]
-    if cols.explanation is not None:
+    rule_width = 48 if cols.explanation is None or cols.explanation == cols.rule else 36
+    widths = [(rule, rule_width), (node.name, 12)]
+    if cols.explanation is not None and cols.explanation != cols.rule:
         widths.append((node.explanation, 24))
     block = max(12 * text_lines(text, width) + 6 for text, width in widths)
     n = last - r + 1
