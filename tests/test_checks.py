@@ -253,11 +253,13 @@ def test_generator_form_with_seed_mistakes(tmp_path: Path) -> None:
     blank = tmp_path / "blank.xlsx"
     write_form(jingmeng_rubric(), blank, {"project": "京蒙协作品牌培育评价项目"})
     fill_form(blank, FillData(values=jingmeng_values(), reasons={"xy_sh_1": "宣传不足"}), tmp_path / "f.xlsx",
-              overrides={"s_zj": 10, "s_total": 99})
+              overrides={"s_zj": 10, "s_total": 99, "x_zj_rate": 1.0})
     form = read_form(tmp_path / "f.xlsx")
-    assert form.problems == [] and form.typed_over == {"s_zj", "s_total"}
+    assert form.problems == [] and form.typed_over == {"s_zj", "s_total", "x_zj_rate"}
     findings = check_form(form, score_form(form))
-    assert sorted(_codes(findings)) == ["claimed_score", "claimed_total"]
+    assert sorted(_codes(findings)) == ["claimed_rate", "claimed_score", "claimed_total"]
+    rate = _one(findings, "claimed_rate")
+    assert "100" in rate.message and "97.20%" in rate.message and rate.location == form.location("x_zj_rate")
     score_finding = _one(findings, "claimed_score")
     assert "9.72" in score_finding.message and score_finding.location == form.location("s_zj")
     assert _one(findings, "claimed_total").location == form.location("s_total")

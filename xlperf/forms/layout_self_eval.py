@@ -36,7 +36,7 @@ from xlperf.forms.formulas import (
 )
 from xlperf.forms.grid import Grid, a1
 from xlperf.forms.inputs import input_format, input_label, validation
-from xlperf.forms.names import GRADE, TOTAL, header_name, input_name, reason_name, score_name
+from xlperf.forms.names import GRADE, RATE_KEY, TOTAL, header_name, input_name, reason_name, score_name
 from xlperf.forms.tree import Span, plan_rows, text_lines
 from xlperf.methods import InputSpec
 from xlperf.model import Indicator
@@ -188,6 +188,7 @@ def _funds_block(ctx: FormContext, g: Grid, row: int) -> int:
         budget, spent = a1(r, ACTUAL), a1(r, POINTS)
         g.formula(r, SCORE, f'=IF(OR({budget}="",{spent}="",N({budget})=0),"",{spent}/{budget})', "formula", "0.00%")
         if key == "total" and leaf is not None:
+            g.define(input_name(leaf.id, RATE_KEY), r, SCORE)  # the 执行率 the form shows (checked if typed over)
             g.value(r, OWN, leaf.full_points, "points")
             g.formula(r, REASON, leaf_formula(leaf, ctx.rubric.decimals, ctx.options.engine), "formula")
             g.define(score_name(leaf.id), r, REASON)

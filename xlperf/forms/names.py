@@ -7,6 +7,9 @@ contract between the generator, reading back, recalculation in Excel and collect
 from __future__ import annotations
 
 TOTAL = "s_total"
+#: key of the 执行率 cell a form shows beside an execution indicator (``x_<indicator>_rate``): a formula in
+#: our forms, compared with the recomputed rate when someone types over it
+RATE_KEY = "rate"
 GRADE = "s_grade"
 META_SHEET = "_xlperf"
 HEADER_FIELDS = {

@@ -26,6 +26,7 @@ from xlperf.engine import ScoreResult, score
 from xlperf.findings import Finding
 from xlperf.forms import names
 from xlperf.forms.meta import FormMeta, MetaError, parse_meta
+from xlperf.forms.names import RATE_KEY
 from xlperf.model import Rubric
 
 __all__ = [
@@ -40,9 +41,6 @@ __all__ = [
     "read_source",
     "score_form",
 ]
-
-#: ``x_<indicator>_rate`` on an execution indicator: a typed or computed 执行率 cell the form shows.
-RATE_KEY = "rate"
 
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
