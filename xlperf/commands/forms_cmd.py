@@ -22,7 +22,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--password", help="工作表保护密码（默认保护但不设密码）")
     p.add_argument("--buttons", action="store_true", help="加入“重新计算”按钮（宏），文件为 .xlsm")
     p.add_argument("--engine", choices=("native", "xlwings"), default="native",
-                   help="得分公式：native 为 Excel 原生公式（默认，无需 Python）")
+                   help="得分公式：native 为 Excel 原生公式（默认，无需 Python）；xlwings 调用 XLPERF_* 函数"
+                        "（需要 Python 与 xlwings 加载项，自动带宏按钮，文件为 .xlsm）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
 
 
@@ -42,7 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _options(args: argparse.Namespace) -> Any:
     from xlperf.forms.writer import FormOptions
 
-    return FormOptions(password=args.password, buttons=args.buttons, engine=args.engine, grades=args.grades)
+    # UDF formulas only work in a macro workbook (xlwings imports the functions as VBA), so xlwings implies buttons
+    buttons = args.buttons or args.engine == "xlwings"
+    return FormOptions(password=args.password, buttons=buttons, engine=args.engine, grades=args.grades)
 
 
 def _header(args: argparse.Namespace) -> dict[str, str]:
