@@ -16,7 +16,7 @@ Every message is Chinese, states both numbers, and comes with a suggested fix.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from xlperf.engine import ScoreResult
@@ -41,6 +41,9 @@ class Claim:
     sheet: str | None = None
     cell: str | None = None
     typed: bool = False
+    #: the cell holds a rate as a fraction (a percent-formatted cell: 1.6425 shows 164.25%), so numbers
+    #: are never read as percentage points
+    fraction: bool = False
 
 
 @dataclass
@@ -73,12 +76,13 @@ def _number(value: Any) -> float | None:
     return parsed.number
 
 
-def _rate_number(value: Any) -> float | None:
-    """A claimed execution rate as a fraction: ``'100%'``, ``1`` and ``100`` all give 1.0."""
+def _rate_number(value: Any, fraction: bool = False) -> float | None:
+    """A claimed execution rate as a fraction: ``'100%'``, ``1`` and ``100`` all give 1.0 (a plain number
+    above 1.5 is read as percentage points unless the cell is known to hold a fraction)."""
     number = _number(value)
     if number is None:
         return None
-    if isinstance(value, int | float) and number > 1.5:
+    if isinstance(value, int | float) and number > 1.5 and not fraction:
         return number / 100
     return number
 
@@ -243,7 +247,7 @@ def _compare_funds(result: ScoreResult, claims: Claims) -> list[Finding]:
         labels = (specs.get("budget", labels[0]), specs.get("spent", labels[1]))
     if budget > 0 and claims.rate is not None and not _blank(claims.rate.value):
         rate = spent / budget
-        claimed = _rate_number(claims.rate.value)
+        claimed = _rate_number(claims.rate.value, claims.rate.fraction)
         if claimed is None:
             findings.append(Finding("error", "claimed_unreadable", f"执行率填报“{claims.rate.value}”，不是数值",
                                     exec_id, claims.rate.sheet, claims.rate.cell, fix="填写百分比或恢复原公式"))
@@ -295,7 +299,8 @@ def claims_from_form(form: FilledForm) -> Claims:
         if leaf.method_name != "execution":
             continue
         claims.execution = leaf.id
-        claims.rate = claim(names.input_name(leaf.id, RATE_KEY))
+        rate = claim(names.input_name(leaf.id, RATE_KEY))
+        claims.rate = replace(rate, fraction=True) if rate is not None else None  # our 执行率 cell is 0.00%
         values = form.values.get(leaf.id, {})
         for key in ("budget", "spent"):
             sheet, cell = form.where(names.input_name(leaf.id, key))
