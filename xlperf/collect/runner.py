@@ -198,7 +198,7 @@ def read_all(files: Sequence[Path], jobs: int | None = None,
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_chunk, chunk): n for n, chunk in enumerate(chunks)}
         for future in as_completed(futures):
-            n = futures[future]
+            n = futures.pop(future)  # drop the future: its result lives on only in ``done``
             done[n] = future.result()
             if progress:
                 progress(len(chunks[n]))
