@@ -30,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"汇总文件应为 .xlsx：{args.output.name}")
     if args.jobs is not None and args.jobs < 1:
         raise CommandError("--jobs 应为正整数")
+    for target in (args.output, args.csv, args.json):
+        if target is not None and not target.parent.is_dir():
+            raise CommandError(f"输出文件夹“{target.parent}”不存在")
     for path in args.paths:
         if not path.exists():
             raise CommandError(f"找不到“{path}”")
