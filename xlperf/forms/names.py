@@ -2,6 +2,12 @@
 
 Excel moves a defined name when rows are inserted above it, so names (not fixed addresses) are the
 contract between the generator, reading back, recalculation in Excel and collection.
+
+Read back by xlperf: ``x_<indicator>_<key>`` inputs, ``s_<indicator>`` scores and subtotals, ``s_total``,
+``s_grade``, ``h_<field>`` header fields, ``r_<indicator>`` 偏差原因 and ``x_<indicator>_rate`` (the 执行率 a
+form shows). Also written for people and formulas, not read: ``t_<indicator>_target``/``_actual``/``_name``
+(the text cells of qualitative self-evaluation rows), ``f_<row>_initial``/``_budget``/``_spent`` (the other
+rows of the funds block) and ``fs_*`` (totals of the 资金使用情况表 sheet).
 """
 
 from __future__ import annotations
