@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from xlperf.expr import MAX, MIN, ROUND, Expr, ExprError
@@ -76,11 +77,12 @@ class ScoreResult:
         return all(not s.missing for s in self.leaves())
 
 
+@lru_cache(maxsize=8192)
 def bounded_expression(indicator: Indicator, decimals: int) -> Expr:
     """The leaf's method bounded to [0, points] and rounded: the formula both back ends use."""
     if indicator.method is None:
         raise ValueError(f"指标 {indicator.name} 没有评分方法")
-    return ROUND(MAX(0, MIN(indicator.full_points, indicator.method.expression())), decimals)
+    return ROUND(MAX(0, MIN(indicator.full_points, indicator.method.tree())), decimals)
 
 
 def normalise_input(spec: InputSpec, raw: Any) -> tuple[Any, str | None]:
@@ -136,7 +138,7 @@ def score_leaf(indicator: Indicator, level: int, raw_values: Mapping[str, Any], 
     assert indicator.method is not None
     try:
         score = float(bounded_expression(indicator, decimals).evaluate(env))
-        raw = float(indicator.method.expression().evaluate(env))
+        raw = float(indicator.method.tree().evaluate(env))
         explanation = indicator.method.explain(env, score)
     except ExprError as exc:
         findings.append(Finding("error", "cannot_score", f"{indicator.name}无法计分：{exc}", indicator.id))

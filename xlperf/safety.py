@@ -361,6 +361,10 @@ _DTD_MARKERS = tuple(
 )
 
 
+_PROLOG_BYTES = 4096
+_ROOT_TAG = re.compile(rb"<[a-z_]")
+
+
 def _check_xml_heads(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Path) -> None:
     """Refuse any XML part whose first 64 KB declares a DOCTYPE or ENTITY (entity bombs, XXE).
 
@@ -370,6 +374,10 @@ def _check_xml_heads(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pa
     for info in infos:
         if info.is_dir() or not info.filename.lower().endswith(_XML_SUFFIXES):
             continue
+        head = _read_head(zf, info, path, _PROLOG_BYTES).lower()
+        root = _ROOT_TAG.search(head)
+        if root is not None and not any(marker in head[:root.start()] for marker in _DTD_MARKERS):
+            continue  # a DTD may only stand in the prolog, before the root element: nothing to fear
         head = _read_head(zf, info, path).lower()
         if any(marker in head for marker in _DTD_MARKERS):
             _fail(

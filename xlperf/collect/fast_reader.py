@@ -47,7 +47,7 @@ class RawWorkbook:
 
     ``grids`` holds the full value grid (row-major, from A1) of every sheet that was read; ``names``
     maps defined names to their reference text (workbook-level names win over sheet-scoped ones);
-    ``formulas`` maps sheet → {``A1`` address: formula text} for the sheets that were scanned.
+    ``formulas`` maps sheet → {``A1`` address: formula text} for the named cells of the scanned sheets.
     """
 
     path: Path
@@ -186,39 +186,33 @@ def _cell_start(xml: bytes, pos: int) -> int:
     return found
 
 
-def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int]]:
-    """Formula texts (every formula cell) and style indexes (only ``wanted`` cells) of one sheet part.
+_CELL_ELEMENT = re.compile(rb"<((?:\w+:)?)c\s([^>]*?)(/>|>(.*?)</\1c>)", re.DOTALL)
+_F_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 
-    Searches the raw XML (no parse): each ``<f>`` element is tied to the ``<c>`` tag before it, and
-    each wanted address is looked up by its ``r="…"`` attribute. Shared-formula children have no text
-    of their own and are given as ``=(共享公式)``.
+
+def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int]]:
+    """Formula texts and style indexes of the ``wanted`` cells of one sheet part.
+
+    One pass over the raw XML (no parse): each ``<c>`` element gives its ``r="…"`` address, its
+    ``s="…"`` style and, when it holds an ``<f>`` element, the formula. Shared-formula children have no
+    text of their own and are given as ``=(共享公式)``.
     """
     formulas: dict[str, str] = {}
-    for match in _F_TAG.finditer(xml):
-        start = _cell_start(xml, match.start())
-        if start < 0:
-            continue
-        attrs = xml[start:xml.find(b">", start)]
+    styles: dict[str, int] = {}
+    for match in _CELL_ELEMENT.finditer(xml):
+        attrs, body = match.group(2), match.group(4)
         ref = _ATTR_R.search(attrs)
         if ref is None:
             continue
-        text = b""
-        if match.group(0)[-1:] != b"/" or xml[match.end():match.end() + 1] != b">":
-            open_end = xml.find(b">", match.start())
-            if xml[open_end - 1:open_end] != b"/":
-                close = _F_END.search(xml, open_end)
-                text = xml[open_end + 1:close.start()] if close else b""
-        decoded = text.decode("utf-8", "replace")
-        formulas[ref.group(1).decode()] = "=" + html.unescape(decoded) if decoded else "=(共享公式)"
-    styles: dict[str, int] = {}
-    for address in wanted:
-        pos = xml.find(b' r="' + address.encode() + b'"')
-        if pos < 0:
+        address = ref.group(1).decode()
+        if address not in wanted:
             continue
-        start = _cell_start(xml, pos + 1)
-        if start < 0:
-            continue
-        style = _ATTR_S.search(xml[start:xml.find(b">", start)])
+        if body and b"f" in body:
+            formula = _F_TEXT.search(body)
+            if formula is not None:
+                text = (formula.group(1) or b"").decode("utf-8", "replace")
+                formulas[address] = "=" + html.unescape(text) if text else "=(共享公式)"
+        style = _ATTR_S.search(attrs)
         if style is not None:
             styles[address] = int(style.group(1))
     return formulas, styles

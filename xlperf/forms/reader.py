@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -85,6 +86,7 @@ class CellSource(Protocol):
         ...
 
 
+@lru_cache(maxsize=65536)
 def parse_reference(text: str) -> tuple[str, str] | None:
     """``'It''s'!$B$3`` -> ``("It's", "B3")``; None for ``#REF!``, ranges, constants and formulas."""
     text = (text or "").strip().lstrip("=")

@@ -71,6 +71,13 @@ class ScoringMethod:
         """The raw score before it is bounded to [0, points] and rounded."""
         raise NotImplementedError
 
+    def tree(self) -> Expr:
+        """The expression, built once per method object (parameters never change after setup)."""
+        cached = self.__dict__.get("_tree")
+        if cached is None:
+            cached = self.__dict__["_tree"] = self.expression()
+        return cached
+
     def explain(self, env: Env, score: float) -> str:  # pragma: no cover - abstract
         """One Chinese line saying how ``score`` was computed from the values in ``env``."""
         raise NotImplementedError

@@ -48,7 +48,7 @@ class Composite(ScoringMethod):
     def part_score(self, i: int) -> Expr:
         """Part i bounded to [0, its points]."""
         _, points, method = self.parts[i]
-        return MAX(0, MIN(points, method.expression()))
+        return MAX(0, MIN(points, method.tree()))
 
     def expression(self) -> Expr:
         body = total(self.part_score(i) for i in range(len(self.parts)))

@@ -3,6 +3,8 @@ node and states the figures (``「决策」下级指标分值合计 14，应为 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from xlperf.findings import Finding
 from xlperf.model import Indicator, Rubric
 from xlperf.rounding import format_number
@@ -12,6 +14,12 @@ _EPS = 1e-9
 
 def validate(rubric: Rubric) -> list[Finding]:
     """Every arithmetic problem of the rubric as findings (an empty list means sound)."""
+    return list(_validate(rubric))
+
+
+@lru_cache(maxsize=1024)
+def _validate(rubric: Rubric) -> tuple[Finding, ...]:
+    # rubrics are immutable and compared by identity: collection validates each distinct one once
     findings: list[Finding] = []
     slots = rubric.slots()
     open_slots = [s for s in slots if not s.children] if all(not s.children for s in slots) else []
@@ -40,7 +48,7 @@ def validate(rubric: Rubric) -> list[Finding]:
             f"各一级指标分值合计 {format_number(total)}，与总分 {format_number(rubric.total_points)} 不符"
             f"（{' + '.join(f'{t.name} {format_number(t.full_points)}' for t in rubric.indicators)}）",
             fix="核对各指标分值"))
-    return findings
+    return tuple(findings)
 
 
 def _names(nodes: list[Indicator]) -> str:
