@@ -35,15 +35,12 @@ def test_demo_writes_templates_filled_and_says_so(demo: tuple[Path, list[str], d
     templates = sorted(p.stem for p in (out / "templates").glob("*.xlsx"))
     assert templates == builtin_names()
     filled = sorted((out / "filled").glob("*.xlsx"))
-    assert len(filled) == len(demo_cases()) >= len(builtin_names())
+    assert len(filled) == len(demo_cases()) + 1 >= len(builtin_names())   # + the legacy hand-made form
     assert len(lines) >= len(templates) + len(filled) + 1
     assert lines[-1].startswith("完成：")
     assert all(str(p) in "\n".join(lines) for p in filled)
     report = state["report"]
-    if report.summary is None:
-        assert any("summary.xlsx" in line for line in lines)
-    else:
-        assert report.summary.exists()
+    assert report.summary.exists() and [p.name for p in report.legacy] == ["旧版自评-京蒙协作品牌培育评价项目.xlsx"]
 
 
 def test_refuses_non_empty_folder_without_force(demo: tuple[Path, list[str], dict[str, Any]],
@@ -108,3 +105,21 @@ def test_libreoffice_shows_the_engine_totals(demo: tuple[Path, list[str], dict[s
         _, again = _score_json(calc, capsys)
         claimed = {f["code"] for f in again["findings"] if f["code"].startswith("claimed_")}
         assert claimed == {f["code"] for f in doc["findings"] if f["code"].startswith("claimed_")}, case.name
+
+
+def test_summary_matches_score_for_every_file(demo: tuple[Path, list[str], dict[str, Any]],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Each row of the demo summary (legacy form included) equals what ``xlperf score`` says of its file."""
+    out, _, state = demo
+    sheet = openpyxl.load_workbook(state["report"].summary, read_only=True)["汇总"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    totals = {Path(str(r[header.index("文件")])).name: r[header.index("重新计算总分")] for r in rows[1:] if r[0]}
+    files = sorted((out / "filled").glob("*.xlsx"))
+    assert sorted(totals) == sorted(p.name for p in files)
+    for path in files:
+        _, doc = _score_json(path, capsys)
+        assert totals[path.name] == doc["total"], path.name
+    _, legacy = _score_json(out / "filled" / "旧版自评-京蒙协作品牌培育评价项目.xlsx", capsys)
+    assert legacy["total"] == 86.72
+    assert {"claimed_rate", "claimed_total", "total_mismatch"} <= {f["code"] for f in legacy["findings"]}

@@ -3,12 +3,12 @@
 ``templates/`` holds a blank form per built-in rubric (the generator's ``write_form``); ``filled/`` holds
 forms filled through :mod:`xlperf.forms.fill` with realistic values, some with the mistakes units make
 (a typed-over total, a missed target without 偏差原因, an over-spend, a score over its points), so that
-``xlperf check`` has something to find; ``summary.xlsx`` is written when collection is available.
+``xlperf check`` has something to find, plus a hand-made legacy form in the seed-002 layout (read by its
+labels); ``summary.xlsx`` collects them all.
 """
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,8 +47,8 @@ class DemoReport:
 
     templates: list[Path] = field(default_factory=list)
     filled: list[tuple[Path, DemoCase]] = field(default_factory=list)
+    legacy: list[Path] = field(default_factory=list)
     summary: Path | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------- sample data
@@ -185,39 +185,24 @@ def demo_cases() -> list[DemoCase]:
 # ------------------------------------------------------------------------------------------ writing
 
 
-def _writer() -> Callable[..., Any]:
-    try:
-        module = importlib.import_module("xlperf.forms.writer")
-    except ModuleNotFoundError as exc:
-        if exc.name == "xlperf.forms.writer":
-            raise DemoError("模板生成模块（xlperf.forms.writer）尚未安装，无法生成演示模板") from exc
-        raise
-    return module.write_form
-
-
-def _collector() -> Callable[..., Any] | None:
-    try:
-        module = importlib.import_module("xlperf.collect")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "collect_paths", None)
-
-
 def _safe_name(text: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in text).strip() or "form"
 
 
 def run_demo(out_dir: Path, *, force: bool = False, echo: Callable[[str], None] = print) -> DemoReport:
     """Write the demo folder; refuses a non-empty existing folder unless ``force``."""
+    from xlperf.collect import collect_paths
     from xlperf.forms.fill import FillData, fill_form
     from xlperf.forms.reader import read_form
+    from xlperf.forms.writer import write_form
+    from xlperf.legacy_forms import jingmeng_brand
+    from xlperf.safety import atomic_write
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise DemoError(f"{out_dir} 已存在且不是文件夹")
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise DemoError(f"文件夹 {out_dir} 不是空的；如确需覆盖其中的演示文件，加 --force")
-    write_form = _writer()
     report = DemoReport()
     (out_dir / "templates").mkdir(parents=True, exist_ok=True)
     (out_dir / "filled").mkdir(parents=True, exist_ok=True)
@@ -239,22 +224,24 @@ def run_demo(out_dir: Path, *, force: bool = False, echo: Callable[[str], None] 
             report.filled.append((path, case))
             problems = f"；故意的错误：{'；'.join(case.mistakes)}" if case.mistakes else ""
             echo(f"已填报  {path}{problems}")
-    collect = _collector()
-    if collect is None:
-        report.notes.append("汇总模块（xlperf.collect）尚不可用，未生成 summary.xlsx")
-    else:
-        summary = out_dir / "summary.xlsx"
-        collect([p for p, _ in report.filled], summary, force=force, progress=False)
-        report.summary = summary
-        echo(f"汇总    {summary}")
-    for note in report.notes:
-        echo(f"说明：{note}")
-    echo(f"完成：{len(report.templates)} 个模板、{len(report.filled)} 份填报示例"
-         + ("、1 份汇总" if report.summary else "") + f"，位于 {out_dir}。试试：xlperf check \"{report.filled[0][0]}\""
-         if report.filled else f"完成：{len(report.templates)} 个模板")
+    legacy = out_dir / "filled" / LEGACY_NAME
+    if legacy.exists() and not force:
+        raise DemoError(f"{legacy} 已存在；如确需覆盖，加 --force")
+    atomic_write(legacy, lambda tmp: jingmeng_brand().save(tmp), overwrite=force, backup=False)
+    report.legacy.append(legacy)
+    echo(f"旧版表  {legacy}；单位手工做的旧版自评表（种子 002 版式），汇总时按标签读取：执行率填报 100%，实为 97.20%")
+    summary = out_dir / "summary.xlsx"
+    collect_paths([p for p, _ in report.filled] + report.legacy, summary, force=force, progress=False)
+    report.summary = summary
+    echo(f"汇总    {summary}")
+    echo(f"完成：{len(report.templates)} 个模板、{len(report.filled)} 份填报示例、{len(report.legacy)} 份旧版表、"
+         f"1 份汇总，位于 {out_dir}。试试：xlperf check \"{report.filled[0][0]}\"")
     return report
 
 
 def _write_template(write_form: Callable[..., Any], rubric: Rubric, path: Path, header: dict[str, str],
                     force: bool) -> None:
     write_form(rubric, path, header=header, overwrite=force)
+
+
+LEGACY_NAME = "旧版自评-京蒙协作品牌培育评价项目.xlsx"

@@ -20,7 +20,9 @@ def check_command(args: argparse.Namespace) -> int:
     """Print the findings; exit 1 when any is an error."""
     from xlperf.commands.score_cmd import load_scored, render_findings
 
-    _form, result, findings = load_scored(args.file, args.grades)
-    print(f"{args.file.name}（{result.rubric.title}）")
-    print("\n".join(render_findings(findings)))
-    return 1 if has_errors(findings) else 0
+    scored = load_scored(args.file, args.grades)
+    for form, result, findings in scored:
+        project = form.header.get("project", "")
+        print(f"{args.file.name}（{result.rubric.title}{'：' + project if len(scored) > 1 and project else ''}）")
+        print("\n".join(render_findings(findings)))
+    return 1 if any(has_errors(findings) for _, _, findings in scored) else 0

@@ -28,9 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.set_defaults(handler=fill_command)
 
 
-def load_scored(path: Path, grades: str | None = None) -> tuple[Any, Any, list[Finding]]:
-    """Read, score and check a form: (form, result, findings). Unreadable files raise CommandError."""
+def load_scored(path: Path, grades: str | None = None) -> list[tuple[Any, Any, list[Finding]]]:
+    """Read, score and check the forms in a workbook: [(form, result, findings)]. An xlperf form gives one;
+    a hand-made legacy self-evaluation workbook (seed-002 layout, read by its labels) gives one per sheet.
+    Unreadable files raise CommandError."""
     from xlperf.checks import check_form
+    from xlperf.collect.fast_reader import read_workbook
+    from xlperf.collect.legacy import NotAForm, read_legacy
     from xlperf.forms.meta import MetaError
     from xlperf.forms.reader import read_form, score_form
     from xlperf.grades import GradeError, parse_bands
@@ -39,18 +43,28 @@ def load_scored(path: Path, grades: str | None = None) -> tuple[Any, Any, list[F
     if not path.exists():
         raise CommandError(f"找不到文件 {path}")
     try:
-        form = read_form(path)
-    except (UnreadableWorkbook, MetaError) as exc:
+        forms = [read_form(path)]
+    except MetaError as exc:
+        try:
+            forms = read_legacy(read_workbook(path, all_sheets=True))
+        except (NotAForm, UnreadableWorkbook):
+            raise CommandError(f"{path.name}：{exc}") from exc
+    except UnreadableWorkbook as exc:
         raise CommandError(f"{path.name}：{exc}") from exc
-    rubric = form.rubric
+    bands = None
     if grades:
         try:
             bands = parse_bands(grades)
         except GradeError as exc:
             raise CommandError(str(exc)) from exc
-        rubric = rubric.evolve(grades=bands, grade_scheme=grades if grades in ("national", "lincang") else "")
-    result = score_form(form, rubric)
-    return form, result, check_form(form, result)
+    scored = []
+    for form in forms:
+        rubric = form.rubric
+        if bands is not None:
+            rubric = rubric.evolve(grades=bands, grade_scheme=grades if grades in ("national", "lincang") else "")
+        result = score_form(form, rubric)
+        scored.append((form, result, check_form(form, result)))
+    return scored
 
 
 def score_data(form: Any, result: Any, findings: list[Finding]) -> dict[str, Any]:
@@ -136,12 +150,13 @@ def render_findings(findings: list[Finding]) -> list[str]:
 
 def score_command(args: argparse.Namespace) -> int:
     """Score a filled workbook; exit 1 when any finding is an error."""
-    form, result, findings = load_scored(args.file, args.grades)
+    scored = load_scored(args.file, args.grades)
     if args.json:
-        print(json.dumps(score_data(form, result, findings), ensure_ascii=False, indent=2, default=str))
+        data = [score_data(*item) for item in scored]
+        print(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2, default=str))
     else:
-        print("\n".join(render_score(form, result, findings)))
-    return 1 if has_errors(findings) else 0
+        print("\n\n".join("\n".join(render_score(*item)) for item in scored))
+    return 1 if any(has_errors(findings) for _, _, findings in scored) else 0
 
 
 def fill_command(args: argparse.Namespace) -> int:
