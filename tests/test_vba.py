@@ -260,3 +260,15 @@ def test_libreoffice_loads_and_runs_the_project(tmp_path: Path) -> None:
     saved = openpyxl.load_workbook(out)
     assert saved.worksheets[0]["A1"].value == "xlperf-ok"
     assert saved.worksheets[0]["B2"].value == "项目名称"
+
+
+def test_installed_package_ships_the_macros() -> None:
+    """Outside a source checkout the buttons' VBA comes from share/xlperf/macros (pyproject data-files)."""
+    import tomllib
+
+    from xlperf.xl import vba
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = config["tool"]["setuptools"]["data-files"]["share/xlperf/macros"]
+    assert shipped == ["macros/*.bas"]
+    assert vba.MACROS_DIR.name == "macros" and sorted(p.name for p in vba.MACROS_DIR.glob("*.bas"))

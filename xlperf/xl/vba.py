@@ -36,6 +36,8 @@ import contextlib
 import io
 import random
 import re
+import site
+import sys
 import tempfile
 import threading
 import uuid
@@ -61,7 +63,19 @@ DEFAULT_CODEPAGE = 936
 #: Fixed project id, so that the output does not depend on the build.
 PROJECT_ID = "{7A3C5E1B-2D4F-4B6A-9C8E-0F1A2B3C4D5E}"
 #: ``macros/`` directory of a source checkout (the default source of :func:`add_vba_and_buttons`).
-MACROS_DIR = Path(__file__).resolve().parents[2] / "macros"
+def _find_macros() -> Path:
+    """``macros/`` of a source checkout, else the copy installed with the package (``share/xlperf/macros``)."""
+    source = Path(__file__).resolve().parents[2] / "macros"
+    if source.is_dir():
+        return source
+    for base in (sys.prefix, sys.base_prefix, site.USER_BASE or ""):
+        installed = Path(base) / "share" / "xlperf" / "macros"
+        if installed.is_dir():
+            return installed
+    return source
+
+
+MACROS_DIR = _find_macros()
 
 _WORKSHEET_GUID = uuid.UUID("00020820-0000-0000-C000-000000000046")
 _WORKBOOK_GUID = uuid.UUID("00020819-0000-0000-C000-000000000046")
