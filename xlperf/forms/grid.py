@@ -51,6 +51,19 @@ def a1(row: int, col: int) -> str:
     return xl_rowcol_to_cell(row, col)
 
 
+def print_setup(ws: Any, head: int, last_row: int, last_col: int) -> None:
+    """The official forms' print set-up: A4 landscape, fit to the page width, header rows ``0..head``
+    repeated on every page, centred, page numbers in the footer."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.repeat_rows(head)
+    ws.print_area(0, 0, last_row, last_col)
+    ws.set_footer("&C&\"宋体\"&9第 &P 页，共 &N 页")
+
+
 class Grid:
     """Writes one worksheet and records its named cells into a :class:`FormLayout`."""
 

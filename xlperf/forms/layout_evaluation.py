@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from xlperf.forms.context import FormContext
 from xlperf.forms.formulas import grade_formula, leaf_formula, subtotal_formula, total_formula
-from xlperf.forms.grid import Grid, a1
+from xlperf.forms.grid import Grid, a1, print_setup
 from xlperf.forms.inputs import input_format, input_label, validation
 from xlperf.forms.names import GRADE, TOTAL, header_name, input_name, reason_name, score_name
 from xlperf.forms.tree import Span, plan_rows, text_lines
@@ -172,14 +172,7 @@ def write_evaluation(ctx: FormContext) -> Grid:
     g.merge(row + 1, 0, row + 1, middle, "单位盖章：", "sign")
     ctx.buttons.append((SHEET, a1(0, last + 1)))
 
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.repeat_rows(head)
-    ws.print_area(0, 0, row + 1, last)
-    ws.set_footer("&C&\"宋体\"&9第 &P 页，共 &N 页")
+    print_setup(ws, head, row + 1, last)
     ws.hide_gridlines(2)
     ws.freeze_panes(head + 1, 0)
     return g

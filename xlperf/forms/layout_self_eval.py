@@ -24,7 +24,6 @@ the indicator; they are scored as evaluator-entered scores capped at the rubric'
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from xlperf.forms.context import FormContext
 from xlperf.forms.formulas import (
@@ -34,7 +33,7 @@ from xlperf.forms.formulas import (
     target_display,
     total_formula,
 )
-from xlperf.forms.grid import Grid, a1
+from xlperf.forms.grid import Grid, a1, print_setup
 from xlperf.forms.inputs import input_format, input_label, validation
 from xlperf.forms.names import GRADE, RATE_KEY, TOTAL, header_name, input_name, reason_name, score_name
 from xlperf.forms.tree import Span, plan_rows, text_lines
@@ -153,7 +152,8 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
     g.merge(row, 6, row, REASON, "日期：        年    月    日", "sign")
     g.merge(row + 1, 0, row + 1, 5, "单位盖章：", "sign")
     ctx.buttons.append((SHEET, a1(0, SUB2)))
-    _print_setup(ws, head, row + 1)
+    print_setup(ws, head, row + 1, REASON)
+    ws.hide_gridlines(2)
     return g
 
 
@@ -299,15 +299,3 @@ def _spec(node: Indicator, key: str) -> InputSpec:
         if spec.key == key:
             return spec
     raise KeyError(key)
-
-
-def _print_setup(ws: Any, head: int, last: int) -> None:
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.repeat_rows(head)
-    ws.print_area(0, 0, last, REASON)
-    ws.set_footer("&C&\"宋体\"&9第 &P 页，共 &N 页")
-    ws.hide_gridlines(2)

@@ -117,6 +117,19 @@ def parse_reference(text: str) -> tuple[str, str] | None:
     return sheet, f"{match.group(1).upper()}{match.group(2)}"
 
 
+def openpyxl_defined_names(book: Any) -> dict[str, str]:
+    """Defined names of an openpyxl workbook -> reference text; workbook-level names win over
+    sheet-scoped ones (which are qualified with their sheet)."""
+    found: dict[str, str] = {}
+    for ws in book.worksheets:
+        for name, defined in ws.defined_names.items():
+            text = defined.attr_text or ""
+            found.setdefault(name, text if "!" in text else f"'{ws.title}'!{text}")
+    for name, defined in book.defined_names.items():
+        found[name] = defined.attr_text or ""
+    return found
+
+
 class OpenpyxlSource:
     """A workbook file read with openpyxl through :func:`xlperf.safety.open_openpyxl`.
 
@@ -138,14 +151,7 @@ class OpenpyxlSource:
         return self.book[sheet].iter_rows(values_only=True)
 
     def defined_names(self) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for ws in self.book.worksheets:  # sheet-scoped names only as a fallback
-            for name, defined in ws.defined_names.items():
-                text = defined.attr_text or ""
-                found.setdefault(name, text if "!" in text else f"'{ws.title}'!{text}")
-        for name, defined in self.book.defined_names.items():
-            found[name] = defined.attr_text or ""
-        return found
+        return openpyxl_defined_names(self.book)
 
     def cell(self, sheet: str, ref: str) -> CellData:
         cell = self.book[sheet][ref]

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from xlperf.forms.reader import CellData
+from xlperf.forms.reader import CellData, openpyxl_defined_names
 
 __all__ = [
     "XLWINGS_API",
@@ -187,14 +187,7 @@ class OpenpyxlBook(WorkbookAccess):
         return [tuple(row) for row in rows]
 
     def defined_names(self) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for ws in self.book.worksheets:  # sheet-scoped names only as a fallback, as the reader does
-            for name, defined in ws.defined_names.items():
-                text = defined.attr_text or ""
-                found.setdefault(name, text if "!" in text else f"'{ws.title}'!{text}")
-        for name, defined in self.book.defined_names.items():
-            found[name] = defined.attr_text or ""
-        return found
+        return openpyxl_defined_names(self.book)
 
     def _cell(self, sheet: str, cell: str) -> Any:
         return self.book[sheet][cell]
