@@ -39,7 +39,7 @@ def _one_line_error(code: int, err: str) -> str:
     (("score", str(HOSTILE / "encrypted.xlsx")), "文件已加密"),
     (("check", str(HOSTILE / "encrypted.xlsx")), "文件已加密"),
     (("score", str(HOSTILE / "truncated.xlsx")), "不完整"),
-    (("score", str(HOSTILE / "good.xlsx")), "不是 xlperf 生成的评分表"),
+    (("score", str(HOSTILE / "formula_injection.xlsx")), "不是 xlperf 生成的评分表"),
     (("fill", str(HOSTILE / "good.xlsx"), "no_data.json", "-o", "x.xlsx"), "找不到填报数据文件 no_data.json"),
 ])
 def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...],

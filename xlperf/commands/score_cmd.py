@@ -47,8 +47,8 @@ def load_scored(path: Path, grades: str | None = None) -> list[tuple[Any, Any, l
     except MetaError as exc:
         try:
             forms = read_legacy(read_workbook(path, all_sheets=True))
-        except (NotAForm, UnreadableWorkbook):
-            raise CommandError(f"{path.name}：{exc}") from exc
+        except (NotAForm, UnreadableWorkbook) as legacy_exc:
+            raise CommandError(f"{path.name}：{exc}；{legacy_exc}") from exc
     except UnreadableWorkbook as exc:
         raise CommandError(f"{path.name}：{exc}") from exc
     bands = None
