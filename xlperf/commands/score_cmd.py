@@ -48,7 +48,7 @@ def load_scored(path: Path, grades: str | None = None) -> list[tuple[Any, Any, l
         try:
             forms = read_legacy(read_workbook(path, all_sheets=True))
         except (NotAForm, UnreadableWorkbook) as legacy_exc:
-            raise CommandError(f"{path.name}：{exc}；{legacy_exc}") from exc
+            raise CommandError(f"{path.name}：{legacy_exc}") from exc
     except UnreadableWorkbook as exc:
         raise CommandError(f"{path.name}：{exc}") from exc
     bands = None
