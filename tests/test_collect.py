@@ -22,10 +22,12 @@ from xlperf.checks import check_form
 from xlperf.cli import main
 from xlperf.collect import collect_frame, collect_paths
 from xlperf.collect.fast_reader import read_fast_form, read_workbook
-from xlperf.collect.runner import FailedFile, discover, process_file
-from xlperf.collect.summary import rank
+from xlperf.collect.runner import FailedFile, FormRecord, discover, process_file
+from xlperf.collect.spool import RecordSpool
+from xlperf.collect.summary import rank, write_summary
 from xlperf.engine import bounded_expression, score
 from xlperf.expr import Var
+from xlperf.findings import Finding
 from xlperf.forms import names
 from xlperf.forms.meta import meta_rows
 from xlperf.forms.reader import read_form, score_form
@@ -401,3 +403,69 @@ def test_summary_renders_in_libreoffice(returned: Path, tmp_path: Path) -> None:
     assert pdf.stat().st_size > 10_000
     assert len(pngs) >= 5  # one page at least per sheet
     assert all(p.stat().st_size > 5_000 for p in pngs)
+
+
+# ------------------------------------------------------------------------------------------- memory
+
+
+def synthetic_record(n: int) -> FormRecord:
+    """A plausible record (as the workers send them), distinct per ``n``, with two findings."""
+    rubrics = [("a", "甲表", ["优", "良", "中", "差"]), ("b", "乙表", ["A", "B", "C"])]
+    rid, title, grades = rubrics[n % 2]
+    total = 60 + (n * 7919) % 400 / 10
+    findings = [Finding("error", "claimed_total", f"表内填报总分 {total + 1} 与重新计算的 {total} 不符（第 {n} 份）",
+                        sheet="评分表", cell=f"H{30 + n % 9}", fix="请改正"),
+                Finding("warning", "missing_reason", f"偏差原因未填写（第 {n} 份）", sheet="评分表", cell="K12")]
+    return FormRecord(
+        file=f"/data/收回/区县{n % 17}/{n:06d}_单位{n % 97}的自评表.xlsx", sheet="", source="xlperf 表",
+        rubric_id=rid, rubric_title=title, unit=f"单位{n % 97}", project=f"项目{n}", budget=100.0 + n, spent=90.0,
+        rate=0.9, subtotals=[("决策", 18.0), ("过程", 17.5), ("产出", total - 50), ("效益", 14.5)], total=total,
+        grade=grades[n % len(grades)], grades=grades, claimed_total=total + 1, complete=True, findings=findings)
+
+
+def _peak_of_spooled_summary(n: int, out: Path) -> tuple[int, RecordSpool]:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        spool = RecordSpool()
+        for i in range(n):  # as collect_paths does: records arrive one by one and go to disk
+            spool.append(synthetic_record(i))
+        write_summary(out, spool, [FailedFile("/data/坏.xlsx", "文件不完整")])
+        return tracemalloc.get_traced_memory()[1], spool
+    finally:
+        tracemalloc.stop()
+
+
+def test_summary_memory_does_not_grow_with_the_number_of_forms(tmp_path: Path) -> None:
+    """The summary of N forms is written from the spool, row by row: the peak of Python allocations for
+    2,000 forms stays close to that for 200 (holding the records, or xlsxwriter's cells, would be ~10×)."""
+    small, spool_small = _peak_of_spooled_summary(200, tmp_path / "small.xlsx")
+    large, spool = _peak_of_spooled_summary(2000, tmp_path / "large.xlsx")
+    assert spool.index_bytes() <= 32  # per record: offset, total, rubric group, unit
+    assert large < small * 1.5, (small, large)
+    # what was written is complete: every form, every finding (with its link), every table
+    wb = openpyxl.load_workbook(tmp_path / "large.xlsx")
+    summary = wb["汇总"]
+    assert summary.max_row == 2001 and [t.ref for t in summary.tables.values()] == ["A1:R2001"]
+    assert summary["A2001"].hyperlink is not None and summary["N2"].value == spool[0].total
+    problems = wb["问题清单"]
+    assert problems.max_row == 4001 and problems["D4001"].hyperlink.location == "'评分表'!K12"
+    ranking = wb["排名"]
+    assert ranking["A2"].value == "名次" and ranking["A3"].value == 1
+    assert ranking["D3"].value == max(r.total for r in spool if r.rubric_id == "a")
+    assert ranking["A1002"].value >= ranking["A1001"].value and ranking["D1002"].value <= ranking["D1001"].value
+    assert [r.total for r in spool] == [synthetic_record(i).total for i in range(2000)]
+    spool.close()
+    spool_small.close()
+
+
+def test_spool_is_a_sequence_of_the_records() -> None:
+    records = [synthetic_record(i) for i in range(600)]
+    with RecordSpool(records) as spool:
+        assert len(spool) == 600 and list(spool) == records
+        assert spool[0] == records[0] and spool[-1] == records[-1] and spool[10:13] == records[10:13]
+        assert spool.findings == 1200 and spool.legacy == 0 and spool.levels() == ["决策", "过程", "产出", "效益"]
+        assert [g.count for g in spool.groups] == [300, 300]
+        a = spool.groups[0]
+        assert a.unit_totals["单位0"][1] == sum(1 for r in records if r.rubric_id == "a" and r.unit == "单位0")

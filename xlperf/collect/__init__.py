@@ -8,7 +8,9 @@ Python API::
     df = collect_frame(["returned/"])   # pandas, one row per form
 
 Modules: :mod:`.fast_reader` (calamine + defined names from the zip), :mod:`.legacy` (hand-made forms
-read by labels), :mod:`.runner` (files → records in worker processes), :mod:`.summary` (the workbook).
+read by labels), :mod:`.runner` (files → records in worker processes), :mod:`.spool` (records on disk
+with a small in-memory index), :mod:`.summary` (the workbook, written row by row) and :mod:`.package`
+(Excel tables and hyperlinks added to it).
 Input files are only ever read; outputs are written with :func:`xlperf.safety.atomic_write`.
 """
 
@@ -17,25 +19,32 @@ from __future__ import annotations
 import csv as _csv
 import json as _json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xlperf.safety import atomic_write, safe_cell_text
 
-from .runner import FailedFile, FormRecord, discover, progress_bar, read_all
-from .summary import first_level_names, summary_columns, summary_rows, write_summary
+from .runner import SOURCE_FORM, FailedFile, FormRecord, discover, progress_bar, read_all
+from .spool import RecordSpool
+from .summary import first_level_names, summary_columns, summary_row, write_summary
 
-__all__ = ["CollectReport", "FailedFile", "FormRecord", "collect", "collect_frame", "collect_paths"]
+__all__ = ["CollectReport", "FailedFile", "FormRecord", "RecordSpool", "collect", "collect_frame",
+           "collect_paths"]
 
 
 @dataclass
 class CollectReport:
-    """What a collection did: the forms summarised, the files that failed, the lock files skipped."""
+    """What a collection did: the forms summarised, the files that failed, the lock files skipped.
+
+    ``records`` is a list for :func:`collect`; for :func:`collect_paths` it is a
+    :class:`~xlperf.collect.spool.RecordSpool`: a sequence read back from a temporary file (``len``,
+    iteration, indexing), so a collection of 10,000 forms does not hold 10,000 records in memory.
+    """
 
     files: int
-    records: list[FormRecord] = field(default_factory=list)
+    records: Sequence[FormRecord] = field(default_factory=list)
     failed: list[FailedFile] = field(default_factory=list)
     locks: list[Path] = field(default_factory=list)
     output: Path | None = None
@@ -51,15 +60,35 @@ class CollectReport:
     @property
     def findings(self) -> int:
         """Number of findings over all forms."""
+        if isinstance(self.records, RecordSpool):
+            return self.records.findings
         return sum(len(r.findings) for r in self.records)
+
+    @property
+    def legacy(self) -> int:
+        """Number of legacy (hand-made) forms."""
+        if isinstance(self.records, RecordSpool):
+            return self.records.legacy
+        return sum(1 for r in self.records if r.source != SOURCE_FORM)
+
+    def close(self) -> None:
+        """Delete the spooled records (when there are any)."""
+        if isinstance(self.records, RecordSpool):
+            self.records.close()
 
 
 def collect(paths: Iterable[Path | str], *, jobs: int | None = None, exclude: Iterable[Path] = (),
-            progress: bool | None = None, on_failed: Callable[[FailedFile], None] | None = None) -> CollectReport:
-    """Read, score and check every workbook under ``paths``; nothing is written."""
+            progress: bool | None = None, on_failed: Callable[[FailedFile], None] | None = None,
+            spool: bool = False) -> CollectReport:
+    """Read, score and check every workbook under ``paths``; nothing is written.
+
+    With ``spool``, records go to a :class:`~xlperf.collect.spool.RecordSpool` as they arrive instead
+    of a list (memory flat in the number of forms).
+    """
     start = time.perf_counter()
     files, locks = discover(paths, exclude)
-    report = CollectReport(len(files), locks=locks)
+    records: list[FormRecord] | RecordSpool = RecordSpool() if spool else []
+    report = CollectReport(len(files), records, locks=locks)
     bar = progress_bar(len(files), progress)
     try:
         for _, outcome in read_all(files, jobs, bar.update):
@@ -68,28 +97,36 @@ def collect(paths: Iterable[Path | str], *, jobs: int | None = None, exclude: It
                 if on_failed:
                     on_failed(outcome)
             else:
-                report.records.extend(outcome)
+                for record in outcome:
+                    records.append(record)
+    except BaseException:
+        report.close()
+        raise
     finally:
         bar.close()
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _frame_data(records: list[FormRecord]) -> tuple[list[str], list[list[Any]]]:
-    levels = first_level_names(records)
+def _frame_data(records: Sequence[FormRecord]) -> tuple[list[str], Iterator[list[Any]]]:
+    levels = records.levels() if isinstance(records, RecordSpool) else first_level_names(records)
     headers = [h for h, _, _ in summary_columns(levels)]
-    rows = summary_rows(records, levels)
-    for row, record in zip(rows, records, strict=True):
-        row[0] = record.file
-    return headers, rows
+
+    def rows() -> Iterator[list[Any]]:
+        for record in records:
+            row = summary_row(record, levels)
+            row[0] = record.file
+            yield row
+
+    return headers, rows()
 
 
-def frame(records: list[FormRecord]) -> Any:
+def frame(records: Sequence[FormRecord]) -> Any:
     """The 汇总 rows as a pandas DataFrame (文件 holds the full path)."""
     import pandas as pd
 
     headers, rows = _frame_data(records)
-    return pd.DataFrame(rows, columns=headers)
+    return pd.DataFrame(list(rows), columns=headers)
 
 
 def collect_frame(paths: Iterable[Path | str], jobs: int | None = None) -> Any:
@@ -97,7 +134,7 @@ def collect_frame(paths: Iterable[Path | str], jobs: int | None = None) -> Any:
     return frame(collect(paths, jobs=jobs, progress=False).records)
 
 
-def write_csv(path: Path, records: list[FormRecord]) -> None:
+def write_csv(path: Path, records: Sequence[FormRecord]) -> None:
     """The 汇总 rows as CSV (UTF-8 with BOM so Excel opens it right); typed text neutralised."""
     headers, rows = _frame_data(records)
     with Path(path).open("w", encoding="utf-8-sig", newline="") as fh:
@@ -107,20 +144,30 @@ def write_csv(path: Path, records: list[FormRecord]) -> None:
             writer.writerow(["" if v is None else safe_cell_text(v) for v in row])
 
 
-def write_json(path: Path, report: CollectReport) -> None:
-    """Forms (with findings) and failed files as JSON."""
-    data = {
-        "forms": [{
-            "file": r.file, "sheet": r.sheet, "source": r.source, "rubric_id": r.rubric_id,
-            "rubric_title": r.rubric_title, "unit": r.unit, "project": r.project, "budget": r.budget,
-            "spent": r.spent, "rate": r.rate, "subtotals": dict(r.subtotals), "total": r.total, "grade": r.grade,
-            "claimed_total": r.claimed_total if isinstance(r.claimed_total, int | float | str | None)
-            else str(r.claimed_total), "complete": r.complete, "findings": [f.to_dict() for f in r.findings],
-        } for r in report.records],
-        "failed": [{"file": f.file, "reason": f.reason, "code": f.code} for f in report.failed],
-        "skipped_lock_files": [str(p) for p in report.locks],
+def _form_json(r: FormRecord) -> dict[str, Any]:
+    return {
+        "file": r.file, "sheet": r.sheet, "source": r.source, "rubric_id": r.rubric_id,
+        "rubric_title": r.rubric_title, "unit": r.unit, "project": r.project, "budget": r.budget,
+        "spent": r.spent, "rate": r.rate, "subtotals": dict(r.subtotals), "total": r.total, "grade": r.grade,
+        "claimed_total": r.claimed_total if isinstance(r.claimed_total, int | float | str | None)
+        else str(r.claimed_total), "complete": r.complete, "findings": [f.to_dict() for f in r.findings],
     }
-    Path(path).write_text(_json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+def write_json(path: Path, report: CollectReport) -> None:
+    """Forms (with findings) and failed files as JSON, written form by form."""
+
+    def dump(value: Any, pad: str) -> str:
+        return _json.dumps(value, ensure_ascii=False, indent=1, default=str).replace("\n", "\n" + pad)
+
+    failed = [{"file": f.file, "reason": f.reason, "code": f.code} for f in report.failed]
+    with Path(path).open("w", encoding="utf-8") as fh:
+        fh.write('{\n "forms": [')
+        for n, record in enumerate(report.records):
+            fh.write(("," if n else "") + "\n  " + dump(_form_json(record), "  "))
+        fh.write('\n ],\n "failed": ' + dump(failed, " "))
+        fh.write(',\n "skipped_lock_files": ' + dump([str(p) for p in report.locks], " "))
+        fh.write("\n}")
 
 
 def collect_paths(paths: Iterable[Path | str], out: Path | str, force: bool = False, *, csv: Path | str | None = None,
@@ -131,13 +178,17 @@ def collect_paths(paths: Iterable[Path | str], out: Path | str, force: bool = Fa
     Existing outputs are refused (:class:`FileExistsError`) unless ``force``; then they are backed up as
     ``.bak``. Refusal happens before any file is read. The summary is written whenever at least one form
     was read; when none was, nothing is written and the report says why.
+
+    Records are spooled to a temporary file as they arrive and every output is written from it row by
+    row, so memory stays flat in the number of files; ``report.records`` reads them back lazily (the
+    file is deleted by ``report.close()`` or when the report is garbage-collected).
     """
     out = Path(out)
     outputs = [Path(p) for p in (out, csv, json) if p is not None]
     for target in outputs:
         if target.exists() and not force:
             raise FileExistsError(f"目标文件“{target.name}”已存在，为避免覆盖已停止（如需覆盖请加 --force，原文件会备份为 .bak）")
-    report = collect(paths, jobs=jobs, exclude=outputs, progress=progress, on_failed=on_failed)
+    report = collect(paths, jobs=jobs, exclude=outputs, progress=progress, on_failed=on_failed, spool=True)
     if not report.records:
         return report
     report.output = out

@@ -331,17 +331,28 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+_SPEC_KEYS = ("id", "level1", "level2", "name", "target", "points")
+
+
+@lru_cache(maxsize=64)
+def _with_rows(base: Rubric, spec: tuple[tuple[Any, ...], ...]) -> Rubric:
+    """``with_indicators`` for indicator rows given as tuples, cached: forms with the same indicator rows
+    (one template filled by many units) share one immutable rubric, so the engine's and the validator's
+    per-rubric caches are hit instead of filling up with copies."""
+    return with_indicators(base, [dict(zip(_SPEC_KEYS, row, strict=True)) for row in spec])
+
+
 def _project_rubric(base: Rubric, rows: list[dict[str, Any]], sheet: _Sheet, problems: list[Finding]) -> Rubric:
     """The self-evaluation rubric with the form's indicators; rows that fit no category become findings."""
-    spec = [{k: row[k] for k in ("id", "level1", "level2", "name", "target", "points")} for row in rows]
+    spec = [tuple(row[k] for k in _SPEC_KEYS) for row in rows]
     try:
-        return with_indicators(base, spec)
+        return _with_rows(base, tuple(spec))
     except RubricError:
         pass
     good = []
     for row, one in zip(rows, spec, strict=True):
         try:
-            with_indicators(base, [one])
+            _with_rows(base, (one,))
         except RubricError as exc:
             reason = str(exc).splitlines()[-1].strip() if str(exc) else "无法识别"
             problems.append(Finding("error", "legacy_bad_row", f"第 {row['row'] + 1} 行指标「{row['name']}」未计分：{reason}",
@@ -349,4 +360,4 @@ def _project_rubric(base: Rubric, rows: list[dict[str, Any]], sheet: _Sheet, pro
                                     fix="按“产出指标/效益指标/满意度指标”及其二级指标填写类别"))
             continue
         good.append(one)
-    return with_indicators(base, good)
+    return _with_rows(base, tuple(good))

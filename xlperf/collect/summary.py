@@ -1,22 +1,31 @@
 """The summary workbook (xlsxwriter): 汇总, 排名, 等级分布 (native charts), 问题清单, 失败文件.
 
 Every sheet is a real Excel table (filters, banded rows) under a frozen header row, with number formats
-and column widths. Text that users typed (unit and project names, file names, messages quoting typed
+and column widths. The workbook is written row by row (XlsxWriter ``constant_memory``) from a
+:class:`~xlperf.collect.spool.RecordSpool`, so memory does not grow with the number of forms; the
+tables and hyperlinks, which that mode cannot hold, are added by :mod:`xlperf.collect.package`. Text that users typed (unit and project names, file names, messages quoting typed
 text) goes through :func:`xlperf.safety.safe_cell_text` and ``write_string``: it never becomes a formula.
 Findings link back to the cell of the returned workbook (``file:///…#'Sheet'!A1``).
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.request import pathname2url
 
 from xlperf.findings import SEVERITY_ORDER
 from xlperf.safety import safe_cell_text
 
+from .package import LinkSpool, SheetParts, TableSpec, add_tables_and_links
 from .runner import FailedFile, FormRecord
+from .spool import Group, RecordSpool, as_spool
 
 __all__ = ["SHEETS", "first_level_names", "summary_rows", "write_summary"]
 
@@ -47,37 +56,60 @@ def summary_columns(levels: Sequence[str]) -> list[tuple[str, str, float]]:
     return head + middle + tail
 
 
-def summary_rows(records: Sequence[FormRecord], levels: Sequence[str]) -> list[list[Any]]:
+def summary_row(r: FormRecord, levels: Sequence[str]) -> list[Any]:
+    """One 汇总 row, in the order of :func:`summary_columns`."""
+    subtotals = dict(r.subtotals)
+    return ([os.path.basename(r.file), r.sheet, r.unit, r.project, r.rubric_title, r.source, r.budget, r.spent, r.rate]
+            + [subtotals.get(name) for name in levels]
+            + [r.total, r.grade, r.claimed_total, len(r.findings), r.errors])
+
+
+def summary_rows(records: Iterable[FormRecord], levels: Sequence[str]) -> list[list[Any]]:
     """The 汇总 rows (also the rows of ``collect_frame``), in the order of :func:`summary_columns`."""
-    rows = []
-    for r in records:
-        subtotals = dict(r.subtotals)
-        rows.append([Path(r.file).name, r.sheet, r.unit, r.project, r.rubric_title, r.source, r.budget, r.spent,
-                     r.rate] + [subtotals.get(name) for name in levels]
-                    + [r.total, r.grade, r.claimed_total, len(r.findings), r.errors])
-    return rows
+    return [summary_row(r, levels) for r in records]
 
 
-def _link(path: str, sheet: str | None = None, cell: str | None = None) -> str:
-    uri = Path(path).resolve().as_uri()
-    if sheet:
-        quoted = sheet.replace("'", "''")
-        uri += f"#'{quoted}'!{cell or 'A1'}"
-    return uri
+@lru_cache(maxsize=256)
+def _file_uri(path: str) -> str:
+    """``Path(path).resolve().as_uri()`` without pathlib (cached: a file is linked once per finding)."""
+    url = pathname2url(os.path.realpath(path))
+    return "file:" + url if url.startswith("//") else "file://" + url
+
+
+def _link(path: str, sheet: str | None = None, cell: str | None = None) -> tuple[str, str | None]:
+    """The file's URI and the location inside it (``'Sheet'!A1``)."""
+    uri = _file_uri(path)
+    if not sheet:
+        return uri, None
+    quoted = sheet.replace("'", "''")
+    return uri, f"'{quoted}'!{cell or 'A1'}"
+
+
+def _cell(row: int, col: int) -> str:
+    """A1 reference of a zero-based (row, col)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
 
 
 def rank(totals: Sequence[float]) -> list[int]:
-    """Competition ranking (1, 2, 2, 4) of totals, highest first."""
-    return [1 + sum(1 for other in totals if other > t + 1e-9) for t in totals]
+    """Competition ranking (1, 2, 2, 4) of totals, highest first (O(n log n))."""
+    below = sorted(-t for t in totals)
+    return [1 + bisect_left(below, -(t + 1e-9)) for t in totals]
 
 
 class _Writer:
-    def __init__(self, path: Path, records: Sequence[FormRecord], failed: Sequence[FailedFile]) -> None:
+    """Writes row by row (XlsxWriter ``constant_memory``); tables and links are added afterwards."""
+
+    def __init__(self, path: Path, spool: RecordSpool, failed: Sequence[FailedFile]) -> None:
         import xlsxwriter
 
-        self.records, self.failed = list(records), list(failed)
-        self.book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                    "strings_to_numbers": False})
+        self.spool, self.failed = spool, failed
+        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                                    "strings_to_urls": False, "strings_to_numbers": False})
         self.book.set_properties({"title": "预算绩效评价汇总", "creator": "xlperf"})
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
         self.fmt = {
@@ -94,6 +126,7 @@ class _Writer:
                                             "text_wrap": True}),
         }
         self.tables = 0
+        self.parts: dict[str, SheetParts] = {}
 
     def sheet(self, name: str, fit: bool = True) -> Any:
         """A new worksheet set up to print on A4 landscape, one page wide when ``fit``."""
@@ -107,6 +140,7 @@ class _Writer:
             ws.repeat_columns(0)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
         ws.set_footer("&C第 &P 页，共 &N 页")
+        self.parts[name] = SheetParts()
         return ws
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -123,32 +157,43 @@ class _Writer:
         else:
             ws.write_string(row, col, str(safe_cell_text(str(value))), self.fmt[_TEXT])
 
+    def link(self, ws: Any, row: int, col: int, text: str, target: tuple[str, str | None],
+             tip: str | None = None) -> None:
+        """A hyperlink cell: the text now, the link itself when the package is assembled."""
+        ws.write_string(row, col, text, self.fmt["link"])
+        links = self.parts[ws.name].links
+        if links is None:
+            links = self.parts[ws.name].links = LinkSpool()
+        links.add(_cell(row, col), target[0], target[1], tip)
+
     def table(self, ws: Any, top: int, columns: Sequence[tuple[str, str, float]], n_rows: int,
               left: int = 0) -> None:
-        """An Excel table over ``n_rows`` data rows (at least one, as Excel requires)."""
+        """An Excel table over ``n_rows`` data rows (at least one, as Excel requires); writes the header."""
         self.tables += 1
         last = top + max(n_rows, 1)
-        ws.add_table(top, left, last, left + len(columns) - 1, {
-            "name": f"表{self.tables}", "style": "Table Style Medium 2", "autofilter": True,
-            "columns": [{"header": h, "format": self.fmt[k], "header_format": self.fmt["header"]}
-                        for h, k, _ in columns]})
-        for i, (_, _, width) in enumerate(columns):
+        ref = f"{_cell(top, left)}:{_cell(last, left + len(columns) - 1)}"
+        self.parts[ws.name].tables.append(TableSpec(f"表{self.tables}", ref, tuple(h for h, _, _ in columns)))
+        for i, (header, _, width) in enumerate(columns):
+            ws.write_string(top, left + i, header, self.fmt["header"])
             ws.set_column(left + i, left + i, width)
+        if n_rows == 0:
+            for i, (_, kind, _) in enumerate(columns):
+                ws.write_blank(top + 1, left + i, None, self.fmt[kind])
 
     # -- sheets ------------------------------------------------------------------------------------
     def summary(self) -> None:
-        ws = self.sheet("汇总", fit=len(first_level_names(self.records)) <= 6)
-        levels = first_level_names(self.records)
+        levels = self.spool.levels()
+        ws = self.sheet("汇总", fit=len(levels) <= 6)
         columns = summary_columns(levels)
-        self.table(ws, 0, columns, len(self.records))
+        self.table(ws, 0, columns, len(self.spool))
         ws.freeze_panes(1, 1)
         ws.repeat_rows(0)
-        for n, (record, row) in enumerate(zip(self.records, summary_rows(self.records, levels), strict=True),
-                                          start=1):
+        for n, record in enumerate(self.spool, start=1):
+            row = summary_row(record, levels)
             for c, ((_, kind, _), value) in enumerate(zip(columns, row, strict=True)):
                 if c == 0 and n <= _MAX_LINKS:
-                    ws.write_url(n, 0, _link(record.file, record.sheet or None), self.fmt["link"],
-                                 string=str(safe_cell_text(str(value))), tip=str(safe_cell_text(record.file))[:255])
+                    self.link(ws, n, 0, str(safe_cell_text(str(value))), _link(record.file, record.sheet or None),
+                              tip=str(safe_cell_text(record.file))[:255])
                 else:
                     self.put(ws, n, c, value, kind)
 
@@ -156,33 +201,39 @@ class _Writer:
         ws = self.sheet("排名")
         columns = [("名次", _INT, 7), ("单位", _TEXT, 24), ("项目/部门", _TEXT, 32), ("重新计算总分", _SCORE, 13),
                    ("等级", _TEXT, 7), ("来源", _TEXT, 11), ("文件", _TEXT, 30)]
+        spool = self.spool
+        unit_order = {uid: n for n, uid in enumerate(sorted(range(len(spool.units)), key=spool.units.__getitem__))}
         top = 0
-        for title, group in self._groups():
-            ws.write_string(top, 0, str(safe_cell_text(f"{title}（{len(group)} 份）")), self.fmt["title"])
-            ordered = sorted(group, key=lambda r: (-r.total, r.unit, r.file))
-            self.table(ws, top + 1, columns, len(ordered))
-            for n, (place, r) in enumerate(zip(rank([r.total for r in ordered]), ordered, strict=True),
-                                           start=top + 2):
+        for gid, title in self._titles():
+            members = spool.group_members(gid)
+            ws.write_string(top, 0, str(safe_cell_text(f"{title}（{len(members)} 份）")), self.fmt["title"])
+            # highest total first; ties by unit, then in the order the files were read
+            members.sort(key=lambda i: (-spool.totals[i], unit_order[spool.unit_ids[i]], i))
+            self.table(ws, top + 1, columns, len(members))
+            places = rank([spool.totals[i] for i in members])
+            for n, (place, i) in enumerate(zip(places, members, strict=True), start=top + 2):
+                r = spool[i]
                 for c, (value, (_, kind, _)) in enumerate(zip(
-                        (place, r.unit, r.project, r.total, r.grade, r.source, Path(r.file).name), columns,
+                        (place, r.unit, r.project, r.total, r.grade, r.source, os.path.basename(r.file)), columns,
                         strict=True)):
                     self.put(ws, n, c, value, kind)
-            top += len(ordered) + 4
+            top += len(members) + 4
         ws.freeze_panes(0, 0)
 
     def distribution(self) -> None:
         ws = self.sheet("等级分布")
         top = 0
-        for title, group in self._groups():
-            grades = list(group[0].grades) or sorted({r.grade for r in group})
-            counts = [sum(1 for r in group if r.grade == g) for g in grades]
+        for gid, title in self._titles():
+            group = self.spool.groups[gid]
+            grades = list(group.grades) or sorted(group.grade_counts)
+            counts = [group.grade_counts.get(g, 0) for g in grades]
             ws.write_string(top, 0, str(safe_cell_text(f"{title}：等级分布")), self.fmt["title"])
             columns = [("等级", _TEXT, 12), ("份数", _INT, 10), ("占比", _RATE, 10)]
             self.table(ws, top + 1, columns, len(grades))
             for i, (grade, count) in enumerate(zip(grades, counts, strict=True), start=top + 2):
                 self.put(ws, i, 0, grade, _TEXT)
                 self.put(ws, i, 1, count, _INT)
-                self.put(ws, i, 2, count / len(group) if group else 0, _RATE)
+                self.put(ws, i, 2, count / group.count if group.count else 0, _RATE)
             chart = self.book.add_chart({"type": "column"})
             chart.add_series({"name": "份数", "categories": ["等级分布", top + 2, 0, top + 1 + len(grades), 0],
                               "values": ["等级分布", top + 2, 1, top + 1 + len(grades), 1],
@@ -219,26 +270,28 @@ class _Writer:
         ws = self.sheet("问题清单")
         columns = [("文件", _TEXT, 26), ("单位", _TEXT, 20), ("工作表", _TEXT, 12), ("单元格", _TEXT, 8),
                    ("严重程度", _TEXT, 9), ("问题说明", _TEXT, 70), ("建议", _TEXT, 40)]
-        rows = [(r, f) for r in self.records
-                for f in sorted(r.findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet or "", f.cell or ""))]
-        self.table(ws, 0, columns, len(rows))
+        self.table(ws, 0, columns, self.spool.findings)
         ws.freeze_panes(1, 0)
         ws.repeat_rows(0)
         links = 0
-        for n, (record, finding) in enumerate(rows, start=1):
-            ws.write_string(n, 0, str(safe_cell_text(Path(record.file).name)), self.fmt[_TEXT])
-            self.put(ws, n, 1, record.unit, _TEXT)
-            self.put(ws, n, 2, finding.sheet, _TEXT)
-            if finding.sheet and links < _MAX_LINKS:
-                links += 1
-                ws.write_url(n, 3, _link(record.file, finding.sheet, finding.cell), self.fmt["link"],
-                             string=finding.cell or finding.sheet)
-            else:
-                self.put(ws, n, 3, finding.cell, _TEXT)
-            ws.write_string(n, 4, finding.severity_label,
-                            self.fmt["error"] if finding.severity == "error" else self.fmt[_TEXT])
-            ws.write_string(n, 5, str(safe_cell_text(finding.message)), self.fmt[_TEXT])
-            self.put(ws, n, 6, finding.fix, _TEXT)
+        n = 0
+        for record in self.spool:
+            for finding in sorted(record.findings,
+                                  key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet or "", f.cell or "")):
+                n += 1
+                ws.write_string(n, 0, str(safe_cell_text(os.path.basename(record.file))), self.fmt[_TEXT])
+                self.put(ws, n, 1, record.unit, _TEXT)
+                self.put(ws, n, 2, finding.sheet, _TEXT)
+                if finding.sheet and links < _MAX_LINKS:
+                    links += 1
+                    self.link(ws, n, 3, str(safe_cell_text(finding.cell or finding.sheet)),
+                              _link(record.file, finding.sheet, finding.cell))
+                else:
+                    self.put(ws, n, 3, finding.cell, _TEXT)
+                ws.write_string(n, 4, finding.severity_label,
+                                self.fmt["error"] if finding.severity == "error" else self.fmt[_TEXT])
+                ws.write_string(n, 5, str(safe_cell_text(finding.message)), self.fmt[_TEXT])
+                self.put(ws, n, 6, finding.fix, _TEXT)
 
     def failures(self) -> None:
         ws = self.sheet("失败文件")
@@ -251,34 +304,40 @@ class _Writer:
             ws.write_string(n, 2, str(safe_cell_text(str(Path(failed.file).parent))), self.fmt[_TEXT])
 
     # -- grouping ----------------------------------------------------------------------------------
-    def _groups(self) -> list[tuple[str, list[FormRecord]]]:
-        groups: dict[tuple[str, str], list[FormRecord]] = defaultdict(list)
-        for record in self.records:
-            groups[(record.rubric_id, record.rubric_title)].append(record)
-        titles = defaultdict(int)
-        for _, title in groups:
-            titles[title] += 1
-        return [(title if titles[title] == 1 else f"{title}（{rid}）", group)
-                for (rid, title), group in groups.items()]
+    def _titles(self) -> list[tuple[int, str]]:
+        """(group id, title) per rubric; the id is added to titles that two rubrics share."""
+        titles: dict[str, int] = defaultdict(int)
+        for group in self.spool.groups:
+            titles[group.title] += 1
+        return [(gid, g.title if titles[g.title] == 1 else f"{g.title}（{g.rubric_id}）")
+                for gid, g in enumerate(self.spool.groups)]
 
     @staticmethod
-    def _unit_means(group: Sequence[FormRecord]) -> list[tuple[str, float, int]]:
-        by_unit: dict[str, list[float]] = defaultdict(list)
-        for record in group:
-            by_unit[record.unit].append(record.total)
-        means = [(unit, round(sum(v) / len(v), 2), len(v)) for unit, v in by_unit.items()]
+    def _unit_means(group: Group) -> list[tuple[str, float, int]]:
+        means = [(unit, round(total / count, 2), int(count)) for unit, (total, count) in group.unit_totals.items()]
         return sorted(means, key=lambda x: (-x[1], x[0]))
-
-    def close(self) -> None:
-        self.book.close()
 
 
 def write_summary(path: Path, records: Sequence[FormRecord], failed: Sequence[FailedFile]) -> None:
-    """Write the summary workbook to ``path`` (callers wrap this in :func:`xlperf.safety.atomic_write`)."""
-    writer = _Writer(Path(path), records, failed)
-    writer.summary()
-    writer.ranking()
-    writer.distribution()
-    writer.problems()
-    writer.failures()
-    writer.close()
+    """Write the summary workbook to ``path`` (callers wrap this in :func:`xlperf.safety.atomic_write`).
+
+    ``records`` may be a :class:`~xlperf.collect.spool.RecordSpool` (read back row by row) or a list.
+    """
+    spool = as_spool(records)
+    with tempfile.TemporaryDirectory(prefix="xlperf-summary-") as tmp:
+        draft = Path(tmp) / "draft.xlsx"
+        writer = _Writer(draft, spool, failed)
+        try:
+            writer.summary()
+            writer.ranking()
+            writer.distribution()
+            writer.problems()
+            writer.failures()
+            writer.book.close()
+            add_tables_and_links(draft, Path(path), writer.parts)
+        finally:
+            for parts in writer.parts.values():
+                if parts.links is not None:
+                    parts.links.close()
+    if spool is not records:
+        spool.close()

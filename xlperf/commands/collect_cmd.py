@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("没有找到可汇总的工作簿（.xlsx/.xlsm）", 1)
     if not report.records:
         raise CommandError(f"{report.files} 个文件都无法读取，未生成汇总", 1)
-    legacy = sum(1 for r in report.records if r.source != "xlperf 表")
+    legacy = report.legacy
     note = f"（其中旧版自评表 {legacy} 份）" if legacy else ""
     print(f"已汇总 {len(report.records)} 份评分表{note}，来自 {report.files - len(report.failed)} 个文件；"
           f"失败 {len(report.failed)} 个；问题 {report.findings} 条；用时 {format_number(report.seconds, 1)} 秒")

@@ -1,0 +1,155 @@
+"""Records kept on disk, not in memory: what lets ``xlperf collect`` stay flat in the number of files.
+
+A :class:`RecordSpool` pickles each :class:`~xlperf.collect.runner.FormRecord` into an anonymous
+temporary file as it arrives from the workers. In memory it keeps only a small index (four numbers per
+record: file offset, recomputed total, rubric group, unit; 24 bytes) and the aggregates the summary
+needs, which grow with the *content* (rubrics, units, first-level indicator names), not with the number
+of forms. It is a read-only :class:`~collections.abc.Sequence`: ``len``, iteration in input order and
+``spool[i]`` read records back from the file, so callers that iterate ``report.records`` keep working.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+from .runner import SOURCE_FORM, FormRecord
+
+__all__ = ["Group", "RecordSpool"]
+
+_BATCH = 64  # records read back per seek when iterating
+
+
+@dataclass
+class Group:
+    """The forms of one rubric (by id and title): grade labels, grade counts, per-unit totals."""
+
+    rubric_id: str
+    title: str
+    grades: list[str]
+    count: int = 0
+    grade_counts: dict[str, int] = field(default_factory=dict)
+    unit_totals: dict[str, list[float]] = field(default_factory=dict)  # unit → [sum, count]
+
+
+class RecordSpool(Sequence[FormRecord]):
+    """An append-only, disk-backed sequence of records with a small in-memory index (see module doc)."""
+
+    def __init__(self, records: Iterable[FormRecord] = ()) -> None:
+        self._file: Any = tempfile.TemporaryFile(prefix="xlperf-records-")  # noqa: SIM115 (closed by close())
+        self._end = 0
+        self._offsets = array("q")
+        self.totals = array("d")
+        self.group_ids = array("i")
+        self.unit_ids = array("i")
+        self.units: list[str] = []
+        self._unit_index: dict[str, int] = {}
+        self.groups: list[Group] = []
+        self._group_index: dict[tuple[str, str], int] = {}
+        self._levels: dict[str, None] = {}
+        self.findings = 0
+        self.legacy = 0
+        for record in records:
+            self.append(record)
+
+    # -- writing -----------------------------------------------------------------------------------
+    def append(self, record: FormRecord) -> None:
+        """Pickle ``record`` to the file and update the index and aggregates."""
+        data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.seek(self._end)
+        self._file.write(data)
+        self._offsets.append(self._end)
+        self._end += len(data)
+        key = (record.rubric_id, record.rubric_title)
+        gid = self._group_index.get(key)
+        if gid is None:
+            gid = self._group_index[key] = len(self.groups)
+            self.groups.append(Group(record.rubric_id, record.rubric_title, list(record.grades)))
+        uid = self._unit_index.get(record.unit)
+        if uid is None:
+            uid = self._unit_index[record.unit] = len(self.units)
+            self.units.append(sys.intern(record.unit))
+        self.totals.append(record.total)
+        self.group_ids.append(gid)
+        self.unit_ids.append(uid)
+        group = self.groups[gid]
+        group.count += 1
+        group.grade_counts[record.grade] = group.grade_counts.get(record.grade, 0) + 1
+        stats = group.unit_totals.setdefault(self.units[uid], [0.0, 0])
+        stats[0] += record.total
+        stats[1] += 1
+        for name, _ in record.subtotals:
+            self._levels.setdefault(name, None)
+        self.findings += len(record.findings)
+        self.legacy += record.source != SOURCE_FORM
+
+    # -- reading -----------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    @overload
+    def __getitem__(self, index: int) -> FormRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[FormRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> FormRecord | list[FormRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("record index out of range")
+        return self._read(index, index + 1)[0]
+
+    def __iter__(self) -> Iterator[FormRecord]:
+        for start in range(0, len(self), _BATCH):
+            yield from self._read(start, min(start + _BATCH, len(self)))
+
+    def _read(self, first: int, stop: int) -> list[FormRecord]:
+        """Records ``first`` to ``stop - 1``, with one seek and one read (safe to interleave)."""
+        begin = self._offsets[first]
+        end = self._offsets[stop] if stop < len(self) else self._end
+        self._file.seek(begin)
+        data = memoryview(self._file.read(end - begin))
+        out = []
+        for i in range(first, stop):
+            lo = self._offsets[i] - begin
+            hi = (self._offsets[i + 1] if i + 1 < len(self) else self._end) - begin
+            out.append(pickle.loads(data[lo:hi]))
+        return out
+
+    # -- aggregates --------------------------------------------------------------------------------
+    def levels(self) -> list[str]:
+        """The union of first-level indicator names, in order of first appearance."""
+        return list(self._levels)
+
+    def group_members(self, gid: int) -> list[int]:
+        """Indexes of the records of group ``gid``, in input order."""
+        return [i for i, g in enumerate(self.group_ids) if g == gid]
+
+    def index_bytes(self) -> int:
+        """Bytes held per record by the index arrays (the part of memory that grows with the forms)."""
+        arrays = (self._offsets, self.totals, self.group_ids, self.unit_ids)
+        return sum(a.itemsize for a in arrays)
+
+    def close(self) -> None:
+        """Delete the file (records can no longer be read)."""
+        self._file.close()
+
+    def __enter__(self) -> RecordSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def as_spool(records: Sequence[FormRecord]) -> RecordSpool:
+    """``records`` as a spool (a spool is returned as is)."""
+    return records if isinstance(records, RecordSpool) else RecordSpool(records)
