@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from xlperf.expr import MAX, MIN, ROUND, Expr, ExprError
 from xlperf.findings import Finding
@@ -77,12 +77,20 @@ class ScoreResult:
         return all(not s.missing for s in self.leaves())
 
 
-@lru_cache(maxsize=8192)
+_BOUNDED: WeakKeyDictionary[Indicator, dict[int, Expr]] = WeakKeyDictionary()
+
+
 def bounded_expression(indicator: Indicator, decimals: int) -> Expr:
-    """The leaf's method bounded to [0, points] and rounded: the formula both back ends use."""
+    """The leaf's method bounded to [0, points] and rounded: the formula both back ends use.
+
+    Built once per indicator object and kept only as long as the indicator lives (rubrics are immutable).
+    """
     if indicator.method is None:
         raise ValueError(f"指标 {indicator.name} 没有评分方法")
-    return ROUND(MAX(0, MIN(indicator.full_points, indicator.method.tree())), decimals)
+    built = _BOUNDED.setdefault(indicator, {})
+    if decimals not in built:
+        built[decimals] = ROUND(MAX(0, MIN(indicator.full_points, indicator.method.tree())), decimals)
+    return built[decimals]
 
 
 def normalise_input(spec: InputSpec, raw: Any) -> tuple[Any, str | None]:

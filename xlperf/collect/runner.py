@@ -27,8 +27,6 @@ SOURCE_FORM = "xlperf 表"
 SOURCE_LEGACY = "旧版自评表"
 _CHUNK = 16
 _IN_PROCESS_BELOW = 8
-_MAX_CACHED_EXPRESSIONS = 2048
-_MAX_CACHED_RUBRICS = 256
 
 
 @dataclass
@@ -178,27 +176,7 @@ def _funds(form: Any, rubric: Any) -> tuple[float | None, float | None]:
 
 def _chunk(paths: list[Path]) -> list[Outcome]:
     outcomes = [process_file(p) for p in paths]
-    _bound_caches()
     return outcomes
-
-
-def _bound_caches() -> None:
-    """Keep a worker flat over thousands of files.
-
-    ``xlperf.engine.bounded_expression`` caches one expression per indicator *object* (8,192 entries)
-    and ``xlperf.rubrics.validate`` one validation per rubric *object* (1,024). Built-in rubrics are
-    built once per worker and legacy forms with the same indicator rows share one rubric
-    (``legacy._with_rows``), but every *distinct* legacy form has its own rubric: over 10,000 of them
-    those caches would fill up and keep thousands of rubrics alive (~30 MB more per worker). Emptying
-    them when they pass these bounds (rarely) costs a rebuild of the built-in rubrics' expressions.
-    """
-    from xlperf.engine import bounded_expression
-    from xlperf.rubrics.validate import _validate
-
-    if bounded_expression.cache_info().currsize > _MAX_CACHED_EXPRESSIONS:
-        bounded_expression.cache_clear()
-    if _validate.cache_info().currsize > _MAX_CACHED_RUBRICS:
-        _validate.cache_clear()
 
 
 def read_all(files: Sequence[Path], jobs: int | None = None,
@@ -211,7 +189,6 @@ def read_all(files: Sequence[Path], jobs: int | None = None,
     if jobs == 1 or len(files) < _IN_PROCESS_BELOW:
         for path in files:
             outcome = process_file(path)
-            _bound_caches()
             if progress:
                 progress(1)
             yield path, outcome

@@ -3,7 +3,7 @@ node and states the figures (``「决策」下级指标分值合计 14，应为 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from xlperf.findings import Finding
 from xlperf.model import Indicator, Rubric
@@ -12,14 +12,20 @@ from xlperf.rounding import format_number
 _EPS = 1e-9
 
 
+_VALIDATED: WeakKeyDictionary[Rubric, tuple[Finding, ...]] = WeakKeyDictionary()
+
+
 def validate(rubric: Rubric) -> list[Finding]:
-    """Every arithmetic problem of the rubric as findings (an empty list means sound)."""
-    return list(_validate(rubric))
+    """Every arithmetic problem of the rubric as findings (an empty list means sound).
+
+    Rubrics are immutable: each rubric object is validated once, and the result lives as long as it does.
+    """
+    if rubric not in _VALIDATED:
+        _VALIDATED[rubric] = _validate(rubric)
+    return list(_VALIDATED[rubric])
 
 
-@lru_cache(maxsize=1024)
 def _validate(rubric: Rubric) -> tuple[Finding, ...]:
-    # rubrics are immutable and compared by identity: collection validates each distinct one once
     findings: list[Finding] = []
     slots = rubric.slots()
     open_slots = [s for s in slots if not s.children] if all(not s.children for s in slots) else []
