@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -29,42 +28,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_ROWS = [
-    {"level1": "产出指标", "level2": "数量指标", "name": "培训期数", "target": "≥4期", "points": 30},
-    {"level1": "产出指标", "level2": "质量指标", "name": "培训合格率", "target": "≥90%", "points": 20},
-    {"level1": "产出指标", "level2": "时效指标", "name": "完成时间", "target": "12月底前完成", "points": 10},
-    {"level1": "效益指标", "level2": "社会效益指标", "name": "干部能力提升", "target": "明显", "points": 20},
-    {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "参训人员满意度", "target": "≥90%", "points": 10},
-]
 
 
-def values_for(rubric: Any, seed: int) -> dict[str, dict[str, Any]]:
-    """Plausible entered values for every input."""
-    rnd = random.Random(seed)
-    values: dict[str, dict[str, Any]] = {}
-    for leaf in rubric.leaves():
-        entered: dict[str, Any] = {}
-        for spec in leaf.inputs():
-            if spec.choices:
-                entered[spec.key] = rnd.choice(spec.choices)
-            elif spec.kind == "percent":
-                entered[spec.key] = round(rnd.uniform(0.7, 1.0), 4)
-            elif spec.kind == "money":
-                entered[spec.key] = round(rnd.uniform(20, 120), 2)
-            elif spec.kind == "count":
-                entered[spec.key] = rnd.randint(1, 6)
-            elif spec.kind == "yesno":
-                entered[spec.key] = rnd.choice(["是", "否"])
-            elif spec.kind == "text":
-                entered[spec.key] = "完成"
-            else:
-                entered[spec.key] = round(rnd.uniform(0, leaf.full_points), 1)
-        values[leaf.id] = entered
-    return values
 
 
 def make_corpus(work: Path, n_files: int, per_rubric: int = 3) -> list[Path]:
     """Distinct generated + recalculated forms, copied to ``n_files`` returned workbooks."""
+    from xlperf.demo import TRAINING_ROWS, random_values
     from xlperf.forms.writer import write_form
     from xlperf.libreoffice import recalculate
     from xlperf.rubrics import builtin_names, load_rubric, with_indicators
@@ -75,10 +45,10 @@ def make_corpus(work: Path, n_files: int, per_rubric: int = 3) -> list[Path]:
     for n, name in enumerate(builtin_names()):
         rubric = load_rubric(name)
         if rubric.slots():
-            rubric = with_indicators(rubric, PROJECT_ROWS)
+            rubric = with_indicators(rubric, TRAINING_ROWS)
         for k in range(per_rubric):
             path = blanks / f"{name}_{k}.xlsx"
-            write_form(rubric, path, {"project": f"项目{n}-{k}", "unit": f"单位{k}"}, values=values_for(rubric, n * 10 + k))
+            write_form(rubric, path, {"project": f"项目{n}-{k}", "unit": f"单位{k}"}, values=random_values(rubric, n * 10 + k))
             written.append(path)
     distinct = recalculate(written, work / "calculated")
     distinct += sorted((ROOT / "workbooks" / "samples").glob("legacy_*.xlsx"))

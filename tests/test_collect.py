@@ -9,7 +9,6 @@ what the form *claims*). Claims can be overridden and formulas typed over, to ma
 from __future__ import annotations
 
 import hashlib
-import random
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from xlperf.collect.fast_reader import read_fast_form, read_workbook
 from xlperf.collect.runner import FailedFile, FormRecord, discover, process_file
 from xlperf.collect.spool import RecordSpool
 from xlperf.collect.summary import rank, write_summary
+from xlperf.demo import TRAINING_ROWS, random_values
 from xlperf.engine import bounded_expression, score
 from xlperf.expr import Var
 from xlperf.findings import Finding
@@ -40,38 +40,8 @@ SAMPLES = ROOT / "workbooks" / "samples"
 HOSTILE = ROOT / "tests" / "corpus" / "hostile"
 SHEET = "评分 表"
 
-PROJECT_ROWS = [
-    {"level1": "产出指标", "level2": "数量指标", "name": "培训期数", "target": "≥4期", "points": 30},
-    {"level1": "产出指标", "level2": "质量指标", "name": "培训合格率", "target": "≥90%", "points": 20},
-    {"level1": "产出指标", "level2": "时效指标", "name": "完成时间", "target": "12月底前完成", "points": 10},
-    {"level1": "效益指标", "level2": "社会效益指标", "name": "干部能力提升", "target": "明显", "points": 20},
-    {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "参训人员满意度", "target": "≥90%", "points": 10},
-]
 
 
-def sample_values(rubric: Rubric, seed: int) -> dict[str, dict[str, Any]]:
-    """Plausible entered values for every input of a rubric (deterministic per seed)."""
-    rnd = random.Random(seed)
-    values: dict[str, dict[str, Any]] = {}
-    for leaf in rubric.leaves():
-        entered: dict[str, Any] = {}
-        for spec in leaf.inputs():
-            if spec.choices:
-                entered[spec.key] = rnd.choice(spec.choices)
-            elif spec.kind == "percent":
-                entered[spec.key] = round(rnd.uniform(0.7, 1.0), 4)
-            elif spec.kind == "money":
-                entered[spec.key] = round(rnd.uniform(20, 120), 2)
-            elif spec.kind == "count":
-                entered[spec.key] = rnd.randint(1, 6)
-            elif spec.kind == "yesno":
-                entered[spec.key] = rnd.choice(["是", "否"])
-            elif spec.kind == "text":
-                entered[spec.key] = "完成"
-            else:
-                entered[spec.key] = round(rnd.uniform(0, leaf.full_points), 1)
-        values[leaf.id] = entered
-    return values
 
 
 def make_form(path: Path, rubric: Rubric, header: dict[str, str], values: dict[str, dict[str, Any]],
@@ -142,7 +112,7 @@ def make_form(path: Path, rubric: Rubric, header: dict[str, str], values: dict[s
 
 
 def project_rubric() -> Rubric:
-    return with_indicators(load_rubric("self_evaluation"), PROJECT_ROWS)
+    return with_indicators(load_rubric("self_evaluation"), TRAINING_ROWS)
 
 
 def project_values(budget: Any, spent: Any, periods: Any, rate: Any, judged: float) -> dict[str, dict[str, Any]]:
@@ -172,8 +142,8 @@ def make_returned(folder: Path) -> Path:
     key = load_rubric("menyuan_2023_key_project")
     dept = load_rubric("menyuan_2023_department_budget")
     for n in range(3):
-        make_form(folder / f"k{n}.xlsx", key, {"project": f"重点项目{n}", "unit": f"门源{n}局"}, sample_values(key, n))
-        make_form(folder / "县乡" / f"d{n}.xlsx", dept, {"department": f"部门{n}"}, sample_values(dept, 10 + n))
+        make_form(folder / f"k{n}.xlsx", key, {"project": f"重点项目{n}", "unit": f"门源{n}局"}, random_values(key, n))
+        make_form(folder / "县乡" / f"d{n}.xlsx", dept, {"department": f"部门{n}"}, random_values(dept, 10 + n))
     for sample in ("legacy_jingmeng_brand.xlsx", "legacy_two_projects.xlsx"):
         (folder / sample).write_bytes((SAMPLES / sample).read_bytes())
     (folder / "~$p1.xlsx").write_bytes(b"\x00" * 165)

@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_collect import PROJECT_ROWS, sample_values, sheet_rows
+from test_collect import sheet_rows
 
 from xlperf.checks import check_form
 from xlperf.collect import collect_paths
 from xlperf.collect.fast_reader import read_fast_form
+from xlperf.demo import TRAINING_ROWS, random_values
 from xlperf.forms.reader import read_form, score_form
 from xlperf.forms.writer import write_form
 from xlperf.libreoffice import recalculate
@@ -28,11 +29,11 @@ def calculated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     for n, name in enumerate(builtin_names()):
         rubric = load_rubric(name)
         if rubric.slots():
-            rubric = with_indicators(rubric, PROJECT_ROWS)
+            rubric = with_indicators(rubric, TRAINING_ROWS)
         for k in range(2):
             path = folder / f"{name}_{k}.xlsx"
             write_form(rubric, path, {"project": f"项目{n}{k}", "unit": f"单位{k}"},
-                       values=sample_values(rubric, 100 * n + k))
+                       values=random_values(rubric, 100 * n + k))
             written.append(path)
     return recalculate(written, tmp_path_factory.mktemp("calculated"))  # one LibreOffice run
 

@@ -9,6 +9,7 @@ labels); ``summary.xlsx`` collects them all.
 
 from __future__ import annotations
 
+import random
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from xlperf.model import Indicator, Rubric
 from xlperf.rounding import excel_round
 from xlperf.rubrics import builtin_names, load_rubric, with_indicators
 
-__all__ = ["DemoCase", "DemoError", "DemoReport", "demo_cases", "run_demo", "sample_values"]
+__all__ = ["TRAINING_ROWS", "DemoCase", "DemoError", "DemoReport", "demo_cases", "random_values", "run_demo",
+           "sample_values"]
 
 
 class DemoError(ValueError):
@@ -95,6 +97,39 @@ def _leaf_sample(leaf: Indicator) -> dict[str, Any]:
 def sample_values(rubric: Rubric) -> dict[str, dict[str, Any]]:
     """Plausible entered values for every leaf of ``rubric``."""
     return {leaf.id: _leaf_sample(leaf) for leaf in rubric.leaves()}
+
+
+#: Indicator rows of a training project, for self-evaluation forms made in tests and benchmarks.
+TRAINING_ROWS = [
+    {"level1": "产出指标", "level2": "数量指标", "name": "培训期数", "target": "≥4期", "points": 30},
+    {"level1": "产出指标", "level2": "质量指标", "name": "培训合格率", "target": "≥90%", "points": 20},
+    {"level1": "产出指标", "level2": "时效指标", "name": "完成时间", "target": "12月底前完成", "points": 10},
+    {"level1": "效益指标", "level2": "社会效益指标", "name": "干部能力提升", "target": "明显", "points": 20},
+    {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "参训人员满意度", "target": "≥90%", "points": 10},
+]
+
+
+def random_values(rubric: Rubric, seed: int) -> dict[str, dict[str, Any]]:
+    """Varied but plausible entered values for every input of a rubric (deterministic per seed)."""
+    rnd = random.Random(seed)
+    values: dict[str, dict[str, Any]] = {}
+    for leaf in rubric.leaves():
+        entered: dict[str, Any] = {}
+        for spec in leaf.inputs():
+            if spec.choices:
+                entered[spec.key] = rnd.choice(spec.choices)
+            elif spec.kind == "percent":
+                entered[spec.key] = round(rnd.uniform(0.7, 1.0), 4)
+            elif spec.kind == "money":
+                entered[spec.key] = round(rnd.uniform(20, 120), 2)
+            elif spec.kind == "count":
+                entered[spec.key] = rnd.randint(1, 6)
+            elif spec.kind == "text":
+                entered[spec.key] = "完成"
+            else:
+                entered[spec.key] = round(rnd.uniform(0, leaf.full_points), 1)
+        values[leaf.id] = entered
+    return values
 
 
 _BRAND_ROWS = [
