@@ -91,3 +91,22 @@ def test_totals_add_rounded_scores() -> None:
     result = score(rubric, values)
     assert [s.score for s in result.leaves()][1:] == [10.0, 10.0, 10.0]
     assert result.score("cc") == 30 and result.total == 40
+
+
+def test_engine_scores_equal_the_bounded_expression_it_compiles() -> None:
+    """The engine's shortcut (bound the raw score in Python) equals evaluating the compiled tree."""
+    from xlperf.demo import random_values
+    from xlperf.engine import bounded_expression, leaf_values
+    from xlperf.rubrics import builtin_names
+
+    for name in builtin_names():
+        rubric = load_rubric(name)
+        for seed in range(5):
+            values = random_values(rubric, seed)
+            result = score(rubric, values)
+            for leaf in rubric.leaves():
+                env = {k: v for k, v in leaf_values(values, leaf.id).items()}
+                for spec in leaf.inputs():
+                    env.setdefault(spec.key, None)
+                expected = bounded_expression(leaf, rubric.decimals).evaluate(env)
+                assert result.score(leaf.id) == expected, (name, leaf.id)

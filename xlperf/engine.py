@@ -145,8 +145,9 @@ def score_leaf(indicator: Indicator, level: int, raw_values: Mapping[str, Any], 
         return IndicatorScore(indicator, level, None, "缺少输入：" + "、".join(missing), tuple(missing)), findings
     assert indicator.method is not None
     try:
-        score = float(bounded_expression(indicator, decimals).evaluate(env))
         raw = float(indicator.method.tree().evaluate(env))
+        # what bounded_expression(...) evaluates to, without walking the tree twice
+        score = excel_round(max(0.0, min(indicator.full_points, raw)), decimals)
         explanation = indicator.method.explain(env, score)
     except ExprError as exc:
         findings.append(Finding("error", "cannot_score", f"{indicator.name}无法计分：{exc}", indicator.id))
