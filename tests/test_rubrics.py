@@ -157,3 +157,15 @@ def test_unknown_rubric_is_one_clear_line(capsys: pytest.CaptureFixture[str]) ->
     assert main(["rubric", "show", "no_such_rubric"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("xlperf: 找不到评分表 no_such_rubric") and "Traceback" not in err
+
+
+def test_exported_table_writes_formula_like_text_as_text(tmp_path: Path) -> None:
+    import openpyxl
+
+    rubric = load_rubric(write(tmp_path, "r.yaml", "title: t\ntotal: 5\nindicators:\n"
+                                                  "  - {id: a, name: 打分, points: 5, rule: '=HYPERLINK(\"x\")'}\n"))
+    out = tmp_path / "r.xlsx"
+    write_table_rubric(rubric, out)
+    cell = next(c for row in openpyxl.load_workbook(out)["指标体系"].iter_rows() for c in row
+                if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert cell.data_type == "s" and not cell.value.startswith("=")

@@ -137,8 +137,7 @@ def score_leaf(indicator: Indicator, level: int, raw_values: Mapping[str, Any], 
             missing.append(spec.label)
         env[spec.key] = value
     if missing:
-        bad = {f.message for f in findings}
-        if not bad:
+        if not findings:  # an unreadable value was already reported; a blank one is reported here
             findings.append(Finding("warning", "missing_input",
                                     f"{indicator.name}缺少输入：{'、'.join(missing)}，暂不计分", indicator.id,
                                     fix="填写后重新计算"))

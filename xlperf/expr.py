@@ -13,7 +13,6 @@ the template generator compiles the same tree to an Excel formula, so the two ca
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -401,7 +400,3 @@ def _percent_literals(source: str) -> str:
         i += 1
     return "".join(out)
 
-
-def is_finite(value: object) -> bool:
-    """True for a finite int/float (not bool)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

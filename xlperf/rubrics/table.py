@@ -224,11 +224,13 @@ def write_table_rubric(rubric: Rubric, path: Path, fmt: str | None = None) -> No
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from xlperf.safety import safe_cell_text
+
     book = Workbook()
     sheet = book.active
     sheet.title = "指标体系"
     for row in rows:
-        sheet.append([_as_text(v) for v in row])
+        sheet.append([safe_cell_text(v) for v in row])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column, width in zip("ABCDEFGHIJKL", (14, 14, 16, 20, 8, 36, 44, 12, 30, 12, 30), strict=False):
@@ -239,17 +241,11 @@ def write_table_rubric(rubric: Rubric, path: Path, fmt: str | None = None) -> No
     sheet.freeze_panes = "A2"
     settings_sheet = book.create_sheet(SETTINGS_SHEET)
     for row in settings:
-        settings_sheet.append([_as_text(v) for v in row])
+        settings_sheet.append([safe_cell_text(v) for v in row])
     settings_sheet.column_dimensions["A"].width = 12
     settings_sheet.column_dimensions["B"].width = 40
     with path.open("wb") as fh:
         book.save(fh)
-
-
-def _as_text(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def _csv_rows(path: Path) -> tuple[list[list[Any]], dict[str, Any]]:
