@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xlperf.expr import IF, MIN, Env, Expr, Num, cmp
-from xlperf.methods.base import MethodError, ScoringMethod, register, to_number
+from xlperf.methods.base import MethodError, ScoringMethod, fmt_value, register, to_number
 from xlperf.rounding import format_number
 
 DIRECTIONS = {">=": ">=", "≥": ">=", "正向": ">=", ">": ">=", "<=": "<=", "≤": "<=", "反向": "<=", "<": "<="}
@@ -51,8 +51,6 @@ class Ratio(ScoringMethod):
         return self.fraction() * self.points
 
     def explain(self, env: Env, score: float) -> str:
-        from xlperf.methods.base import fmt_value
-
         target = self.fixed_target if self.fixed_target is not None else self.value(env, "target")
         actual = self.value(env, "actual")
         t, a = fmt_value(target, self.kind), fmt_value(actual, self.kind)
