@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install the system packages the test suite needs on a fresh Debian machine (run as root).
 #   libreoffice-calc-nogui + python3-uno: headless recalculation/rendering (xlperf.libreoffice)
+#   libreoffice-writer-nogui: .docx reports (xlperf.report) converted to PDF
 #   poppler-utils: pdftoppm/pdftotext for PDF -> PNG pages
 #   fonts-noto-cjk: Chinese glyphs in rendered PDFs
 # Idempotent: when every package is already installed, apt is not touched at all.
 # Installs no Python packages (the test command does the pip part).
 set -euo pipefail
 
-packages=(libreoffice-calc-nogui python3-uno poppler-utils fonts-noto-cjk)
+packages=(libreoffice-calc-nogui libreoffice-writer-nogui python3-uno poppler-utils fonts-noto-cjk)
 
 missing=()
 for pkg in "${packages[@]}"; do

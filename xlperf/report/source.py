@@ -1,0 +1,214 @@
+"""The scored form a report is drafted from, and the facts the report states, all taken from it.
+
+:class:`ScoredForm` is what the read → score → check pipeline gives for one form: the form as read
+(:class:`~xlperf.forms.reader.FilledForm`, from an xlperf form or a legacy hand-made one), the engine's
+:class:`~xlperf.engine.ScoreResult` and the checks' findings. :func:`scored_forms` is the one place that
+obtains them from a file; today it calls what ``xlperf score`` uses, so a report and ``xlperf score --json``
+cannot disagree.
+
+:class:`Facts` gathers, without any I/O, every figure the report prints: header fields, the funds block
+(全年预算数, 全年执行数, 执行率), the total, grade, each group's score, per-leaf target/actual/reason, and
+the leaves that still lack inputs. Numbers are formatted with :func:`xlperf.rounding.format_number`, the
+same function behind ``xlperf score``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlperf.engine import IndicatorScore, ScoreResult
+from xlperf.findings import Finding
+from xlperf.forms.reader import FilledForm
+from xlperf.methods.base import fmt_value
+from xlperf.model import Indicator, Rubric
+from xlperf.rounding import format_number, format_percent
+
+__all__ = ["Facts", "Funds", "LeafFacts", "ScoredForm", "facts_of", "money", "num", "scored_forms"]
+
+
+@dataclass(frozen=True)
+class ScoredForm:
+    """One form as the pipeline returns it: what was read, how the engine scored it, what checks found."""
+
+    form: FilledForm
+    result: ScoreResult
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def rubric(self) -> Rubric:
+        """The rubric the form was scored with."""
+        return self.result.rubric
+
+
+def scored_forms(path: Path, grades: str | None = None) -> list[ScoredForm]:
+    """Read, score and check every form in a workbook (one for an xlperf form, one per sheet for a
+    legacy hand-made 自评表). Raises the CLI's one-line errors for unreadable files.
+
+    The single seam to the read → score → check pipeline (re-pointed at ``xlperf.pipeline`` when it lands).
+    """
+    from xlperf.commands.score_cmd import load_scored
+
+    return [ScoredForm(form, result, tuple(findings)) for form, result, findings in load_scored(Path(path), grades)]
+
+
+def num(value: float | None) -> str:
+    """A score as the forms and ``xlperf score`` print it (``97.96``, ``10``); — when blank."""
+    return "—" if value is None else format_number(value)
+
+
+def money(value: float | None) -> str:
+    """An amount as entered, up to 6 decimals (``178.408``, as the checks print it); — when blank."""
+    return "—" if value is None else format_number(value, 6)
+
+
+@dataclass(frozen=True)
+class Funds:
+    """The funds block: budget, spending and execution rate of the rubric's spending indicator."""
+
+    indicator: Indicator
+    budget: float | None
+    spent: float | None
+    unit: str
+    budget_label: str
+    spent_label: str
+
+    @property
+    def rate(self) -> float | None:
+        """全年执行数 ÷ 全年预算数 (None when either is missing or the budget is 0)."""
+        if self.budget in (None, 0) or self.spent is None:
+            return None
+        return self.spent / self.budget
+
+    @property
+    def rate_text(self) -> str:
+        """The rate as the forms print it (``97.20%``)."""
+        return "—" if self.rate is None else format_percent(self.rate)
+
+
+@dataclass(frozen=True)
+class LeafFacts:
+    """One scored indicator with the texts a report needs."""
+
+    scored: IndicatorScore
+    path: tuple[Indicator, ...]  # ancestors from the first level down, the leaf last
+    target: str
+    actual: str
+    reason: str
+
+    @property
+    def met(self) -> bool:
+        """True when the indicator earned its full points."""
+        return self.scored.score is not None and self.scored.score >= self.scored.points - 1e-9
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Labels of the required inputs still blank."""
+        return self.scored.missing
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    from xlperf.values import parse_number
+
+    return parse_number(value) if value not in (None, "") else None
+
+
+def _shown(value: Any, kind: str) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    return fmt_value(value, kind)
+
+
+@dataclass
+class Facts:
+    """Every figure and text a report prints about one scored form."""
+
+    scored: ScoredForm
+    header: dict[str, str] = field(default_factory=dict)
+    funds: Funds | None = None
+    leaves: list[LeafFacts] = field(default_factory=list)
+
+    @property
+    def result(self) -> ScoreResult:
+        """The engine's result."""
+        return self.scored.result
+
+    @property
+    def rubric(self) -> Rubric:
+        """The rubric."""
+        return self.scored.rubric
+
+    def field(self, name: str) -> str:
+        """A header field as text ('' when the form leaves it blank)."""
+        return self.header.get(name, "")
+
+    @property
+    def subject(self) -> str:
+        """What was evaluated: the project, else the unit."""
+        return self.field("project") or self.field("unit") or self.rubric.title
+
+    @property
+    def incomplete(self) -> list[LeafFacts]:
+        """Leaves that still lack inputs."""
+        return [leaf for leaf in self.leaves if leaf.missing]
+
+    def groups(self) -> list[Indicator]:
+        """First-level indicators (groups, or a scored leaf such as 预算执行率) worth stating."""
+        return [top for top in self.rubric.indicators if top.is_leaf or shows(top)]
+
+    def leaves_under(self, node: Indicator) -> list[LeafFacts]:
+        """Leaf facts below ``node`` in form order."""
+        return [leaf for leaf in self.leaves if node in leaf.path]
+
+    def score(self, node: Indicator) -> float | None:
+        """The engine's score or subtotal of a node."""
+        return self.result.scores[node.id].score
+
+
+def shows(node: Indicator) -> bool:
+    """A node worth stating: it has points, or rows below it (empty 0-point slots are left out)."""
+    return node.full_points > 0 or any(child.is_leaf or shows(child) for child in node.children)
+
+
+def _funds(scored: ScoredForm) -> Funds | None:
+    """The first leaf whose method reads a budget and a spending (预算执行率)."""
+    for leaf in scored.rubric.leaves():
+        specs = {spec.key: spec for spec in leaf.inputs()}
+        if "budget" in specs and "spent" in specs:
+            values = scored.form.values.get(leaf.id, {})
+            return Funds(leaf, _number(values.get("budget")), _number(values.get("spent")),
+                         specs["budget"].unit, specs["budget"].label, specs["spent"].label)
+    return None
+
+
+def facts_of(scored: ScoredForm) -> Facts:
+    """Gather the facts of a scored form."""
+    form, result = scored.form, scored.result
+    header = {k: str(v).strip() for k, v in form.header.items() if v not in (None, "") and str(v).strip()}
+    facts = Facts(scored, header, _funds(scored))
+
+    def visit(node: Indicator, path: tuple[Indicator, ...]) -> None:
+        here = (*path, node)
+        if node.is_leaf:
+            values = form.values.get(node.id, {})
+            specs = {spec.key: spec for spec in node.inputs()}
+            target = node.target or (_shown(values.get("target"), specs["target"].kind)
+                                     if "target" in specs else "")
+            actual = _shown(values.get("actual"), specs["actual"].kind) if "actual" in specs else ""
+            facts.leaves.append(LeafFacts(result.scores[node.id], here, target, actual,
+                                          form.reasons.get(node.id, "").strip()))
+            return
+        for child in node.children:
+            visit(child, here)
+
+    for top in scored.rubric.indicators:
+        visit(top, ())
+    return facts
+
+
+def points_text(node: Indicator) -> str:
+    """``满分 15 分``."""
+    return f"满分 {num(node.full_points)} 分"
