@@ -11,7 +11,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("rubric_cmd", "forms_cmd", "score_cmd", "check_cmd", "collect_cmd", "demo_cmd", "xl_cmd")
+COMMANDS = ("rubric_cmd", "forms_cmd", "score_cmd", "check_cmd", "collect_cmd", "report_cmd", "demo_cmd",
+            "xl_cmd")
 
 
 class CommandError(Exception):

@@ -314,4 +314,7 @@ class ReportWriter:
     def picture(self, path: str, width_cm: float) -> None:
         """A centred picture."""
         self.document.add_picture(path, width=Emu(Cm(width_cm)))
-        self.document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph = self.document.paragraphs[-1]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.line_spacing = 1.0  # the body's exact 28 pt would clip the picture
+        paragraph.paragraph_format.first_line_indent = Pt(0)
