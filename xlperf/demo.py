@@ -4,7 +4,8 @@
 forms filled through :mod:`xlperf.forms.fill` with realistic values, some with the mistakes units make
 (a typed-over total, a missed target without 偏差原因, an over-spend, a score over its points), so that
 ``xlperf check`` has something to find, plus a hand-made legacy form in the seed-002 layout (read by its
-labels); ``summary.xlsx`` collects them all.
+labels); ``summary.xlsx`` collects them all; ``reports/`` holds a 自评报告 draft per filled form and the
+bureau's 评价报告 draft over the summary (:mod:`xlperf.report`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class DemoReport:
     filled: list[tuple[Path, DemoCase]] = field(default_factory=list)
     legacy: list[Path] = field(default_factory=list)
     summary: Path | None = None
+    reports: list[Path] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------- sample data
@@ -269,9 +271,33 @@ def run_demo(out_dir: Path, *, force: bool = False, echo: Callable[[str], None] 
     collect_paths([p for p, _ in report.filled] + report.legacy, summary, force=force, progress=False)
     report.summary = summary
     echo(f"汇总    {summary}")
+    report.reports = _write_reports(out_dir / "reports", [p for p, _ in report.filled] + report.legacy, summary,
+                                    force, echo)
     echo(f"完成：{len(report.templates)} 个模板、{len(report.filled)} 份填报示例、{len(report.legacy)} 份旧版表、"
-         f"1 份汇总，位于 {out_dir}。试试：xlperf check \"{report.filled[0][0]}\"")
+         f"1 份汇总、{len(report.reports)} 份报告初稿，位于 {out_dir}。试试：xlperf check \"{report.filled[0][0]}\"")
     return report
+
+
+def _write_reports(folder: Path, forms: list[Path], summary: Path, force: bool,
+                   echo: Callable[[str], None]) -> list[Path]:
+    """One 自评报告 draft per filled form (per sheet of a legacy workbook) and the summary's 评价报告."""
+    from xlperf.report import draft, draft_summary, load, write
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for form in forms:
+        scored = load(form)
+        for i, one in enumerate(scored, 1):
+            suffix = f"-{i}" if len(scored) > 1 else ""
+            path = folder / f"{form.stem}{suffix}-自评报告.docx"
+            write(draft(one), path, force=force)
+            written.append(path)
+            echo(f"报告    {path}")
+    path = folder / "评价报告.docx"
+    write(draft_summary(summary), path, force=force)
+    written.append(path)
+    echo(f"报告    {path}（汇总表的评价报告初稿）")
+    return written
 
 
 def _write_template(write_form: Callable[..., Any], rubric: Rubric, path: Path, header: dict[str, str],
