@@ -34,6 +34,7 @@ HEADING_FONTS = {0: ("宋体", 22, True), 1: ("黑体", 16, False), 2: ("楷体_
                  3: (BODY_FONT, 16, True), 4: (BODY_FONT, 16, False)}
 BODY_SIZE = 16
 TABLE_SIZE = 10.5
+TABLE_STYLE = "表格文字"
 PLACEHOLDER_PREFIX = "请填写："
 CHINESE_DIGITS = "零一二三四五六七八九"
 
@@ -188,6 +189,13 @@ class ReportWriter:
         borders = title.element.pPr.find(qn("w:pBdr")) if title.element.pPr is not None else None
         if borders is not None:
             title.element.pPr.remove(borders)
+        from docx.enum.style import WD_STYLE_TYPE
+
+        cell_style = styles.add_style(TABLE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+        cell_style.base_style = normal
+        _style_font(cell_style, FALLBACK_FONT, TABLE_SIZE, False)
+        cell_style.paragraph_format.line_spacing = 1.0
+        cell_style.paragraph_format.first_line_indent = Pt(0)
         self._defaults()
         _declare_fonts(self.document, {BODY_FONT, FALLBACK_FONT, "黑体", "楷体_GB2312"})
         section = self.document.sections[0]
@@ -291,12 +299,9 @@ class ReportWriter:
                 if (r, c) in covered:
                     continue
                 paragraph = table.cell(r, c).paragraphs[0]
-                paragraph.paragraph_format.first_line_indent = Pt(0)
-                paragraph.paragraph_format.line_spacing = 1.0
+                paragraph.style = TABLE_STYLE
                 run = paragraph.add_run(value)
-                run.font.size = Pt(TABLE_SIZE)
                 run.font.bold = r == 0 or (r - 1) in bold
-                _set_fonts(run._r.get_or_add_rPr(), FALLBACK_FONT)
                 if r == 0:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         header_row = table.rows[0]._tr.get_or_add_trPr()

@@ -12,6 +12,7 @@ where the form is silent the draft shows a placeholder.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -53,9 +54,16 @@ def leaf_sentence(leaf: LeafFacts) -> list[Part]:
         text = f"{name}年度指标值 {leaf.target}，{score}"
     else:
         text = f"{name}{score}"
-    if not leaf.met:
+    if not leaf.met and says_more(leaf):
         text += f"（{scored.explanation}）"
     return [text]
+
+
+def says_more(leaf: LeafFacts) -> bool:
+    """False for an explanation that is only the method's label and the score (``评价打分 14``)."""
+    method = leaf.scored.indicator.method
+    bare = re.sub(r"[\d.\s]+", "", leaf.scored.explanation)
+    return bool(bare) and (method is None or bare != method.label)
 
 
 def unmet_target(leaf: LeafFacts, funds_id: str | None) -> bool:

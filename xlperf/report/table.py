@@ -3,9 +3,12 @@
 * 项目支出绩效自评表 (seeds 002/004): the funds block (项目资金 | 全年预算数 | 全年执行数 | 分值 | 执行率 |
   得分), then 一级指标 | 二级指标 | 三级指标 | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差原因分析及改进措施,
   then 总分 and 自评等级.
-* Evaluation tables (seeds 001, 003): the family's level names, 分值, 指标解释 (when any indicator has one),
-  评分标准, 扣分, 得分 — the headers of :data:`xlperf.forms.layout_evaluation.FAMILY_COLUMNS`, the same the
-  form prints — with a 小计 row per first-level indicator, then 合计 and 评价等级.
+* Evaluation tables (seeds 001, 003): the columns of the family's official table in its order
+  (:data:`OFFICIAL_ORDER`: 重点项目 一级/二级/三级指标 | 标准分值 | 指标解释 | 评价标准 | 评价扣分 | 实际得分;
+  部门预算管理 一级指标 | 二级考评指标 | 考评内容 | 分值 | 得分; 部门整体 … | 分值 | 指标说明 | 参考评分标准 | 得分),
+  headed with the labels of :data:`xlperf.forms.layout_evaluation.FAMILY_COLUMNS` (what the form prints),
+  with a 小计 row per first-level indicator, then the total and 评价等级. The empty 说明/备注 columns are
+  left out, and so is an explanation or rule column no indicator fills.
 
 Scores are the engine's (never the form's typed figures); a leaf that lacks inputs shows ``—``.
 """
@@ -23,16 +26,33 @@ SELF_EVALUATION_COLUMNS = ("一级指标", "二级指标", "三级指标", "年�
 FUNDS_COLUMNS = ("项目资金（万元）", "全年预算数", "全年执行数", "分值", "执行率", "得分")
 
 
-def evaluation_columns(facts: Facts) -> tuple[list[str], bool]:
-    """Headers of an evaluation table and whether the 指标解释 column is shown."""
-    names = FAMILY_COLUMNS.get(facts.rubric.family, FAMILY_COLUMNS["key_project"])
-    levels = list(names["levels"])[: facts.rubric.depth]  # type: ignore[call-overload]
-    explained = any(leaf.scored.indicator.explanation for leaf in facts.leaves)
-    headers = [*levels, str(names["points"])]
-    if explained:
-        headers.append(str(names["explanation"]))
-    headers += [str(names["rule"]), str(names["deducted"]), str(names["score"])]
-    return headers, explained
+#: The official column order per family (seed 001's tables; seed 003 for whole-department evaluations);
+#: keys of :data:`FAMILY_COLUMNS`. An explanation or rule column no indicator fills is left out.
+OFFICIAL_ORDER = {
+    "key_project": ("levels", "points", "explanation", "rule", "deducted", "score"),
+    "department_budget": ("levels", "explanation", "points", "score"),
+    "department_overall": ("levels", "points", "explanation", "rule", "score"),
+}
+WIDTHS = {"level": 2.2, "points": 1.3, "deducted": 1.5, "score": 1.5}
+
+
+def evaluation_columns(facts: Facts) -> list[tuple[str, str]]:
+    """(key, header) of each column of an evaluation table, in the family's official order; the level
+    columns have keys ``level1``, ``level2`` …"""
+    family = facts.rubric.family
+    labels = FAMILY_COLUMNS.get(family, FAMILY_COLUMNS["key_project"])
+    order = OFFICIAL_ORDER.get(family, OFFICIAL_ORDER["key_project"])
+    columns: list[tuple[str, str]] = []
+    for key in order:
+        if key == "levels":
+            levels = list(labels["levels"])[: facts.rubric.depth]  # type: ignore[call-overload]
+            columns += [(f"level{i}", str(name)) for i, name in enumerate(levels, 1)]
+        elif key in ("explanation", "rule") and not any(getattr(leaf.scored.indicator, key)
+                                                         for leaf in facts.leaves):
+            continue
+        else:
+            columns.append((key, str(labels[key])))
+    return columns
 
 
 def _score(leaf: LeafFacts) -> str:
@@ -65,44 +85,36 @@ def _self_evaluation(w: ReportWriter, facts: Facts) -> None:
 
 
 def _evaluation(w: ReportWriter, facts: Facts) -> None:
-    headers, explained = evaluation_columns(facts)
+    columns = evaluation_columns(facts)
     depth = facts.rubric.depth
-    rows: list[list[str]] = []
+    rows: list[dict[str, str]] = []
     bold: list[int] = []
-
-    def blank_levels(first: str, label: str) -> list[str]:
-        return [first, label, *[""] * (depth - 2)] if depth > 1 else [f"{first}{label}"]
-
     for top in facts.rubric.indicators:
-        leaves = facts.leaves_under(top)
-        for leaf in leaves:
-            names = [node.name for node in leaf.path]
-            names = names + [""] * (depth - len(names))
-            ind = leaf.scored.indicator
-            score = leaf.scored.score
-            deducted = "—" if score is None else num(leaf.scored.points - score)
-            row = [*names, num(leaf.scored.points)]
-            if explained:
-                row.append(ind.explanation)
-            row += [ind.rule, deducted, _score(leaf)]
+        for leaf in facts.leaves_under(top):
+            ind, score = leaf.scored.indicator, leaf.scored.score
+            row = {f"level{i}": node.name for i, node in enumerate(leaf.path, 1)}
+            row.update(points=num(leaf.scored.points), explanation=ind.explanation, rule=ind.rule,
+                       deducted="—" if score is None else num(leaf.scored.points - score), score=_score(leaf))
             rows.append(row)
         if top.children:
             subtotal = facts.score(top)
-            row = [*blank_levels(top.name, "小计"), num(top.full_points)]
-            row += [""] * (2 if explained else 1)
-            row += ["—" if subtotal is None else num(top.full_points - subtotal), num(subtotal)]
             bold.append(len(rows))
-            rows.append(row)
-    names = FAMILY_COLUMNS.get(facts.rubric.family, FAMILY_COLUMNS["key_project"])
+            rows.append({"level1": top.name, "level2": "小计", "points": num(top.full_points),
+                         "deducted": "—" if subtotal is None else num(top.full_points - subtotal),
+                         "score": num(subtotal)})
+    labels = FAMILY_COLUMNS.get(facts.rubric.family, FAMILY_COLUMNS["key_project"])
     result = facts.result
-    total = [*blank_levels(str(names["total"]), ""), num(facts.rubric.total_points)]
-    total += [""] * (2 if explained else 1)
-    total += [f"评价等级：{result.grade}" if result.grade else "", num(result.total)]
+    grade = f"评价等级：{result.grade}" if result.grade else ""
     bold.append(len(rows))
-    rows.append(total)
-    rule_width = 7.0 if explained else 12.5
-    widths = [2.0] * depth + [1.3] + ([5.5] if explained else []) + [rule_width, 1.6, 1.4]
-    w.table(headers, rows, widths=widths, merge_columns=tuple(range(max(depth - 1, 1))), bold_rows=bold)
+    rows.append({"level1": str(labels["total"]), "points": num(facts.rubric.total_points),
+                 "score": num(result.total), f"level{depth}" if depth > 1 else "deducted": grade})
+    text_columns = [key for key, _ in columns if key in ("explanation", "rule")]
+    free = 24.5 - sum(WIDTHS["level" if key.startswith("level") else key] for key, _ in columns
+                      if key not in text_columns)
+    widths = [free / len(text_columns) if key in text_columns else WIDTHS["level" if key.startswith("level")
+                                                                          else key] for key, _ in columns]
+    w.table([header for _, header in columns], [[row.get(key, "") for key, _ in columns] for row in rows],
+            widths=widths, merge_columns=tuple(range(max(depth - 1, 1))), bold_rows=bold)
 
 
 def scoring_table(w: ReportWriter, facts: Facts) -> None:
