@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from xlperf.methods import MethodError, create
-from xlperf.methods.base import to_number
+from xlperf.methods.base import param_number
 from xlperf.model import Indicator, Rubric
 from xlperf.rubrics.build import RubricError
 from xlperf.values import parse_value
@@ -51,7 +51,7 @@ def with_indicators(rubric: Rubric, rows: Sequence[Mapping[str, Any]]) -> Rubric
         if slot is None:
             problems.append(f"第 {n} 个指标「{name}」的类别 {level1}/{level2} 不在评分表中")
             continue
-        points = to_number(row.get("points"))
+        points = param_number(row.get("points"))
         if not name or points is None:
             problems.append(f"第 {n} 个指标「{name}」缺少名称或分值")
             continue
