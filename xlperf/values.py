@@ -43,6 +43,7 @@ __all__ = [
     "normalise_text",
     "parse_cell",
     "parse_number",
+    "parse_target",
     "parse_value",
     "read_input",
     "same_unit",
@@ -463,6 +464,22 @@ def parse_value(value: object) -> ParsedValue:
         return _make(value, text, "error", problem=f"无法读取单元格内容（{type(value).__name__}）")
 
 
+def parse_target(value: object) -> ParsedValue:
+    """A 年度指标值 as units print it: :func:`parse_value`, except that a quantity inside prose counts
+    (``项目预算控制数 48.01万元`` -> 48.01 万元, ``成本不超过13.7584万元`` -> ≤ 13.7584 万元,
+    ``控制在50万元以内`` -> ≤ 50 万元). Text without a quantity stays text."""
+    parsed = parse_value(value)
+    if parsed.number is not None or parsed.kind != "text" or not isinstance(value, str):
+        return parsed
+    compact = "".join(normalise_text(value).split())
+    for start in range(1, len(compact)):
+        if compact[start].isdigit() or any(compact.startswith(token, start) for token, _, _ in _OPERATORS):
+            tail = parse_value(compact[start:])
+            if tail.is_numeric:
+                return ParsedValue(value, tail.op, tail.number, tail.unit, tail.kind, parsed.text)
+    return parsed
+
+
 def parse_number(value: object) -> float | None:
     """Return the plain number in a value, or None.
 
@@ -659,7 +676,7 @@ def convert_input(raw: object, numeric: bool, unit: str = "") -> tuple[float | s
         return None, f"“{_shown(raw)}”不是数值"
     if is_cell_number(raw):
         return float(raw) if isinstance(raw, numbers.Real) else excel_serial(raw), None  # type: ignore[arg-type]
-    parsed = parse_value(raw)
+    parsed = parse_target(raw)
     if parsed.is_numeric and parsed.number is not None:
         if parsed.kind == "money" and unit and parsed.unit != unit:
             converted = money_in_wan(parsed) if unit == "万元" else None

@@ -27,7 +27,7 @@ from xlperf.expr import Var
 from xlperf.forms.names import TOTAL, input_name, score_name
 from xlperf.grades import GradeBand, grade_expr
 from xlperf.model import Indicator
-from xlperf.values import parse_value
+from xlperf.values import parse_target
 
 if TYPE_CHECKING:
     from xlperf.forms.writer import FormOptions
@@ -113,7 +113,7 @@ def target_display(text: str) -> tuple[float, str, str] | None:
     ``≥90%`` -> (0.9, ``"≥"0%``, ``0%``); ``4个`` -> (4, ``0"个"``, ``0"个"``);
     ``48万元`` -> (48, ``0.00"万元"``, ``0.00"万元"``); ``不超过 87.712 万元`` -> (87.712, ``"≤"0.000"万元"``, …).
     """
-    parsed = parse_value(text)
+    parsed = parse_target(text)
     if parsed.number is None or parsed.kind in ("text", "deadline", "blank", "error"):
         return None
     sign = _quote(_OP_SIGN.get(parsed.op or "", ""))
