@@ -141,7 +141,7 @@ def test_subtotals_equal_libreoffice(demo: Any, tmp_path: Path) -> None:
         document = docx.Document(str(_report_of(demo, form)))
         summary = next(t for t in _tables(document) if t[0][:4] == ["一级指标", "二级指标", "分值", "得分"])
         shown = {(row[1] if row[1] not in ("小计", "") else row[0]): row[3] for row in summary[1:]}
-        for _, node in scored.rubric.walk():
+        for _, node in scored.result.rubric.walk():
             name = names.score_name(node.id)
             if node.children and name in values and node.name in shown and name not in scored.form.typed_over:
                 assert shown[node.name] == format_number(float(values[name])), (form.name, node.name)
@@ -180,7 +180,7 @@ def test_headings_follow_the_official_outline(demo: Any) -> None:
         scored = load(form)[0]
         document = docx.Document(str(_report_of(demo, form)))
         headings = _headings(document)
-        family = scored.rubric.family
+        family = scored.result.rubric.family
         if family in ("self_evaluation", "key_project"):
             assert headings == PROJECT_HEADINGS, form.name
         elif family == "department_budget":
@@ -195,7 +195,7 @@ def test_headings_follow_the_official_outline(demo: Any) -> None:
 def test_placeholders_only_name_what_the_unit_writes(demo: Any) -> None:
     for form in _forms(demo):
         scored = load(form)[0]
-        allowed = outline_for(scored.rubric.family).asks() | GAP_TOPICS
+        allowed = outline_for(scored.result.rubric.family).asks() | GAP_TOPICS
         document = docx.Document(str(_report_of(demo, form)))
         found = 0
         for paragraph in document.paragraphs:

@@ -52,7 +52,7 @@ def test_counts_forms_read_and_failed(collected: dict[str, Any]) -> None:
     n = len(collected["scored"])
     assert f"本次共收到评分表 {n + 1} 份，成功读取并重新计算 {n} 份（其中单位自制的旧版表 1 份），未能读取 1 份" in text
     assert "1. not_a_workbook.xlsx：" in text
-    by_rubric = Counter(s.rubric.title for s in collected["scored"])
+    by_rubric = Counter(s.result.rubric.title for s in collected["scored"])
     for title, count in by_rubric.items():
         assert f"{title} {count} 份" in text
 
@@ -62,12 +62,12 @@ def test_grade_distribution_equals_the_engine(collected: dict[str, Any]) -> None
     paragraphs = [p.text for p in document.paragraphs]
     tables = [t for t in _tables(document) if t[0] == ["等级", "份数", "占比"]]
     titles = [p for p in paragraphs if re.match(r"^.+（\d+ 份，平均分", p)]
-    assert len(tables) == len(titles) == len({s.rubric.title for s in collected["scored"]})
+    assert len(tables) == len(titles) == len({s.result.rubric.title for s in collected["scored"]})
     for title_line, table in zip(titles, tables, strict=True):
         match = re.match(r"^(.+)（(\d+) 份，平均分", title_line)
         assert match is not None
         title = match.group(1)
-        forms = [s for s in collected["scored"] if s.rubric.title == title]
+        forms = [s for s in collected["scored"] if s.result.rubric.title == title]
         assert len(forms) == int(match.group(2)), title_line
         grades = Counter(s.result.grade for s in forms)
         average = sum(s.result.total for s in forms) / len(forms)

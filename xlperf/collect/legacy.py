@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xlperf.errors import NotAForm
 from xlperf.findings import Finding
 from xlperf.forms import names
 from xlperf.forms.meta import FormMeta
@@ -52,10 +53,6 @@ _FUNDS_LABELS = {"年初预算数": "initial", "全年预算数": "budget", "全
 _PLACEHOLDER = re.compile(r"^(指标\d*[:：]?|[…\.。·]+|\d+[\.、]?)$")
 _YEAR = re.compile(r"[（(]\s*(\d{4})\s*年度?\s*[)）]")
 _END_LABELS = ("总分", "其他需要说明", "合计")
-
-
-class NotAForm(ValueError):
-    """A workbook that is neither an xlperf form nor a recognisable legacy form (plain reason)."""
 
 
 def norm(value: Any) -> str:
@@ -190,7 +187,8 @@ def _read_sheet(path: Path | None, sheet: _Sheet) -> FilledForm:
 
     # funds block -> the execution leaf (zj)
     base = _base_rubric()
-    exec_leaf = next(leaf for leaf in base.leaves() if leaf.method_name == "execution")
+    exec_leaf = base.spending_leaf()
+    assert exec_leaf is not None  # the self-evaluation rubric scores its funds block
     funds = _funds(sheet, head_row)
     if funds is None:
         problems.append(Finding("warning", "legacy_no_funds", "表中找不到“年度资金总额”及全年预算数、全年执行数",
@@ -248,6 +246,7 @@ def _read_sheet(path: Path | None, sheet: _Sheet) -> FilledForm:
 
     meta = FormMeta(rubric, {k: str(v) for k, v in header.items()}, LEGACY_GENERATOR)
     return FilledForm(path, meta, values=values, header=header, claims=claims, reasons=reasons, cells=cells,
+                      formulas=False,
                       problems=problems)
 
 

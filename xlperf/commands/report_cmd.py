@@ -41,19 +41,19 @@ def _save(document: object, out: Path, force: bool) -> str:
 
 def report_command(args: argparse.Namespace) -> int:
     """Write the report draft(s); exit 0."""
-    from xlperf.report import draft, draft_summary, load
+    from xlperf.commands.score_cmd import load_scored
+    from xlperf.report import draft, draft_summary
 
     if args.summary is not None:
         if args.file is not None:
             raise CommandError("--summary 与评分表文件只能二选一")
         if not args.summary.exists():
             raise CommandError(f"找不到文件 {args.summary}")
-        from xlperf.report.summary import SummaryError
-        from xlperf.safety import UnreadableWorkbook
+        from xlperf.errors import XlperfError
 
         try:
             document = draft_summary(args.summary)
-        except (SummaryError, UnreadableWorkbook) as exc:
+        except XlperfError as exc:
             raise CommandError(str(exc)) from exc
         out = _output(args, args.summary, "评价报告")
         note = _save(document, out, args.force)
@@ -61,7 +61,7 @@ def report_command(args: argparse.Namespace) -> int:
         return 0
     if args.file is None:
         raise CommandError("请给出评分表文件，或用 --summary 给出汇总表")
-    forms = load(args.file, args.grades)
+    forms = load_scored(args.file, args.grades)  # the pipeline, with --grades and one-line errors
     out = _output(args, args.file, "自评报告")
     # a legacy workbook with several 自评表 sheets gives one report per sheet: 报告-<sheet>.docx
     targets = [out] if len(forms) == 1 else [
@@ -77,5 +77,5 @@ def report_command(args: argparse.Namespace) -> int:
         missing = sum(1 for s in result.leaves() if s.missing)
         state = f"；{missing} 项指标缺少输入，已在报告中列出" if missing else ""
         grade = f"，等级 {result.grade}" if result.grade else ""
-        print(f"已写入 {target}：{scored.rubric.title}，总分 {format_number(result.total)}{grade}{state}{note}")
+        print(f"已写入 {target}：{scored.result.rubric.title}，总分 {format_number(result.total)}{grade}{state}{note}")
     return 0

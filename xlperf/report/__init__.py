@@ -1,8 +1,8 @@
 """Word drafts of the written reports: a unit's 自评报告 from its scored form, the bureau's 评价报告 from a
 collection summary.
 
-* :func:`draft` (``xlperf report FORM.xlsx``): one scored form (:class:`ScoredForm`: the form as read, the
-  engine's result and the checks' findings) -> ``docx.Document`` in the outline of the form's family
+* :func:`draft` (``xlperf report FORM.xlsx``): one scored form (:class:`xlperf.pipeline.ScoredForm`: the
+  form as read, the engine's result and the checks' findings) -> ``docx.Document`` in the outline of the form's family
   (:mod:`xlperf.report.outline`), every figure from the form, placeholders where only the unit can write.
 * :func:`draft_summary` (``xlperf report --summary summary.xlsx``): the summary workbook of
   ``xlperf collect`` -> the bureau's draft: number of forms, grade distribution with a chart, ranking,
@@ -23,9 +23,10 @@ from xlperf.report.summary import draft_summary
 __all__ = ["ScoredForm", "draft", "draft_summary", "load", "write"]
 
 
-def load(path: Path, grades: str | None = None) -> list[ScoredForm]:
-    """The scored forms of a workbook (one for an xlperf form, one per sheet of a legacy 自评表)."""
-    return scored_forms(Path(path), grades)
+def load(path: Path) -> list[ScoredForm]:
+    """The scored forms of a workbook (one for an xlperf form, one per sheet of a legacy 自评表), through
+    the one read → score → check pipeline."""
+    return scored_forms(Path(path))
 
 
 def write(document: Any, path: Path, *, force: bool = False) -> Path | None:

@@ -19,7 +19,17 @@ from typing import Any
 from xlperf.model import Indicator
 from xlperf.report.docstyle import Part, Placeholder, ReportWriter, numbered
 from xlperf.report.outline import Outline, Section, outline_for
-from xlperf.report.source import Facts, LeafFacts, ScoredForm, facts_of, money, num, points_text, shows
+from xlperf.report.source import (
+    SOURCE_LEGACY,
+    Facts,
+    LeafFacts,
+    ScoredForm,
+    facts_of,
+    money,
+    num,
+    points_text,
+    shows,
+)
 from xlperf.report.table import scoring_table
 
 __all__ = ["BUILDERS", "GAP_TOPICS", "draft"]
@@ -60,15 +70,17 @@ def leaf_sentence(leaf: LeafFacts) -> list[Part]:
 
 
 def says_more(leaf: LeafFacts) -> bool:
-    """False for an explanation that is only the method's label and the score (``评价打分 14``)."""
+    """False for an evaluator's score explained by nothing but itself (``评价打分 14``)."""
     method = leaf.scored.indicator.method
     bare = re.sub(r"[\d.\s]+", "", leaf.scored.explanation)
-    return bool(bare) and (method is None or bare != method.label)
+    return bool(bare) and not (method is not None and method.evaluator_entered and bare == method.label)
 
 
 def unmet_target(leaf: LeafFacts, funds_id: str | None) -> bool:
-    """A target not reached: a leaf with a target (or the funds indicator) that lost points."""
-    return not leaf.missing and not leaf.met and (bool(leaf.target) or leaf.scored.id == funds_id)
+    """A target not reached: a leaf scored against a target (or the funds indicator) that lost points."""
+    method = leaf.scored.indicator.method
+    aimed = bool(leaf.target) or (method is not None and method.target_vs_actual) or leaf.scored.id == funds_id
+    return not leaf.missing and not leaf.met and aimed
 
 
 def reason_parts(leaf: LeafFacts) -> list[Part]:
@@ -238,8 +250,7 @@ def b_problems(w: ReportWriter, facts: Facts, outline: Outline) -> None:
 def b_form_notes(w: ReportWriter, facts: Facts, outline: Outline) -> None:
     form = facts.scored.form
     source = form.path.name if form.path else ""
-    legacy = form.meta.generator and not form.meta.generator.startswith("xlperf")
-    how = f"（单位自制的{form.meta.generator}，按表内标签读取）" if legacy else ""
+    how = f"（单位自制的{SOURCE_LEGACY}，按表内标签读取）" if facts.scored.source == SOURCE_LEGACY else ""
     w.paragraph([f"本报告的数字取自评分表《{source}》{how}，由 xlperf 按评分标准重新计算，"
                  "不采用表内手填的得分、合计与等级。"])
 
@@ -324,12 +335,12 @@ def _section(w: ReportWriter, facts: Facts, outline: Outline, section: Section, 
 
 
 def draft(scored: ScoredForm | Any) -> Any:
-    """The 自评报告 draft (a ``docx.Document``) of one scored form (:class:`ScoredForm`, or the
-    ``(form, result, findings)`` triple ``xlperf score`` works with)."""
+    """The 自评报告 draft (a ``docx.Document``) of one scored form (:class:`xlperf.pipeline.ScoredForm`,
+    or a ``(form, result, findings)`` triple)."""
     if isinstance(scored, tuple):
-        scored = ScoredForm(scored[0], scored[1], tuple(scored[2]))
+        scored = ScoredForm(scored[0], scored[1], list(scored[2]))
     facts = facts_of(scored)
-    outline = outline_for(scored.rubric.family)
+    outline = outline_for(scored.result.rubric.family)
     w = ReportWriter()
     _cover(w, facts, outline)
     claimed: dict[int, list[Indicator]] = {}

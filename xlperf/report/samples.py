@@ -29,7 +29,7 @@ def write_pngs(out_dir: Path, pages: int = 2, dpi: int = 60) -> list[Path]:
         documents: dict[str, Path] = {}
         for path, _ in demo.filled:
             scored = load(path)[0]
-            family = scored.rubric.family
+            family = scored.result.rubric.family
             if family in documents:
                 continue
             documents[family] = Path(tmp) / f"{family}.docx"

@@ -1,10 +1,10 @@
 """The scored form a report is drafted from, and the facts the report states, all taken from it.
 
-:class:`ScoredForm` is what the read → score → check pipeline gives for one form: the form as read
-(:class:`~xlperf.forms.reader.FilledForm`, from an xlperf form or a legacy hand-made one), the engine's
-:class:`~xlperf.engine.ScoreResult` and the checks' findings. :func:`scored_forms` is the one place that
-obtains them from a file; today it calls what ``xlperf score`` uses, so a report and ``xlperf score --json``
-cannot disagree.
+:class:`ScoredForm` (:mod:`xlperf.pipeline`) is what the read → score → check pipeline gives for one
+form: the form as read (:class:`~xlperf.forms.reader.FilledForm`, from an xlperf form or a legacy
+hand-made one), the engine's :class:`~xlperf.engine.ScoreResult`, the checks' findings and the source
+kind. :func:`scored_forms` obtains them from a file through that pipeline, the one ``xlperf score`` uses,
+so a report and ``xlperf score --json`` cannot disagree.
 
 :class:`Facts` gathers, without any I/O, every figure the report prints: header fields, the funds block
 (全年预算数, 全年执行数, 执行率), the total, grade, each group's score, per-leaf target/actual/reason, and
@@ -19,38 +19,24 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.engine import IndicatorScore, ScoreResult
-from xlperf.findings import Finding
-from xlperf.forms.reader import FilledForm
+from xlperf.forms.reader import form_values
 from xlperf.methods.base import fmt_value
 from xlperf.model import Indicator, Rubric
+from xlperf.pipeline import SOURCE_LEGACY, ScoredForm
 from xlperf.rounding import format_number, format_percent
 
-__all__ = ["Facts", "Funds", "LeafFacts", "ScoredForm", "facts_of", "money", "num", "scored_forms"]
+__all__ = ["SOURCE_LEGACY", "Facts", "Funds", "LeafFacts", "ScoredForm", "facts_of", "money", "num",
+           "scored_forms"]
 
 
-@dataclass(frozen=True)
-class ScoredForm:
-    """One form as the pipeline returns it: what was read, how the engine scored it, what checks found."""
-
-    form: FilledForm
-    result: ScoreResult
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def rubric(self) -> Rubric:
-        """The rubric the form was scored with."""
-        return self.result.rubric
-
-
-def scored_forms(path: Path, grades: str | None = None) -> list[ScoredForm]:
+def scored_forms(path: Path) -> list[ScoredForm]:
     """Read, score and check every form in a workbook (one for an xlperf form, one per sheet for a
-    legacy hand-made 自评表). Raises the CLI's one-line errors for unreadable files.
+    legacy hand-made 自评表): the one read → score → check pipeline (:func:`xlperf.pipeline.read_path`),
+    exactly what ``xlperf score`` and ``collect`` use. Raises :class:`~xlperf.errors.XlperfError`
+    subclasses (one Chinese line) for unreadable files and workbooks that are not forms."""
+    from xlperf.pipeline import read_path
 
-    The single seam to the read → score → check pipeline (re-pointed at ``xlperf.pipeline`` when it lands).
-    """
-    from xlperf.commands.score_cmd import load_scored
-
-    return [ScoredForm(form, result, tuple(findings)) for form, result, findings in load_scored(Path(path), grades)]
+    return read_path(Path(path))
 
 
 def num(value: float | None) -> str:
@@ -76,10 +62,12 @@ class Funds:
 
     @property
     def rate(self) -> float | None:
-        """全年执行数 ÷ 全年预算数 (None when either is missing or the budget is 0)."""
-        if self.budget in (None, 0) or self.spent is None:
+        """全年执行数 ÷ 全年预算数 as the method computes it (None when either is missing or the budget is 0)."""
+        method = self.indicator.method
+        keys = method.spending() if method is not None else None
+        if keys is None or self.budget is None or self.spent is None:
             return None
-        return self.spent / self.budget
+        return method.spending_rate({keys[0]: self.budget, keys[1]: self.spent}) if method else None
 
     @property
     def rate_text(self) -> str:
@@ -139,7 +127,7 @@ class Facts:
     @property
     def rubric(self) -> Rubric:
         """The rubric."""
-        return self.scored.rubric
+        return self.scored.result.rubric
 
     def field(self, name: str) -> str:
         """A header field as text ('' when the form leaves it blank)."""
@@ -173,14 +161,16 @@ def shows(node: Indicator) -> bool:
     return node.full_points > 0 or any(child.is_leaf or shows(child) for child in node.children)
 
 
-def _funds(scored: ScoredForm) -> Funds | None:
-    """The first leaf whose method reads a budget and a spending (预算执行率)."""
-    for leaf in scored.rubric.leaves():
+def _funds(scored: ScoredForm, values: dict[str, dict[str, Any]]) -> Funds | None:
+    """The first leaf whose method measures spending (预算执行率): money available and money spent."""
+    for leaf in scored.result.rubric.leaves():
+        keys = leaf.method.spending() if leaf.method is not None else None
+        if keys is None:
+            continue
         specs = {spec.key: spec for spec in leaf.inputs()}
-        if "budget" in specs and "spent" in specs:
-            values = scored.form.values.get(leaf.id, {})
-            return Funds(leaf, _number(values.get("budget")), _number(values.get("spent")),
-                         specs["budget"].unit, specs["budget"].label, specs["spent"].label)
+        entered = values.get(leaf.id, {})
+        return Funds(leaf, _number(entered.get(keys[0])), _number(entered.get(keys[1])), specs[keys[0]].unit,
+                     specs[keys[0]].label, specs[keys[1]].label)
     return None
 
 
@@ -188,12 +178,13 @@ def facts_of(scored: ScoredForm) -> Facts:
     """Gather the facts of a scored form."""
     form, result = scored.form, scored.result
     header = {k: str(v).strip() for k, v in form.header.items() if v not in (None, "") and str(v).strip()}
-    facts = Facts(scored, header, _funds(scored))
+    entered = form_values(form, result.rubric)  # the values the engine scored
+    facts = Facts(scored, header, _funds(scored, entered))
 
     def visit(node: Indicator, path: tuple[Indicator, ...]) -> None:
         here = (*path, node)
         if node.is_leaf:
-            values = form.values.get(node.id, {})
+            values = entered.get(node.id, {})
             specs = {spec.key: spec for spec in node.inputs()}
             target = node.target or (_shown(values.get("target"), specs["target"].kind)
                                      if "target" in specs else "")
@@ -204,7 +195,7 @@ def facts_of(scored: ScoredForm) -> Facts:
         for child in node.children:
             visit(child, here)
 
-    for top in scored.rubric.indicators:
+    for top in scored.result.rubric.indicators:
         visit(top, ())
     return facts
 

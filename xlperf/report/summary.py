@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlperf.errors import XlperfError
 from xlperf.report.docstyle import Placeholder, ReportWriter, numbered
 from xlperf.report.source import num
 
@@ -67,7 +68,7 @@ class Collection:
     failed: list[dict[str, Any]] = field(default_factory=list)
 
 
-class SummaryError(ValueError):
+class SummaryError(XlperfError, ValueError):
     """A workbook that is not an xlperf collection summary (one Chinese line)."""
 
 
