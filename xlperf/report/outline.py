@@ -44,6 +44,8 @@ class Outline:
     sections: tuple[Section, ...]
     #: (label, header field or '' for a blank the unit fills, second field for a 至 range)
     cover: tuple[tuple[str, str], ...] = ()
+    #: what is evaluated: the header field (project or unit) and how the report labels it
+    subject_field: str = "project"
     subject_label: str = "项目名称"
 
     def walk(self) -> Iterator[tuple[int, Section]]:
@@ -131,11 +133,11 @@ DEPARTMENT_BUDGET = Outline(
     ),
     cover=(("预算部门（单位）名称", "unit"), ("预算部门（单位）主要负责人", "leader"),
            ("预算部门（单位）自评时间", "self_period"), ("财政局业务主管股室再评时间", "review_period")),
-    subject_label="预算部门（单位）名称",
+    subject_field="unit", subject_label="预算部门（单位）名称",
 )
 
 DEPARTMENT_OVERALL = Outline(
-    "department_overall", "部门整体绩效评价报告", "深圳市 2021 年度部门整体绩效评价报告的结构（种子 003）",
+    "department_overall", "部门整体绩效评价报告", "深圳市 2021 年度部门整体绩效评价报告（种子 003）",
     (
         Section("部门基本情况", children=(
             Section("部门主要职能", asks=("部门主要职能",)),
@@ -154,7 +156,7 @@ DEPARTMENT_OVERALL = Outline(
             Section("后续工作计划、相关建议等", asks=("后续工作计划、相关建议",)),
         )),
     ),
-    subject_label="部门（单位）名称",
+    subject_field="unit", subject_label="部门（单位）名称",
 )
 
 #: The outline per form family (model.FAMILIES); other families use the project outline.

@@ -40,7 +40,7 @@ GAP_TOPICS = frozenset({"项目名称", "实施单位", "主管部门", "评价�
 
 
 def _year(facts: Facts) -> str:
-    return facts.field("year") or facts.rubric.year
+    return facts.field("year")
 
 
 def _field(facts: Facts, name: str, topic: str) -> Part:
@@ -145,8 +145,8 @@ def b_targets(w: ReportWriter, facts: Facts, outline: Outline) -> None:
 
 
 def b_scope(w: ReportWriter, facts: Facts, outline: Outline) -> None:
-    w.paragraph(["评价对象：", _field(facts, "project", outline.subject_label) if outline.id == "project"
-                 else _field(facts, "unit", outline.subject_label), "；实施单位：", _field(facts, "unit", "实施单位"),
+    w.paragraph(["评价对象：", _field(facts, outline.subject_field, outline.subject_label),
+                 "；实施单位：", _field(facts, "unit", "实施单位"),
                  "；评价年度：", f"{_year(facts)} 年" if _year(facts) else Placeholder("评价年度"),
                  f"。评价范围为评分表所列 {len(facts.leaves)} 项指标（满分 {num(facts.rubric.total_points)} 分）。"])
 
@@ -310,6 +310,8 @@ def _cover(w: ReportWriter, facts: Facts, outline: Outline) -> None:
             else:
                 value = _field(facts, name, "主要负责人" if name == "leader" else label)
             w.paragraph([f"{label}：", value], indent=False)
+    elif outline.subject_field == "unit":
+        w.paragraph([f"{outline.subject_label}：", _field(facts, "unit", outline.subject_label)], indent=False)
     else:
         w.paragraph(["项目名称：", _field(facts, "project", "项目名称")], indent=False)
         w.paragraph(["实施单位：", _field(facts, "unit", "实施单位")], indent=False)

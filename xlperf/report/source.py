@@ -104,6 +104,13 @@ def _number(value: Any) -> float | None:
     return parse_number(value) if value not in (None, "") else None
 
 
+def _text(value: Any) -> str:
+    """A header cell as text: 2021.0 (a year typed as a number) is 2021."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
+
+
 def _shown(value: Any, kind: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
@@ -130,7 +137,9 @@ class Facts:
         return self.scored.result.rubric
 
     def field(self, name: str) -> str:
-        """A header field as text ('' when the form leaves it blank)."""
+        """A header field as text ('' when the form leaves it blank); the year falls back to the rubric's."""
+        if name == "year":
+            return self.header.get("year") or _text(self.rubric.year)
         return self.header.get(name, "")
 
     @property
@@ -177,7 +186,7 @@ def _funds(scored: ScoredForm, values: dict[str, dict[str, Any]]) -> Funds | Non
 def facts_of(scored: ScoredForm) -> Facts:
     """Gather the facts of a scored form."""
     form, result = scored.form, scored.result
-    header = {k: str(v).strip() for k, v in form.header.items() if v not in (None, "") and str(v).strip()}
+    header = {k: _text(v) for k, v in form.header.items() if _text(v)}
     entered = form_values(form, result.rubric)  # the values the engine scored
     facts = Facts(scored, header, _funds(scored, entered))
 

@@ -122,7 +122,7 @@ def scoring_table(w: ReportWriter, facts: Facts) -> None:
     w.landscape_section()
     w.paragraph(["附件：评分表"], indent=False, bold_lead="")
     w.title(facts.rubric.title)
-    year = facts.field("year") or facts.rubric.year
+    year = facts.field("year")
     subject = facts.field("project") or facts.field("unit")
     w.centered("　".join(x for x in (f"（{year}年度）" if year else "", subject) if x), size=12)
     if facts.rubric.family == "self_evaluation":
