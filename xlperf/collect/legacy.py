@@ -27,6 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from xlperf.errors import NotAForm
 from xlperf.findings import Finding
 from xlperf.forms import names
@@ -36,7 +38,7 @@ from xlperf.model import Rubric
 from xlperf.rubrics import RubricError, load_rubric, with_indicators
 from xlperf.values import parse_number
 
-from .fast_reader import RawWorkbook, column_letter
+from .fast_reader import RawWorkbook
 
 __all__ = ["LEGACY_GENERATOR", "NotAForm", "find_legacy_sheets", "read_legacy"]
 
@@ -100,7 +102,7 @@ class _Sheet:
     def a1(self, r: int, c: int) -> str:
         """The address of the cell that holds the value (the top-left of a merged area)."""
         r, c = self.origin.get((r, c), (r, c))
-        return f"{column_letter(c)}{r + 1}"
+        return xl_rowcol_to_cell(r, c)
 
     def find(self, label: str, *, start: bool = False, rows: range | None = None) -> list[tuple[int, int]]:
         """Cells whose label text equals (or starts with) ``label``, top-left cells of merges only."""
