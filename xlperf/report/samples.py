@@ -34,7 +34,7 @@ def write_pngs(out_dir: Path, pages: int = 2, dpi: int = 60) -> list[Path]:
                 continue
             documents[family] = Path(tmp) / f"{family}.docx"
             draft(scored).save(str(documents[family]))
-        documents["summary"] = next(p for p in demo.reports if p.name == "评价报告.docx")
+        documents["summary"] = demo.reports[-1]  # the summary 评价报告 is written last
         pdfs = to_pdf(list(documents.values()), Path(tmp) / "pdf")
         for name, pdf in zip(documents, pdfs, strict=True):
             texts = pdf_text(pdf).split("\f")
