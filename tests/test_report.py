@@ -300,3 +300,21 @@ def test_demo_writes_one_report_per_form_and_a_summary(demo: Any) -> None:
     assert demo.reports[-1].name == "评价报告.docx"
     for path in demo.reports:
         assert docx.Document(str(path)).paragraphs[0].text
+
+
+def test_a_legacy_workbook_with_two_sheets_gives_two_reports(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from xlperf.legacy_forms import jingmeng_brand
+
+    book = jingmeng_brand()
+    book.copy_worksheet(book.worksheets[0]).title = "第二个项目"
+    source = tmp_path / "两张表.xlsx"
+    book.save(source)
+    assert len(load(source)) == 2
+    out = tmp_path / "报告.docx"
+    assert main(["report", str(source), "-o", str(out)]) == 0
+    written = sorted(p.name for p in tmp_path.glob("报告-*.docx"))
+    assert written == sorted([f"报告-{book.worksheets[0].title}.docx", "报告-第二个项目.docx"])
+    assert not out.exists()
+    assert main(["report", str(source), "-o", str(out)]) == 2       # both exist now: nothing overwritten
+    assert "--force" in capsys.readouterr().err
