@@ -146,7 +146,11 @@ def test_subtotals_equal_libreoffice(demo: Any, tmp_path: Path) -> None:
             if node.children and name in values and node.name in shown and name not in scored.form.typed_over:
                 assert shown[node.name] == format_number(float(values[name])), (form.name, node.name)
                 compared += 1
-    assert compared >= 20
+        if names.TOTAL not in scored.form.typed_over:
+            total = format_number(float(values[names.TOTAL]))
+            assert next(r for r in summary if r[0] == "总分")[3] == total and f"总分 {total} 分" in "\n".join(_texts(document)), form.name
+            compared += 1
+    assert compared >= 24
 
 
 def test_scoring_table_has_the_form_rows(demo: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -318,3 +322,25 @@ def test_a_legacy_workbook_with_two_sheets_gives_two_reports(tmp_path: Path,
     assert not out.exists()
     assert main(["report", str(source), "-o", str(out)]) == 2       # both exist now: nothing overwritten
     assert "--force" in capsys.readouterr().err
+
+
+def test_blank_template_gets_gaps_not_prose(demo: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    template = next(p for p in demo.templates if p.stem == "menyuan_2023_key_project")
+    out = tmp_path / "空表.docx"
+    assert main(["report", str(template), "-o", str(out)]) == 0
+    text = "\n".join(_texts(docx.Document(str(out))))
+    assert "项目名称：【请填写：项目名称】" in text and "实施单位：【请填写：实施单位】" in text
+    data = _score_json(template, capsys)
+    missing = sum(1 for i in data["indicators"] if i["score"] is None)
+    assert missing > 0 and f"以下 {missing} 项指标缺少输入" in text and "（暂定）" in text
+
+
+def test_grades_option_changes_the_grade(demo: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    talent = next(p for p, case in demo.filled if "人才培养" in case.name)   # 97.96, 优 with the form's bands
+    for form in (talent, demo.legacy[0]):
+        out = tmp_path / f"{form.stem}.docx"
+        assert main(["report", str(form), "-o", str(out), "--grades", "优:99;良:50;差:0"]) == 0
+        data = _score_json(form, capsys)
+        text = "\n".join(_texts(docx.Document(str(out))))
+        assert "评价等级为“良”" in text and f"总分 {format_number(data['total'])} 分" in text
+        assert "优（得分≥99）、良（50≤得分＜99）、差（得分＜50）" in text
