@@ -190,8 +190,8 @@ def draft_summary(path: Path | Collection) -> Any:
     w.paragraph([f"本次共收到评分表 {len(forms) + len(collection.failed)} 份，成功读取并重新计算 {len(forms)} 份"
                  + (f"（其中单位自制的旧版表 {legacy} 份）" if legacy else "")
                  + (f"，未能读取 {len(collection.failed)} 份（见第三部分）" if collection.failed else "")
-                 + "。按评分表分："
-                 + "；".join(f"{title} {n} 份" for title, n in by_rubric.items()) + "。"])
+                 + ("。按评分表分：" + "；".join(f"{title} {n} 份" for title, n in by_rubric.items())
+                    if by_rubric else "") + "。"])
     w.paragraph([Placeholder("评价工作组织情况")])
 
     w.heading(numbered(1, 2, "评价结果"), 1)
