@@ -188,8 +188,8 @@ def b_missing(w: ReportWriter, facts: Facts, outline: Outline) -> None:
     missing = facts.incomplete
     if not missing:
         return
-    w.paragraph([f"注意：评分表尚未填写完整，以下 {len(missing)} 项指标缺少输入、暂未计分，"
-                 "本报告中的总分、等级只计已填写的指标，为暂定结果："], bold_lead="")
+    w.paragraph([f"评分表尚未填写完整，以下 {len(missing)} 项指标缺少输入、暂未计分，"
+                 "本报告中的总分、等级只计已填写的指标，为暂定结果："], bold_lead="注意：")
     for i, leaf in enumerate(missing, 1):
         w.paragraph([f"{i}. {leaf.scored.name}：缺少{'、'.join(leaf.missing)}"])
 
@@ -233,7 +233,7 @@ def b_problems(w: ReportWriter, facts: Facts, outline: Outline) -> None:
     funds_id = facts.funds.indicator.id if facts.funds else None
     unmet = [leaf for leaf in facts.leaves if unmet_target(leaf, funds_id)]
     findings = list(facts.scored.findings)
-    w.paragraph(["存在的问题（根据评分表的重新计算和检查结果整理，请核实后修改）："], bold_lead="")
+    w.paragraph(["（根据评分表的重新计算和检查结果整理，请核实后修改）："], bold_lead="存在的问题")
     n = 0
     for leaf in unmet:
         n += 1

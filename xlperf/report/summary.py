@@ -213,7 +213,7 @@ def draft_summary(path: Path | Collection) -> Any:
             w.picture(str(chart), 15.0)
     w.heading(numbered(2, 2, "排名"), 2)
     for title, rows in collection.rankings:
-        w.paragraph([title], indent=False, bold_lead="")
+        w.paragraph([], indent=False, bold_lead=title)
         w.table(["名次", "单位", "项目/部门", "总分", "等级"],
                 [[str(r.get("名次", "")), str(r.get("单位") or ""), str(r.get("项目/部门") or ""),
                   _score(r.get("重新计算总分")), str(r.get("等级") or "")] for r in rows],

@@ -120,7 +120,7 @@ def _evaluation(w: ReportWriter, facts: Facts) -> None:
 def scoring_table(w: ReportWriter, facts: Facts) -> None:
     """Append the scoring table on A4 landscape pages: 附件 line, title, year, the table."""
     w.landscape_section()
-    w.paragraph(["附件：评分表"], indent=False, bold_lead="")
+    w.paragraph([], indent=False, bold_lead="附件：评分表")
     w.title(facts.rubric.title)
     year = facts.field("year")
     subject = facts.field("project") or facts.field("unit")
