@@ -61,9 +61,9 @@ def control_command(args: argparse.Namespace) -> int:
 def vba_command(args: argparse.Namespace) -> int:
     """Rebuild vbaProject.bin from macros/ (button module, plus the xlwings standalone module)."""
     from xlperf.safety import atomic_write
-    from xlperf.xl.vba import MACROS_DIR, build_vba_project, xlwings_standalone_bas
+    from xlperf.xl.vba import MACROS_DIR, build_vba_project, xlwings_standalone_sources
 
-    bas = [MACROS_DIR / "xlperf.bas"] + ([] if args.no_xlwings else [xlwings_standalone_bas()])
+    bas = [MACROS_DIR / "xlperf.bas"] + ([] if args.no_xlwings else xlwings_standalone_sources())
     data = build_vba_project(bas)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(args.output, lambda tmp: tmp.write_bytes(data), overwrite=args.force)

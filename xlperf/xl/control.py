@@ -144,7 +144,7 @@ def build_control(path: Path, *, rubric_name: str = CONTROL_RUBRIC, with_xlwings
     """
     import xlsxwriter
 
-    from xlperf.xl.vba import MACROS_DIR, Button, add_vba_and_buttons, xlwings_standalone_bas
+    from xlperf.xl.vba import MACROS_DIR, Button, add_vba_and_buttons, xlwings_standalone_sources
 
     rows = control_rows(rubric_name)
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
@@ -179,7 +179,7 @@ def build_control(path: Path, *, rubric_name: str = CONTROL_RUBRIC, with_xlwings
             sheet.freeze_panes(1, 0)
         if name == XLWINGS_CONF:
             sheet.hide()
-    bas = [MACROS_DIR / "xlperf.bas"] + ([xlwings_standalone_bas()] if with_xlwings else [])
+    bas = [MACROS_DIR / "xlperf.bas"] + (xlwings_standalone_sources() if with_xlwings else [])
     vba = add_vba_and_buttons(workbook, None, [
         Button(INTRO_SHEET, "A2", "GenerateTemplates", "生成模板", 160, 44),
         Button(INTRO_SHEET, "A4", "Collect", "汇总", 160, 44),
