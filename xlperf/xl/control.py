@@ -13,8 +13,9 @@ Sheets (all names and labels Chinese, as evaluators see them):
 * ``xlwings.conf`` — xlwings' own settings sheet (``UDF Modules = xlperf.xl.udfs``).
 
 Build it with ``xlperf control -o workbooks/xlperf_control.xlsm`` (XlsxWriter + the VBA of ``macros/``
-with the xlwings standalone module embedded, so RunPython needs no VBA reference to the add-in). The
-output is reproducible: fixed document dates, deterministic VBA project.
+with xlwings' standalone VBA embedded: ``xlwings.bas`` and its ``Dictionary`` class, so RunPython needs
+no VBA reference to the add-in). The output is reproducible: fixed document dates, deterministic VBA
+project (:mod:`xlperf.xl.ovba`).
 """
 
 from __future__ import annotations
@@ -139,8 +140,9 @@ def control_rows(rubric_name: str = CONTROL_RUBRIC) -> dict[str, list[list[Any]]
 def build_control(path: Path, *, rubric_name: str = CONTROL_RUBRIC, with_xlwings: bool = True) -> bytes:
     """Write the control workbook to ``path`` (.xlsm); returns the VBA project attached.
 
-    ``with_xlwings`` embeds the installed xlwings' standalone VBA module (RunPython without a reference
-    to the add-in); without it the workbook needs a VBA reference to the xlwings add-in.
+    ``with_xlwings`` embeds the installed xlwings' standalone VBA (``xlwings.bas`` and ``Dictionary.cls``:
+    RunPython without a reference to the add-in); without it the workbook needs a VBA reference to the
+    xlwings add-in.
     """
     import xlsxwriter
 
