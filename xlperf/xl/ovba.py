@@ -7,6 +7,13 @@ specification leaves a choice, the choice is what Excel itself writes, taken fro
 (the table of those facts, with the file each was read from, is ``EXCEL_FACTS`` in
 ``tests/test_vba.py``).
 
+Why a writer of our own: the pinned ``ms-ovba`` 0.0.1 wrote no ``PROJECTwm`` stream, no
+``VersionCompatible32`` line and no ``[Workspace]`` section, hard-coded its code page, wrote its
+intermediate files into the current directory, used ``random`` for CMG/DPB/GC and came with a compressor
+that corrupts long repeats; its author reported files whose macros Excel would not run. The formats are
+short (MS-OVBA 2.3-2.4 and the parts of MS-CFB a small file needs), so they are written here in one
+place. ``olefile`` only reads compound files; it and olevba read what this module writes in the tests.
+
 Layout of the container (MS-OVBA 2.2)::
 
     PROJECT          2.3.1  project properties, text: ID, Document=/Module=/Class= lines, Name,
@@ -20,10 +27,10 @@ Choices, each matching Excel-saved projects unless said otherwise:
 
 * no compiled code at all (``_VBA_PROJECT`` version 0xFFFF, module offsets 0, no ``__SRP_*`` streams), as
   the specification requires of writers (2.3.4.1: "MUST be 0xFFFF on write"); Excel then compiles the
-  source on first open. Excel's own files carry its cache instead; LibreOffice writes exactly this.
+  source on first open. Excel's own files carry its cache instead; LibreOffice's exporter writes none
+  either. ``Reserved3`` is 0x0001, as in the specification's example (3.1.1) and Excel's 32-bit files.
 * Windows 32-bit ``SYSKIND`` (1) and no ``PROJECTCOMPATVERSION`` record: the record is optional and only
-  the newest Excel versions write it (see the facts table); every Excel back to 2007 reads a project
-  without it.
+  the newest Excel versions write it (see the facts table), and they open older projects without it.
 * ``PROJECTCOOKIE``/``MODULECOOKIE`` 0xFFFF, as the specification says a writer must (Excel writes values
   of its cache instead).
 * references ``stdole`` and ``Office`` as registered type libraries (``REFERENCEREGISTERED``), the two
