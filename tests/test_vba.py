@@ -448,19 +448,19 @@ def test_non_ascii_and_invalid_sources_are_rejected(tmp_path: Path) -> None:
         build_vba_project([nameless])
     dup = tmp_path / "dup.bas"
     dup.write_text('Attribute VB_Name = "xlperf"\n', encoding="utf-8")
-    with pytest.raises(VbaBuildError, match="duplicate"):
+    with pytest.raises(VbaBuildError, match="重复"):
         build_vba_project([MACROS / "xlperf.bas", dup])
     chinese = tmp_path / "chinese.bas"
     chinese.write_text('Attribute VB_Name = "chinese"\n\' 重新计算\n', encoding="utf-8")
-    with pytest.raises(VbaBuildError, match=r"chinese\.bas:2:3: .*not printable ASCII"):
+    with pytest.raises(VbaBuildError, match=r"chinese\.bas:2:3: .*不是可打印的 ASCII"):
         build_vba_project([chinese])
     bad = tmp_path / "bad.bas"
     bad.write_text('Attribute VB_Name = "重新计算"\n', encoding="utf-8")
-    with pytest.raises(VbaBuildError, match="not printable ASCII"):
+    with pytest.raises(VbaBuildError, match="不是可打印的 ASCII"):
         build_vba_project([bad])
     long_name = tmp_path / "long.bas"
     long_name.write_text(f'Attribute VB_Name = "{"m" * 32}"\n', encoding="utf-8")
-    with pytest.raises(VbaBuildError, match="not a valid VBA module name"):
+    with pytest.raises(VbaBuildError, match="不是有效的 VBA 模块名"):
         build_vba_project([long_name])
 
 

@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from xlperf.errors import XlperfError
 from xlperf.xl import ovba
 
 __all__ = [
@@ -109,7 +110,7 @@ _DOCUMENT_ATTRIBUTES = (
 )
 
 
-class VbaBuildError(ValueError):
+class VbaBuildError(XlperfError, ValueError):
     """A VBA source cannot be turned into a VBA project (missing VB_Name, bad name, non-ASCII text)."""
 
 
@@ -157,7 +158,7 @@ def xlwings_standalone_sources() -> list[Path]:
     paths = [root / "xlwings.bas", root / "addin" / "Dictionary.cls"]
     for path in paths:
         if not path.is_file():
-            raise VbaBuildError(f"the installed xlwings has no standalone VBA module at {path}")
+            raise VbaBuildError(f"安装的 xlwings 缺少独立 VBA 模块 {path}")
     return paths
 
 
@@ -166,7 +167,7 @@ def _lines(path: Path) -> list[str]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise VbaBuildError(f"{path}: VBA sources must be ASCII text ({exc})") from exc
+        raise VbaBuildError(f"{path}: VBA 源文件必须是 ASCII 文本（{exc}）") from exc
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -174,8 +175,8 @@ def _lines(path: Path) -> list[str]:
         for column, char in enumerate(line, 1):
             if ord(char) > 0x7E or (ord(char) < 0x20 and char != "\t"):
                 raise VbaBuildError(
-                    f"{path}:{number}:{column}: character {char!r} is not printable ASCII; VBA sources are "
-                    "ASCII only (comments in English, every word a user sees comes from Python)"
+                    f"{path}:{number}:{column}: 字符 {char!r} 不是可打印的 ASCII 字符；VBA 源文件只用 ASCII"
+                    "（注释用英文，用户看到的文字都由 Python 给出）"
                 )
     return lines
 
@@ -186,7 +187,7 @@ def _class_lines(lines: list[str], path: Path) -> list[str]:
         try:
             end = next(i for i, line in enumerate(lines) if line.strip().upper() == "END")
         except StopIteration:
-            raise VbaBuildError(f"{path}: class header (VERSION ... BEGIN) has no END line") from None
+            raise VbaBuildError(f"{path}: 类模块文件头（VERSION … BEGIN）缺少 END 行") from None
         lines = lines[end + 1 :]
     given: dict[str, tuple[str, str]] = {}
     body_start = 0
@@ -233,11 +234,10 @@ def read_module(path: Path | str, codepage: int = DEFAULT_CODEPAGE) -> ovba.Modu
         lines = _class_lines(lines, path)
     name = module_name("\n".join(lines))
     if name is None:
-        raise VbaBuildError(f'{path}: no `Attribute VB_Name = "..."` line; every module needs one')
+        raise VbaBuildError(f'{path}: 缺少 Attribute VB_Name = "..." 行（每个模块都需要）')
     if not _IDENT_RE.match(name):
         raise VbaBuildError(
-            f"{path}: VB_Name {name!r} is not a valid VBA module name (ASCII letter first, then letters, "
-            "digits or _, at most 31 characters)"
+            f"{path}: VB_Name {name!r} 不是有效的 VBA 模块名（ASCII 字母开头，其后为字母、数字或 _，最多 31 个字符）"
         )
     source = "".join(line + "\r\n" for line in lines).encode(f"cp{codepage}")
     return ovba.Module(name, kind, source, _description(lines))
@@ -277,7 +277,7 @@ def build_vba_project(
     try:
         "".encode(f"cp{codepage}")
     except LookupError as exc:
-        raise VbaBuildError(f"unknown code page {codepage}") from exc
+        raise VbaBuildError(f"未知代码页 {codepage}") from exc
     documents = [_document_module(workbook_codename, _WORKBOOK_BASE)]
     documents += [_document_module(name, _WORKSHEET_BASE) for name in sheet_codenames]
     modules = [read_module(path, codepage) for path in sources]
@@ -287,11 +287,9 @@ def build_vba_project(
     ]
     for module, origin in origins:
         if not _IDENT_RE.match(module.name):
-            raise VbaBuildError(f"invalid VBA module name {module.name!r} ({origin})")
+            raise VbaBuildError(f"无效的 VBA 模块名 {module.name!r}（{origin}）")
         if module.name.lower() in seen:
-            raise VbaBuildError(
-                f"duplicate VBA module name {module.name!r}: {seen[module.name.lower()]} and {origin}"
-            )
+            raise VbaBuildError(f"VBA 模块名 {module.name!r} 重复：{seen[module.name.lower()]} 与 {origin}")
         seen[module.name.lower()] = origin
     return ovba.write_project([*documents, *modules], project_id=PROJECT_ID, codepage=codepage)
 
