@@ -372,6 +372,39 @@ def test_facts_hold_in_the_excel_files_xlwings_ships() -> None:
     assert found >= 3, f"the installed xlwings ({root}) ships fewer Excel-saved workbooks than expected"
 
 
+def package_facts(workbook: Path) -> dict[str, Any]:
+    """How the .xlsm package ties in its VBA project: code names, document modules, content types."""
+    with zipfile.ZipFile(workbook) as zf:
+        names = zf.namelist()
+        book = zf.read("xl/workbook.xml").decode("utf-8")
+        sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+        code_names = re.findall(r'<workbookPr[^>]*codeName="([^"]+)"', book)
+        for sheet in sheets:
+            code_names += re.findall(r'<sheetPr[^>]*codeName="([^"]+)"', zf.read(sheet).decode("utf-8"))[:1]
+        types = zf.read("[Content_Types].xml").decode("utf-8")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+        lines = read_project(zf.read("xl/vbaProject.bin")).project_lines
+    documents = [line.split("=", 1)[1].split("/")[0] for line in lines if line.startswith("Document=")]
+    return {
+        "one_code_name_per_sheet_and_workbook": len(code_names) == len(sheets) + 1,
+        "code_names_are_the_document_modules": sorted(code_names) == sorted(documents),
+        "vba_content_type": re.search(r'<(Default Extension="bin"|Override PartName="/xl/vbaProject\.bin") '
+                                      r'ContentType="application/vnd\.ms-office\.vbaProject"', types) is not None,
+        "macro_enabled_workbook": "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in types,
+        "vba_relationship": "http://schemas.microsoft.com/office/2006/relationships/vbaProject" in rels,
+    }
+
+
+def test_packages_tie_in_their_project_as_excel_does(generated: list[Generated]) -> None:
+    """Every sheet and the workbook have a code name with its document module, as in Excel's .xlsm files."""
+    root = installed_xlwings()
+    excel = [package_facts(root / name) for name in ("quickstart.xlsm", "quickstart_standalone.xlsm")]
+    assert all(all(f.values()) for f in excel), excel  # what Excel-saved workbooks show
+    for book in generated:
+        got = package_facts(book.path)
+        assert all(got.values()), (book.path.name, got)
+
+
 def test_dictionary_is_stored_as_excel_stores_it() -> None:
     """Our Dictionary module equals the one in xlwings' Excel-saved standalone workbook.
 
