@@ -170,7 +170,7 @@ def _write_workbook(rubric: Rubric, target: Path, header: dict[str, str], option
 
 
 def _attach_buttons(workbook: Any, places: Sequence[tuple[str, str]]) -> None:
-    from xlperf.xl.vba import MACROS_DIR, add_vba_and_buttons, build_vba_project, xlwings_standalone_bas
+    from xlperf.xl.vba import MACROS_DIR, add_vba_and_buttons, build_vba_project, xlwings_standalone_sources
 
     if workbook.vba_codename is None:
         workbook.set_vba_name()
@@ -180,10 +180,10 @@ def _attach_buttons(workbook: Any, places: Sequence[tuple[str, str]]) -> None:
     codenames = tuple(s.vba_codename for s in workbook.worksheets())
     key = (workbook.vba_codename, codenames)
     if key not in _VBA_CACHE:
-        # the button module plus xlwings' standalone module, so RunPython needs no reference to the add-in
+        # the button module plus xlwings' standalone VBA, so RunPython needs no reference to the add-in
         sources = [p for p in sorted(MACROS_DIR.glob("*.bas")) if p.stem != "xlperf_test"]
         if sources:
-            sources.append(xlwings_standalone_bas())
+            sources += xlwings_standalone_sources()
         if not sources:
             raise FormError(f"找不到宏源文件（{MACROS_DIR}/*.bas），无法添加按钮")
         _VBA_CACHE[key] = build_vba_project(sources, sheet_codenames=list(codenames),
