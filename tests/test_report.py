@@ -84,6 +84,7 @@ def _headings(document: Any) -> list[str]:
 
 
 def test_every_figure_equals_score_json(demo: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    rescaled = 0
     for form in _forms(demo):
         data = _score_json(form, capsys)
         document = docx.Document(str(_report_of(demo, form)))
@@ -91,6 +92,12 @@ def test_every_figure_equals_score_json(demo: Any, capsys: pytest.CaptureFixture
         # total and grade
         assert f"总分 {format_number(data['total'])} 分" in text, form.name
         assert f"评价等级为“{data['grade']}”" in text
+        result = load(form)[0].result   # the engine: 折算 from the raw points when the rubric rescales
+        assert result.total == data["total"]
+        if result.raw_total != result.total:
+            rescaled += 1
+            assert f"原始得分 {format_number(result.raw_total)} 分，按满分 {format_number(data['total_points'])} 分折算" \
+                in text
         # every group with points: in the score summary table (一级, 二级, 分值, 得分) and in the analysis
         summary = next(t for t in _tables(document) if t[0][:4] == ["一级指标", "二级指标", "分值", "得分"])
         by_name = {row[1] if row[1] not in ("小计", "") else row[0]: row for row in summary[1:]}
@@ -113,6 +120,7 @@ def test_every_figure_equals_score_json(demo: Any, capsys: pytest.CaptureFixture
                 candidates = [s for s in named if before.rfind(s[0]) + len(s[0]) == last]
                 assert any((format_number(s[2]), format_number(s[1])) == match.groups() for s in candidates), \
                     (form.name, paragraph, candidates)
+    assert rescaled == 1   # the department budget rubric: its points add up to 129
 
 
 def test_funds_figures_equal_the_form(demo: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -332,7 +340,9 @@ def test_blank_template_gets_gaps_not_prose(demo: Any, tmp_path: Path, capsys: p
     assert "项目名称：【请填写：项目名称】" in text and "实施单位：【请填写：实施单位】" in text
     data = _score_json(template, capsys)
     missing = sum(1 for i in data["indicators"] if i["score"] is None)
-    assert missing > 0 and f"以下 {missing} 项指标缺少输入" in text and "（暂定）" in text
+    assert data["total"] is None and data["grade"] == "未填报"
+    assert missing > 0 and f"评分表尚未填报，以下 {missing} 项指标缺少输入" in text
+    assert "尚未填报（需要填写的指标均无输入），暂无总分，评价等级显示为“未填报”" in text
 
 
 def test_grades_option_changes_the_grade(demo: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -77,5 +77,6 @@ def report_command(args: argparse.Namespace) -> int:
         missing = sum(1 for s in result.leaves() if s.missing)
         state = f"；{missing} 项指标缺少输入，已在报告中列出" if missing else ""
         grade = f"，等级 {result.grade}" if result.grade else ""
-        print(f"已写入 {target}：{scored.result.rubric.title}，总分 {format_number(result.total)}{grade}{state}{note}")
+        total = "尚未填报" if result.total is None else f"总分 {format_number(result.total)}"
+        print(f"已写入 {target}：{scored.result.rubric.title}，{total}{grade}{state}{note}")
     return 0

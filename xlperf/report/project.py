@@ -64,7 +64,7 @@ def leaf_sentence(leaf: LeafFacts) -> list[Part]:
         text = f"{name}年度指标值 {leaf.target}，{score}"
     else:
         text = f"{name}{score}"
-    if not leaf.met and says_more(leaf):
+    if (not leaf.met and says_more(leaf)) or not scored.verified:
         text += f"（{scored.explanation}）"
     return [text]
 
@@ -188,19 +188,34 @@ def b_missing(w: ReportWriter, facts: Facts, outline: Outline) -> None:
     missing = facts.incomplete
     if not missing:
         return
-    w.paragraph([f"评分表尚未填写完整，以下 {len(missing)} 项指标缺少输入、暂未计分，"
-                 "本报告中的总分、等级只计已填写的指标，为暂定结果："], bold_lead="注意：")
+    if facts.result.total is None:
+        w.paragraph([f"评分表尚未填报，以下 {len(missing)} 项指标缺少输入："], bold_lead="注意：")
+    else:
+        w.paragraph([f"评分表尚未填写完整，以下 {len(missing)} 项指标缺少输入、暂未计分，"
+                     "本报告中的总分、等级只计已填写的指标，为暂定结果："], bold_lead="注意：")
     for i, leaf in enumerate(missing, 1):
         w.paragraph([f"{i}. {leaf.scored.name}：缺少{'、'.join(leaf.missing)}"])
 
 
 def b_conclusion(w: ReportWriter, facts: Facts, outline: Outline) -> None:
     result, rubric = facts.result, facts.rubric
-    provisional = "（暂定）" if facts.incomplete else ""
     subject = facts.subject
+    if result.total is None:
+        w.paragraph([f"{subject}的评分表尚未填报（需要填写的指标均无输入），暂无总分"
+                     + (f"，评价等级显示为“{result.grade}”。" if result.grade else "。")])
+        return
+    provisional = "（暂定）" if facts.incomplete else ""
     grade = f"，评价等级为“{result.grade}”{provisional}" if result.grade else ""
+    rescaled = ""
+    if result.raw_total is not None and result.raw_total != result.total:
+        rescaled = (f"（各一级指标分值合计 {num(rubric.available_points)} 分，原始得分 {num(result.raw_total)} 分，"
+                    f"按满分 {num(rubric.total_points)} 分折算）")
     w.paragraph([f"经自评，{subject}总分 {num(result.total)} 分{provisional}（满分 {num(rubric.total_points)} 分）"
-                 f"{grade}。"])
+                 f"{rescaled}{grade}。"])
+    unverified = [s for s in result.leaves() if not s.verified]
+    if unverified:
+        w.paragraph([f"其中 {len(unverified)} 项指标的得分无法按表内数字重新计算，按表上填报的得分计入，未经核实："
+                     + "、".join(s.name for s in unverified) + "。"])
     tops = [top for top in facts.groups()]
     if tops:
         w.paragraph(["各一级指标得分：" + "；".join(f"{top.name} {num(facts.score(top))} 分（{points_text(top)}）"

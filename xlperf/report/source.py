@@ -92,8 +92,8 @@ class LeafFacts:
 
     @property
     def missing(self) -> tuple[str, ...]:
-        """Labels of the required inputs still blank."""
-        return self.scored.missing
+        """Labels of the required inputs still blank (for a leaf left unscored)."""
+        return self.scored.missing if self.scored.score is None else ()
 
 
 def _number(value: Any) -> float | None:
