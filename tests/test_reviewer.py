@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from reviewer_corpus import Case, write_corpus
+
 from xlperf.collect.runner import FailedFile, process_file
 from xlperf.forms import names
 from xlperf.pipeline import read_path
