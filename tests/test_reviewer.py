@@ -92,14 +92,14 @@ def test_corpus_script_runs(tmp_path: Path) -> None:
 def test_blank_and_rescaled_forms_in_libreoffice(tmp_path: Path) -> None:
     """Blank forms of every built-in show no total and 未填报; the department rubric as printed (129 points),
     built with --accept-rubric-errors, shows 原始得分 and 折算得分 that LibreOffice computes as the engine."""
+    from reviewer_corpus import ROWS
+
     from xlperf import libreoffice as lo
     from xlperf.demo import sample_values
     from xlperf.engine import score
     from xlperf.forms.writer import sound_rubric, write_form
     from xlperf.rubrics import builtin_names, load_rubric
     from xlperf.rubrics.project import with_indicators
-
-    from reviewer_corpus import ROWS
 
     written: dict[Path, tuple[object, dict[str, object]]] = {}
     for name in builtin_names():
