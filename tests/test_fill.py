@@ -142,7 +142,7 @@ def _xlsxwriter_form(path: Path) -> Path:
         meta.write_string(i, 1, value)
     meta.very_hidden()
     if path.suffix == ".xlsm":
-        from xlperf.xl.vba import add_vba_and_buttons
+        from xlperf.forms.vba import add_vba_and_buttons
 
         add_vba_and_buttons(wb, None, [("自评表", "J2", "Recalculate", "重新计算")])
     wb.close()

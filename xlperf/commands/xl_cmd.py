@@ -60,8 +60,8 @@ def control_command(args: argparse.Namespace) -> int:
 
 def vba_command(args: argparse.Namespace) -> int:
     """Rebuild vbaProject.bin from macros/ (button module, plus xlwings' standalone VBA)."""
+    from xlperf.forms.vba import MACROS_DIR, build_vba_project, xlwings_standalone_sources
     from xlperf.safety import atomic_write
-    from xlperf.xl.vba import MACROS_DIR, build_vba_project, xlwings_standalone_sources
 
     bas = [MACROS_DIR / "xlperf.bas"] + ([] if args.no_xlwings else xlwings_standalone_sources())
     data = build_vba_project(bas)

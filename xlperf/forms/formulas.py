@@ -16,6 +16,7 @@ the number 0.9 with the format ``"≥"0%``, so it looks like the official text b
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -52,9 +53,7 @@ def score_formula(indicator: Indicator, ref_fn: RefFn, decimals: int, options: F
     engine = options.engine if options is not None else "native"
     if engine == "native":
         return _native_score(indicator, ref_fn, decimals)
-    if engine == "xlwings":  # an XLPERF_SCORE UDF call; the UDF signature lives with the UDFs
-        from xlperf.xl.udfs import udf_formula
-
+    if engine == "xlwings":  # an XLPERF_SCORE call of the UDF in xlperf.xl.udfs
         return "=" + udf_formula(indicator, ref_fn, decimals)
     raise FormulaError(f"未知公式引擎 {engine}，可用：{'、'.join(ENGINES)}")
 
@@ -66,6 +65,35 @@ def _native_score(indicator: Indicator, ref_fn: RefFn, decimals: int) -> str:
     if not guards:
         return "=" + body
     return f'=IF(AND({",".join(guards)}),{body},"")'
+
+
+#: Excel limits a string constant in a formula to 255 characters
+_EXCEL_TEXT_LIMIT = 255
+
+
+def excel_text(value: str) -> str:
+    """An Excel string constant, split into ``"…"&"…"`` pieces of at most 255 characters."""
+    pieces = [value[i:i + _EXCEL_TEXT_LIMIT] for i in range(0, len(value), _EXCEL_TEXT_LIMIT)] or [""]
+    return "&".join('"' + p.replace('"', '""') + '"' for p in pieces)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def udf_formula(indicator: Indicator, ref: RefFn, decimals: int) -> str:
+    """The formula body (no ``=``) of a leaf's score as an ``XLPERF_SCORE`` call (``xlwings`` engine).
+
+    ``ref`` maps an input key to its cell reference or defined name, as for native formulas; the UDF
+    (``xlperf.xl.udfs.XLPERF_SCORE``) takes the method, its parameters as JSON, points, decimals, inputs.
+    """
+    if indicator.method is None:
+        raise ValueError(f"指标 {indicator.name} 没有评分方法")
+    params = json.dumps(indicator.params, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    args = [excel_text(indicator.method.name), excel_text(params), _number_text(indicator.full_points),
+            str(decimals)]
+    args += [ref(spec.key) for spec in indicator.inputs()]
+    return f"XLPERF_SCORE({','.join(args)})"
 
 
 @lru_cache(maxsize=8192)

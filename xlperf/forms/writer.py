@@ -170,7 +170,12 @@ def _write_workbook(rubric: Rubric, target: Path, header: dict[str, str], option
 
 
 def _attach_buttons(workbook: Any, places: Sequence[tuple[str, str]]) -> None:
-    from xlperf.xl.vba import MACROS_DIR, add_vba_and_buttons, build_vba_project, xlwings_standalone_sources
+    from xlperf.forms.vba import (
+        MACROS_DIR,
+        add_vba_and_buttons,
+        build_vba_project,
+        xlwings_standalone_sources,
+    )
 
     if workbook.vba_codename is None:
         workbook.set_vba_name()
