@@ -58,6 +58,9 @@ class ScoringMethod:
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
+    #: scores an actual value against a target (or a budget): less than full points means a missed target,
+    #: which the unit must explain in the deviation column (forms light it up, checks ask for it)
+    target_vs_actual: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         self.params = dict(self.params or {})

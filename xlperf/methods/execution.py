@@ -18,6 +18,7 @@ class Execution(ScoringMethod):
     name = "execution"
     label = "预算执行率"
     aliases = ("执行率",)
+    target_vs_actual = True
 
     def setup(self) -> None:
         unit = str(self.param("unit", "万元"))

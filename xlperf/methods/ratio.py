@@ -22,6 +22,7 @@ class Ratio(ScoringMethod):
     name = "ratio"
     label = "完成比例"
     aliases = ("完成率", "比例")
+    target_vs_actual = True
 
     def setup(self) -> None:
         direction = str(self.param("direction", ">=")).strip()
