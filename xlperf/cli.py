@@ -99,4 +99,7 @@ def error_line(exc: BaseException) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # run the imported module's main, so that its CommandError is the one the commands raise
+    from xlperf.cli import main as _main
+
+    sys.exit(_main())

@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 __all__ = ["MESSAGES", "ChineseArgumentParser", "ChineseHelpFormatter", "suggestion", "translate", "walk_parsers"]
 
+_HEADING = re.compile(r"^(\S[^\n]*?):$", re.M)
 _TYPE_NAMES = {"int": "整数", "float": "数字", "Path": "路径", "str": "文字"}
 
 #: argparse's English messages (as regular expressions over the formatted text) -> Chinese templates.
@@ -64,11 +65,15 @@ def suggestion(word: str, choices: Iterable[str]) -> str | None:
 
 
 class ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """``用法：`` instead of ``usage:``; descriptions and epilogs keep their own line breaks."""
+    """``用法：`` instead of ``usage:``, ``选项：`` headings; descriptions and epilogs keep their line breaks."""
 
     def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
                   groups: Iterable[argparse._MutuallyExclusiveGroup], prefix: str | None = None) -> None:
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def format_help(self) -> str:
+        """The help text, section headings ending in a Chinese colon (``选项：``, not ``选项:``)."""
+        return _HEADING.sub(r"\1：", super().format_help())
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):
