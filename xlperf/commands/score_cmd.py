@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="按评分表重新计算已填报工作簿的得分（不采信表中缓存的计算结果）")
     p.add_argument("file", type=Path, metavar="文件", help="已填报的工作簿（.xlsx/.xlsm）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.add_argument("--grades", metavar="SCHEME", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
+    p.add_argument("--grades", metavar="等级方案", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
     p.set_defaults(handler=score_command)
     f = sub.add_parser("fill", help="把数据（CSV：指标,输入项,值；或 JSON）填入评分表，另存为新文件",
                        description="把数据填入评分表，另存为新文件（从不改动原表）：\n"

@@ -5,7 +5,8 @@ fill (and rows it can insert: row insertion is allowed on this sheet), 资金来
 资金结转结余 = 来源合计 − 支出合计 as formulas (named ``fs_sources``, ``fs_spent``, ``fs_balance``).
 
 Link with the scoring sheet: the scoring inputs stay typed by the evaluator (a formula in an input cell
-would be overwritten at the first keystroke), and a 核对 block compares them with this sheet:
+would be overwritten at the first keystroke), and a 核对 block (only when there are such inputs) compares
+them with this sheet:
 every scoring input whose label names 到位资金 is compared with 资金来源合计 ÷ 10000, every one that names
 支出资金 with 资金支出合计 ÷ 10000 (万元 on the scoring sheet, 元 here), showing 一致 or the difference.
 """
