@@ -41,7 +41,7 @@ _REASON_SECTIONS = ("reasons", "reason", "偏差原因", "偏差原因分析及�
 #: input names that mean the indicator's deviation column (besides the layout's own heading)
 _REASON_KEYS = ("reason", "reasons", "偏差原因", "偏差原因分析及改进措施", "偏差原因分析", "说明", "备注")
 _CSV_COLUMNS = (("指标", "输入项", "值"), ("指标编号", "输入项", "值"), ("id", "key", "value"))
-_PATH_SEPARATORS = re.compile(r"\s*[/／>＞]\s*")
+_PATH_SEPARATORS = re.compile(r"\s*[/／]\s*")
 
 
 class FillError(ValueError):
@@ -200,12 +200,16 @@ def resolve_indicator(rubric: Rubric, ref: str) -> Indicator:
     ref = str(ref).strip()
     if ref in leaves:
         return leaves[ref]
-    wanted = [_norm(p) for p in _PATH_SEPARATORS.split(ref) if p.strip()]
-    if not wanted:
+    if not ref:
         raise FillError("指标名称为空")
     paths = _paths(rubric)
-    found = [leaves[i] for i, path in paths.items()
-             if len(path) >= len(wanted) and [_norm(p) for p in path[-len(wanted):]] == wanted]
+    found: list[Indicator] = []
+    # the whole text as one name first (a name may itself contain “/”), then as 二级/三级 levels
+    for wanted in ([_norm(ref)], [_norm(p) for p in _PATH_SEPARATORS.split(ref) if p.strip()]):
+        found = [leaves[i] for i, path in paths.items()
+                 if len(path) >= len(wanted) and [_norm(p) for p in path[-len(wanted):]] == wanted]
+        if found:
+            break
     if len(found) == 1:
         return found[0]
     shown = printed_names(rubric)
