@@ -23,7 +23,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlperf.forms.context import FormContext
 from xlperf.forms.formulas import grade_formula, leaf_formula, subtotal_formula, total_formula
 from xlperf.forms.grid import Grid, a1, print_setup
-from xlperf.forms.inputs import input_format, input_label, validation
+from xlperf.forms.inputs import input_format, input_label, write_input_rules
 from xlperf.forms.names import GRADE, TOTAL, header_name, input_name, reason_heading, reason_name, score_name
 from xlperf.forms.tree import Span, plan_rows, text_lines
 from xlperf.model import LEVEL_NAMES, Indicator
@@ -248,10 +248,17 @@ def _write_leaf(ctx: FormContext, g: Grid, cols: Columns, span: Span) -> None:
     for i, spec in enumerate(inputs):
         label = input_label(spec)
         g.text(r + i, cols.label, label, "text")
+        owner = ctx.shared.get((node.id, spec.key))
+        if owner is not None:  # a shared quantity entered above: this name points at that one cell
+            owner_name = input_name(*owner)
+            g.formula(r + i, cols.input, f'=IF({owner_name}="","",{owner_name})', "formula", input_format(spec))
+            g.alias(input_name(node.id, spec.key), ctx.layout.cell(owner_name))
+            label_heights.append(12 * text_lines(label, 26) + 5)
+            continue
         g.value(r + i, cols.input, ctx.value(node.id, spec.key), "input", input_format(spec))
         g.define(input_name(node.id, spec.key), r + i, cols.input)
-        g.validate(r + i, cols.input, validation(spec, node.full_points, node.name))
-        if spec.label == "得分" and spec.kind == "number":
+        write_input_rules(g, r + i, cols.input, spec, node.full_points, node.name)
+        if spec.kind == "score":
             cell = a1(r + i, cols.input)
             g.highlight(r + i, cols.input, r + i, cols.input,
                         f"=AND(ISNUMBER({cell}),OR({cell}>{format_number(node.full_points, 6)},{cell}<0))",
@@ -265,7 +272,8 @@ def _write_leaf(ctx: FormContext, g: Grid, cols: Columns, span: Span) -> None:
     g.merge_formula(r, cols.deducted, last, cols.deducted, _deduct(r, cols, decimals), "formula")
     g.merge(r, cols.note, last, cols.note, ctx.value(node.id, "reason") or "", "input_left")
     g.define(reason_name(node.id), r, cols.note)
-    if node.method is not None and node.method.target_vs_actual:  # a missed target with nothing said lights up
+    method = node.method
+    if method is not None and (method.target_vs_actual or method.measures_spending):  # missed, nothing said: lit
         score, points, note = (xl_rowcol_to_cell(r, c, row_abs=True, col_abs=True)
                                for c in (cols.score, cols.points, cols.note))
         g.highlight(r, cols.note, r, cols.note,

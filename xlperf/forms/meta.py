@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from xlperf import __version__
+from xlperf.errors import NotAForm
 from xlperf.model import Rubric
 from xlperf.rubrics.build import build_rubric, rubric_to_data
 
@@ -53,7 +54,7 @@ def meta_rows(rubric: Rubric, header: Mapping[str, Any] | None = None) -> list[t
     return rows
 
 
-class MetaError(ValueError):
+class MetaError(NotAForm):
     """The workbook has no readable xlperf record."""
 
 
