@@ -143,6 +143,8 @@ def grade_formula(bands: Sequence[GradeBand]) -> str:
 # --------------------------------------------------------------------------- number formats
 
 _OP_SIGN = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+#: a typed actual percentage keeps two decimals (95.5% stays 95.50%, never rounds to 96%)
+ACTUAL_PERCENT_FORMAT = "0.00%"
 _SUFFIX = re.compile(r"[\d.,]+\s*([^\d\s]*)\s*$")
 
 
@@ -158,24 +160,27 @@ def _quote(text: str) -> str:
 def target_display(text: str) -> tuple[float, str, str] | None:
     """For a numeric 年度指标值 text: (number, target format, actual format); None for qualitative text.
 
-    ``≥90%`` -> (0.9, ``"≥"0%``, ``0%``); ``4个`` -> (4, ``0"个"``, ``0"个"``);
-    ``48万元`` -> (48, ``0.00"万元"``, ``0.00"万元"``); ``不超过 87.712 万元`` -> (87.712, ``"≤"0.000"万元"``, …).
+    The target shows as printed; the actual value shows as typed, in the target's unit: an integer target
+    must not round a typed 0.85 to "1" (``General`` keeps every typed digit, percentages get two decimals).
+    ``≥90%`` -> (0.9, ``"≥"0%``, ``0.00%``); ``4个`` -> (4, ``0"个"``, ``General"个"``);
+    ``48万元`` -> (48, ``0.00"万元"``, ``General"万元"``); ``不超过 87.712 万元`` -> (87.712, ``"≤"0.000"万元"``, …);
+    ``≥1`` -> (1, ``"≥"0``, ``General``).
     """
     parsed = parse_target(text)
     if parsed.number is None or parsed.kind in ("text", "deadline", "blank", "error"):
         return None
     sign = _quote(_OP_SIGN.get(parsed.op or "", ""))
     if parsed.kind == "percent":
-        digits = max(_decimals(text) - 0, 0)
+        digits = _decimals(text)
         body = "0" + ("." + "0" * digits if digits else "") + "%"
-        return parsed.number, sign + body, body
+        return parsed.number, sign + body, ACTUAL_PERCENT_FORMAT
     match = _SUFFIX.search(text.strip())
     suffix = match.group(1) if match else parsed.unit
     digits = _decimals(text)
     if parsed.kind == "money":
         digits = max(digits, 2)
     body = "0" + ("." + "0" * digits if digits else "") + _quote(suffix)
-    return parsed.number, sign + body, body
+    return parsed.number, sign + body, "General" + _quote(suffix)
 
 
 def input_number_format(kind: str, unit: str = "") -> str | None:
