@@ -13,11 +13,12 @@ from xlperf.rounding import format_number
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``report`` command."""
     p = sub.add_parser("report", help="按官方提纲生成绩效自评报告（Word 初稿），数字全部取自评分表的重新计算结果")
-    p.add_argument("file", type=Path, nargs="?", help="已填报的评分表（.xlsx/.xlsm，含单位自制的旧版自评表）")
-    p.add_argument("--summary", type=Path, metavar="SUMMARY",
+    p.add_argument("file", type=Path, nargs="?", metavar="评分表",
+                   help="已填报的评分表（.xlsx/.xlsm，含单位自制的旧版自评表）")
+    p.add_argument("--summary", type=Path, metavar="汇总表",
                    help="改为根据 xlperf collect 生成的汇总表写财政局的评价报告初稿")
-    p.add_argument("-o", "--output", type=Path, help="写入的 .docx 文件（默认：与输入同名加“-自评报告”）")
-    p.add_argument("--grades", metavar="SCHEME", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
+    p.add_argument("-o", "--output", type=Path, metavar="文件", help="写入的 .docx 文件（默认：与输入同名加“-自评报告”）")
+    p.add_argument("--grades", metavar="等级方案", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
     p.set_defaults(handler=report_command)
 
