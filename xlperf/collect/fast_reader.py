@@ -62,6 +62,8 @@ class RawWorkbook:
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
     #: sheet → {address: error text} for named cells holding an error value (calamine gives ``''``)
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: when the workbook says it was last saved (``docProps/core.xml``, ISO 8601), or ""
+    modified: str = ""
     engine: str = "calamine"
 
     def value(self, sheet: str, row: int, col: int) -> Any:
@@ -258,7 +260,7 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
                                  path=path, detail=repr(exc)) from exc
     with zf:
         directory = _directory(zf, path)
-        raw = RawWorkbook(path, directory.sheets, directory.names)
+        raw = RawWorkbook(path, directory.sheets, directory.names, modified=_modified(zf))
         if all_sheets is None:
             all_sheets = not raw.is_form
         if all_sheets:
@@ -298,6 +300,21 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     if all_sheets:
         _put_errors(raw)
     return raw
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([0-9T:.Z+\-]{10,40})</dcterms:modified>")
+
+
+def _modified(zf: zipfile.ZipFile) -> str:
+    """The last-saved time the workbook records in ``docProps/core.xml`` ("" when absent)."""
+    try:
+        info = zf.getinfo("docProps/core.xml")
+        if info.file_size > 65536:
+            return ""
+        match = _MODIFIED.search(zf.read(info))
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return ""
+    return match.group(1).decode("ascii") if match else ""
 
 
 def _put_errors(raw: RawWorkbook) -> None:
