@@ -63,7 +63,7 @@ def test_worklist(tmp_path: Path) -> None:
     title = ranking["A1"].value
     assert "参与排名 1 份" in title and "另 3 份" in title                         # a2 ranked; b, d, e apart
     ranked = rows_of(ranking)
-    assert [r["文件"] for r in ranked][0] == "a2.xlsx" and ranked[0]["名次"] == 1
+    assert next(r["文件"] for r in ranked) == "a2.xlsx" and ranked[0]["名次"] == 1
     assert all(r["名次"] is None for r in ranked[1:])
     assert {r["文件"] for r in ranked} == {"a2.xlsx", "b.xlsx", "d.xlsx", "e.xlsx"}   # no blank, no replaced
     assert next(r for r in ranked if r["文件"] == "b.xlsx")["状态"] == "错误 1 项"
