@@ -167,6 +167,19 @@ _ATTR_T_ERROR = re.compile(rb'\bt="e"')
 _V_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]{1,64})</(?:\w+:)?v>")
 
 
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="e"[^>]*>'
+                         rb'(?:(?!</(?:\w+:)?c>).){0,2000}?<(?:\w+:)?v>([^<]{1,64})</', re.DOTALL)
+
+
+def _error_cells(xml: bytes) -> dict[str, str]:
+    """Every cell of a sheet part that holds an error value: {address: ``#REF!``}. Cells list ``r`` before
+    ``t`` (as Excel, LibreOffice and XlsxWriter write them); a cell's body is bounded, so the scan is linear."""
+    if b't="e"' not in xml:
+        return {}
+    return {m.group(1).decode(): html.unescape(m.group(2).decode("utf-8", "replace"))
+            for m in _ERROR_CELL.finditer(xml)}
+
+
 def _scan_cells(xml: bytes, wanted: set[str] | None) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
     """Formula texts, style indexes and error values of the ``wanted`` cells of one sheet part.
 
@@ -267,7 +280,7 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
             wanted = set(directory.sheets)
             for sheet in directory.sheets:  # hand-made forms: error values anywhere (calamine gives '')
                 with contextlib.suppress(KeyError):
-                    raw.errors[sheet] = _scan_cells(zf.read(directory.parts[sheet]), None)[2]
+                    raw.errors[sheet] = _error_cells(zf.read(directory.parts[sheet]))
         else:
             wanted = {META_SHEET}
             for text in directory.names.values():
