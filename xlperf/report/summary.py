@@ -8,13 +8,13 @@ table per rubric and a bar chart, (二) 排名), 三、存在的主要问题 (pr
 the number of forms concerned, the files that could not be read), 四、有关建议 (placeholder), and the
 汇总表 as an appendix. Every count is taken from the summary's rows.
 
-Problem kinds come from :data:`PROBLEM_KINDS` (a pattern on the message text of the checks); a message
-matching none is grouped with others of the same shape (names and numbers masked).
+The problem kinds and their counts are the ones the summary itself lists above its 问题清单 (finding
+codes named by :data:`xlperf.findings.CODE_LABELS`); returns the summary marks 已被替换 or 未填报 are
+counted as received but left out of averages, as they are of its 等级分布 and 排名.
 """
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,42 +25,10 @@ from xlperf.errors import XlperfError
 from xlperf.report.docstyle import Placeholder, ReportWriter, numbered
 from xlperf.report.source import num
 
-__all__ = ["PROBLEM_KINDS", "Collection", "draft_summary", "problem_kind", "read_summary"]
+__all__ = ["Collection", "SummaryError", "draft_summary", "read_summary"]
 
-#: (kind, pattern on the 问题说明 text), first match wins.
-PROBLEM_KINDS: tuple[tuple[str, str], ...] = (
-    ("未达目标但未填写偏差原因", r"未填写偏差原因"),
-    ("全年执行数超过全年预算数（超支）", r"存在超支"),
-    ("执行率填报与按执行数/预算数计算的不符", r"^执行率填报"),
-    ("得分超过分值或小于 0", r"超过分值|小于 0"),
-    ("总分填报与重新计算的不符", r"^总分填报.*重新计算|^总分填报.*合计"),
-    ("评价等级填报与总分不符", r"^评价等级填报"),
-    ("得分或小计填报与重新计算的不符", r"(得分|小计)填报 .*重新计算为"),
-    ("评分公式被手填数值替换", r"公式已被手填"),
-    ("模板被改动（单元格、名称或公式被删除）", r"已被删除|公式已被清除|名称 \S+ 指向"),
-    ("指标缺少输入，暂不计分", r"缺少输入"),
-    ("填写内容不是数值", r"不是数值"),
-    ("得分无法按数字核实，按填报计入", r"未经核实"),
-    ("年度资金总额与其中各项合计不符", r"^年度资金总额的.*其中各项合计"),
-    ("金额单位可能填错（元/万元）", r"约为本表全年预算数"),
-    ("百分比可能填错（95 与 95%）", r"按百分比即"),
-    ("单元格显示错误值", r"显示错误值"),
-    ("填写的是日期而不是数值", r"填的是日期"),
-    ("年度指标值与实际完成值单位不一致", r"单位不同|可能把"),
-    ("定性目标按数值方法计分", r"定性"),
-    ("指标分值合计与总分不符", r"分值合计"),
-    ("单项指标分值超过上限", r"上限"),
-)
-
-
-def problem_kind(message: str) -> str:
-    """The kind of a problem message (see :data:`PROBLEM_KINDS`), else its shape with specifics masked."""
-    for kind, pattern in PROBLEM_KINDS:
-        if re.search(pattern, message):
-            return kind
-    shape = re.sub(r"「[^」]*」|“[^”]*”|（[^）]*）", "…", message)
-    return re.sub(r"-?\d+(\.\d+)?%?", "N", shape)
-
+#: 汇总 状态 of returns that count nowhere: replaced by a newer copy, or nothing entered
+NOT_COUNTED = ("已被替换", "未填报")
 
 @dataclass
 class Collection:
@@ -71,7 +39,13 @@ class Collection:
     rankings: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     grades: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    #: (严重程度, kind, count) from the count block above the 问题清单 table
+    kinds: list[tuple[str, str, int]] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
+
+    def counted(self) -> list[dict[str, Any]]:
+        """The returns the statistics count (not replaced by a newer copy, not blank)."""
+        return [f for f in self.forms if f.get("状态") not in NOT_COUNTED]
 
 
 class SummaryError(XlperfError, ValueError):
@@ -130,7 +104,13 @@ def read_summary(path: Path) -> Collection:
         if data and "份数" in data[0]:
             name = title.rsplit("：", 1)[0]
             collection.grades.append((name, [(str(d["等级"]), int(d["份数"] or 0)) for d in data]))
-    collection.problems = _table(sheets.get("问题清单", []), "文件")
+    problems = sheets.get("问题清单", [])
+    collection.problems = _table(problems, "文件")
+    for row in problems[1:]:
+        if not row or row[0] in (None, "", "文件"):
+            break
+        if len(row) >= 3 and isinstance(row[2], int | float):
+            collection.kinds.append((str(row[0]), str(row[1]), int(row[2])))
     collection.failed = [row for row in _table(sheets.get("失败文件", []), "文件") if row.get("文件")]
     return collection
 
@@ -193,18 +173,22 @@ def draft_summary(path: Path | Collection) -> Any:
     w.heading(numbered(1, 1, "评价工作基本情况"), 1)
     by_rubric = Counter(str(f.get("评分表") or "") for f in forms)
     legacy = sum(1 for f in forms if f.get("来源") and f.get("来源") != "xlperf 表")
+    status = Counter(str(f.get("状态") or "") for f in forms)
     w.paragraph([f"本次共收到评分表 {len(forms) + len(collection.failed)} 份，成功读取并重新计算 {len(forms)} 份"
                  + (f"（其中单位自制的旧版表 {legacy} 份）" if legacy else "")
                  + (f"，未能读取 {len(collection.failed)} 份（见第三部分）" if collection.failed else "")
                  + ("。按评分表分：" + "；".join(f"{title} {n} 份" for title, n in by_rubric.items())
-                    if by_rubric else "") + "。"])
+                    if by_rubric else "") + "。"
+                 + (f"其中 {status['已被替换']} 份已被同一单位同一项目后交的表替换，" if status["已被替换"] else "")
+                 + (f"{status['未填报']} 份尚未填报，" if status["未填报"] else "")
+                 + ("以上不计入等级分布和排名。" if status["已被替换"] or status["未填报"] else "")])
     w.paragraph([Placeholder("评价工作组织情况")])
 
     w.heading(numbered(1, 2, "评价结果"), 1)
     w.heading(numbered(2, 1, "等级分布"), 2)
     for title, counts in collection.grades:
         total = sum(n for _, n in counts)
-        scores = [float(f["重新计算总分"]) for f in forms
+        scores = [float(f["重新计算总分"]) for f in collection.counted()
                   if f.get("评分表") == title and isinstance(f.get("重新计算总分"), int | float)]
         average = f"，平均分 {num(sum(scores) / len(scores))} 分" if scores else ""
         w.paragraph([f"{title}（{total} 份{average}）："
@@ -218,12 +202,13 @@ def draft_summary(path: Path | Collection) -> Any:
             w.paragraph([""], indent=False)
             w.picture(str(chart), 15.0)
     w.heading(numbered(2, 2, "排名"), 2)
+    w.paragraph(["有错误、缺项或未核实得分的表列在各表末尾，不参与排名（名次为“—”）。"])
     for title, rows in collection.rankings:
         w.paragraph([], indent=False, bold_lead=title)
-        w.table(["名次", "单位", "项目/部门", "总分", "等级"],
-                [[str(r.get("名次", "")), str(r.get("单位") or ""), str(r.get("项目/部门") or ""),
-                  _score(r.get("重新计算总分")), str(r.get("等级") or "")] for r in rows],
-                widths=(1.4, 3.6, 7.0, 1.8, 1.6))
+        w.table(["名次", "单位", "项目/部门", "总分", "等级", "状态"],
+                [[_place(r.get("名次")), str(r.get("单位") or ""), str(r.get("项目/部门") or ""),
+                  _score(r.get("重新计算总分")), str(r.get("等级") or ""), str(r.get("状态") or "")] for r in rows],
+                widths=(1.2, 3.0, 5.4, 1.6, 1.2, 3.2))
 
     w.heading(numbered(1, 3, "存在的主要问题"), 1)
     problems = collection.problems
@@ -232,16 +217,11 @@ def draft_summary(path: Path | Collection) -> Any:
     w.paragraph([f"检查共发现问题 {len(problems)} 项（"
                  + "、".join(f"{s} {n} 项" for s, n in severities.items()) + f"），涉及 {len(concerned)} 份评分表。"
                  "按出现次数排列："] if problems else ["检查未发现问题。"])
-    if problems:
-        kinds: Counter[str] = Counter()
-        files: dict[str, set[Any]] = {}
-        for p in problems:
-            kind = problem_kind(str(p.get("问题说明") or ""))
-            kinds[kind] += 1
-            files.setdefault(kind, set()).add(p.get("文件"))
-        w.table(["序号", "问题", "出现次数", "涉及份数"],
-                [[str(i), kind, str(n), str(len(files[kind]))] for i, (kind, n) in enumerate(kinds.most_common(), 1)],
-                widths=(1.4, 10.0, 2.2, 2.2))
+    if collection.kinds:
+        w.table(["序号", "严重程度", "问题", "出现次数"],
+                [[str(i), severity, kind, str(n)] for i, (severity, kind, n) in enumerate(
+                    sorted(collection.kinds, key=lambda k: -k[2]), 1)],
+                widths=(1.4, 2.4, 9.6, 2.4))
     if collection.failed:
         w.paragraph([f"未能读取的文件 {len(collection.failed)} 份："], indent=False)
         for i, row in enumerate(collection.failed, 1):
@@ -260,6 +240,10 @@ def draft_summary(path: Path | Collection) -> Any:
              for i, f in enumerate(forms, 1)],
             widths=(1.2, 3.0, 5.5, 5.0, 2.0, 2.0, 1.8, 1.5, 1.2, 1.3))
     return w.document
+
+
+def _place(value: Any) -> str:
+    return str(int(value)) if isinstance(value, int | float) else "—"
 
 
 def _money(value: Any) -> str:
