@@ -354,3 +354,26 @@ def test_grades_option_changes_the_grade(demo: Any, tmp_path: Path, capsys: pyte
         text = "\n".join(_texts(docx.Document(str(out))))
         assert "评价等级为“良”" in text and f"总分 {format_number(data['total'])} 分" in text
         assert "优（得分≥99）、良（50≤得分＜99）、差（得分＜50）" in text
+
+
+def test_not_applicable_indicator_is_stated_not_scored(demo: Any) -> None:
+    from dataclasses import replace
+
+    from xlperf.engine import score
+
+    form = next(p for p, case in demo.filled if "人才培养" in case.name)
+    scored = load(form)[0]
+    rubric = scored.result.rubric.evolve(not_applicable=True)
+    leaf = next(x for x in rubric.leaves() if x.name == "培训合格率")
+    values = {**scored.form.values, leaf.id: {key: "不适用" for key in scored.form.values[leaf.id]}}
+    result = score(rubric, values)
+    assert not result.scores[leaf.id].applicable and result.total is not None
+    document = draft((replace(scored.form, values=values), result, scored.findings))
+    text = "\n".join(_texts(document))
+    assert f"培训合格率不适用，不计分（分值 {format_number(leaf.full_points)} 分不计入折算基数）" in text
+    assert f"总分 {format_number(result.total)} 分" in text
+    base = rubric.available_points - leaf.full_points
+    assert f"计分指标分值合计 {format_number(base)} 分，原始得分 {format_number(result.raw_total)} 分" in text
+    assert "未完成目标：培训合格率" not in text
+    row = next(r for r in _tables(document)[-1] if "培训合格率" in r)
+    assert row[6] == "不适用"

@@ -54,6 +54,8 @@ def leaf_sentence(leaf: LeafFacts) -> list[Part]:
     """What one indicator achieved against its target, with its score (and why points were lost)."""
     scored = leaf.scored
     name = scored.name
+    if not scored.applicable:
+        return [f"{name}不适用，不计分（分值 {num(scored.points)} 分不计入折算基数）"]
     if leaf.missing:
         return [f"{name}缺少输入（{'、'.join(leaf.missing)}），暂未计分（{points_text(scored.indicator)}）"]
     score = f"得 {num(scored.score)} 分（{points_text(scored.indicator)}）"
@@ -80,7 +82,7 @@ def unmet_target(leaf: LeafFacts, funds_id: str | None) -> bool:
     """A target not reached: a leaf scored against a target (or the funds indicator) that lost points."""
     method = leaf.scored.indicator.method
     aimed = bool(leaf.target) or (method is not None and method.target_vs_actual) or leaf.scored.id == funds_id
-    return not leaf.missing and not leaf.met and aimed
+    return leaf.scored.applicable and not leaf.missing and not leaf.met and aimed
 
 
 def reason_parts(leaf: LeafFacts) -> list[Part]:
@@ -207,11 +209,16 @@ def b_conclusion(w: ReportWriter, facts: Facts, outline: Outline) -> None:
     provisional = "（暂定）" if facts.incomplete else ""
     grade = f"，评价等级为“{result.grade}”{provisional}" if result.grade else ""
     rescaled = ""
+    excluded = [s for s in result.leaves() if not s.applicable]
     if result.raw_total is not None and result.raw_total != result.total:
-        rescaled = (f"（各一级指标分值合计 {num(rubric.available_points)} 分，原始得分 {num(result.raw_total)} 分，"
+        base = rubric.available_points - sum(s.points for s in excluded)
+        rescaled = (f"（计分指标分值合计 {num(base)} 分，原始得分 {num(result.raw_total)} 分，"
                     f"按满分 {num(rubric.total_points)} 分折算）")
     w.paragraph([f"经自评，{subject}总分 {num(result.total)} 分{provisional}（满分 {num(rubric.total_points)} 分）"
                  f"{rescaled}{grade}。"])
+    if excluded:
+        w.paragraph([f"不适用的指标 {len(excluded)} 项，不计分，分值不计入折算基数："
+                     + "、".join(f"{s.name}（{num(s.points)} 分）" for s in excluded) + "。"])
     unverified = [s for s in result.leaves() if not s.verified]
     if unverified:
         w.paragraph([f"其中 {len(unverified)} 项指标的得分无法按表内数字重新计算，按表上填报的得分计入，未经核实："

@@ -56,7 +56,7 @@ def evaluation_columns(facts: Facts) -> list[tuple[str, str]]:
 
 
 def _score(leaf: LeafFacts) -> str:
-    return num(leaf.scored.score)
+    return num(leaf.scored.score) if leaf.scored.applicable else "不适用"
 
 
 def _self_evaluation(w: ReportWriter, facts: Facts) -> None:
