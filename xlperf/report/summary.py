@@ -136,7 +136,7 @@ def grade_chart(collection: Collection, path: Path) -> bool:
     labels: list[str] = []
     for _, counts in collection.grades:
         labels += [g for g, _ in counts if g not in labels]
-    fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=150)
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=150)
     n = max(len(collection.grades), 1)
     width = 0.8 / n
     for i, (title, counts) in enumerate(collection.grades):
@@ -148,7 +148,7 @@ def grade_chart(collection: Collection, path: Path) -> bool:
     ax.set_ylabel("份数")
     ax.set_title("评价等级分布")
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)  # below: never over a bar
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     fig.savefig(path, format="png")
