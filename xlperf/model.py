@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from xlperf.findings import Finding
 from xlperf.grades import GradeBand
 from xlperf.methods import InputSpec, ScoringMethod
 
@@ -85,6 +86,8 @@ class Rubric:
     grade_choices: tuple[str, ...] = ()
     source: str = ""
     year: str = ""
+    #: what loading the source said about it (a 评分标准 read one way, an unknown column…), with cells
+    notices: tuple[Finding, ...] = ()
 
     def walk(self) -> Iterator[tuple[int, Indicator]]:
         """Every node with its level, depth first."""

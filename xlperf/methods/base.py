@@ -58,6 +58,8 @@ class ScoringMethod:
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
+    #: the parameter a bare 参数 cell gives (``[90%,100%]:6; [80%,90%):4`` is the ``tiers`` of 分档计分)
+    main_param: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
         self.params = dict(self.params or {})
@@ -89,6 +91,10 @@ class ScoringMethod:
     def describe(self) -> str:
         """A short description for ``xlperf rubric show``."""
         return self.label
+
+    def authoring_notes(self) -> list[str]:
+        """What a rubric author should look at in these parameters (``rubric check`` warns with them)."""
+        return []
 
     # -- helpers ------------------------------------------------------------------------------------
     def add_input(self, key: str, label: str, kind: str = "number", *, unit: str = "",

@@ -40,6 +40,7 @@ class Checklist(ScoringMethod):
     name = "checklist"
     label = "要点计分"
     aliases = ("要点", "清单")
+    main_param = "items"
 
     def setup(self) -> None:
         self.items = parse_items(self.param("items", required=True))

@@ -71,6 +71,7 @@ class Levels(ScoringMethod):
     name = "levels"
     label = "等级计分"
     aliases = ("等级", "档位")
+    main_param = "levels"
 
     def setup(self) -> None:
         self.levels = parse_levels(self.param("levels", required=True))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from xlperf.expr import IF, MIN, Env, Expr, cmp, total
 from xlperf.methods.base import MethodError, ScoringMethod, register, to_number
 from xlperf.rounding import format_number, format_percent
@@ -21,9 +23,12 @@ class Quarterly(ScoringMethod):
     name = "quarterly"
     label = "季度执行"
     aliases = ("季度预算执行",)
+    main_param = "schedule"
 
     def setup(self) -> None:
         schedule = self.param("schedule", [0.25, 0.5, 0.75, 1.0])
+        if isinstance(schedule, str):  # ``25%, 50%, 75%, 100%`` from a 参数 cell
+            schedule = [s for s in re.split(r"[,，;；、\s]+", schedule) if s]
         self.schedule = [to_number(s) for s in schedule]
         if len(self.schedule) != 4 or any(s is None or s <= 0 for s in self.schedule):
             raise MethodError("schedule 应为四个正数（各季度序时进度，如 25%、50%、75%、100%）")

@@ -22,6 +22,7 @@ class Ratio(ScoringMethod):
     name = "ratio"
     label = "完成比例"
     aliases = ("完成率", "比例")
+    main_param = "direction"
 
     def setup(self) -> None:
         direction = str(self.param("direction", ">=")).strip()

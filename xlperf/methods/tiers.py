@@ -112,6 +112,7 @@ class Tiers(ScoringMethod):
     name = "tiers"
     label = "分档计分"
     aliases = ("分档", "档次")
+    main_param = "tiers"
 
     def setup(self) -> None:
         self.measure = Measure(self)
@@ -144,6 +145,15 @@ class Tiers(ScoringMethod):
             if t.contains(x):
                 return f"{self.measure.show(env)}，在 {t.text(self.measure.format)} 档，得 {format_number(score)}"
         return f"{self.measure.show(env)}，不在任何档次，得 {format_number(score)}"
+
+    def authoring_notes(self) -> list[str]:
+        top = self.tiers[-1]
+        if top.high is None:
+            return []
+        edge = self.measure.format(top.high)
+        return [f"最高档 {top.text(self.measure.format)} 止于 {edge}：高于 {edge} 的值不在任何档次，得 "
+                f"{format_number(self.otherwise)} 分；如应按最高档计，把最高档写成 "
+                f"{'[' if top.low_inclusive else '('}{self.measure.format(top.low) if top.low is not None else '-∞'},+∞)"]
 
     def describe(self) -> str:
         bands = "；".join(f"{t.text(self.measure.format)}:{format_number(t.points)}" for t in self.tiers)
