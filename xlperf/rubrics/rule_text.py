@@ -23,13 +23,14 @@ Forms understood (each in the many ways units write them):
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlperf.methods import MethodError, create
+from xlperf.methods import MethodError, ScoringMethod, create
 from xlperf.methods.checklist import parse_items
 from xlperf.methods.levels import parse_levels
 from xlperf.rounding import format_number
@@ -121,12 +122,17 @@ def _input(term: str) -> dict[str, str]:
 
 _TERM_CHARS = r"[^\s+\-−/÷×*()\[\]（）【】=<>≤≥,，;；。:：、\d.%Σ]"
 _FORMULA = re.compile(rf"(?P<name>{_TERM_CHARS}[^=，,。；;:：\n]*?)\s*=\s*"
-                      rf"(?P<expr>[^=，,。；;\n]+?)(?=\s+[^\s=，,。；;]+\s*=|[=，,。；;\n]|$)")
+                      rf"(?P<expr>[^=，,。；;\n<>≤≥]+?)"
+                      rf"(?=\s+[^\s=，,。；;]+\s*=|\s+(?:\d{{1,2}}[.、]|[(（]\d[)）])|[=，,。；;\n<>≤≥]|$)")
+
+
+_KEEP = set("，；：（）【】、。①②③④⑤⑥⑦⑧⑨⑩")
 
 
 def _nfkc(text: str) -> str:
-    """NFKC (full-width digits, brackets and ％ become ASCII) except the circled item marks ①…⑩."""
-    return "".join(ch if "①" <= ch <= "⑩" else unicodedata.normalize("NFKC", ch) for ch in text)
+    """NFKC for digits, letters and signs (``９０％`` -> ``90%``, ``＞`` -> ``>``), keeping Chinese punctuation
+    and the circled item marks as written, so names read from the text are the text's own."""
+    return "".join(ch if ch in _KEEP else unicodedata.normalize("NFKC", ch) for ch in text)
 
 
 def _normalise(text: str) -> str:
@@ -134,7 +140,7 @@ def _normalise(text: str) -> str:
     for line in (text or "").splitlines():
         line = _nfkc(line)
         line = line.replace("＝", "=").replace(">=", "≥").replace("<=", "≤").replace("−", "-")
-        line = re.sub(r"(?<=[)\]】\u4e00-\u9fff])\s*[xX*]\s*(?=\d)", "×", line)
+        line = re.sub(r"(?<=[)）\]】\u4e00-\u9fff])\s*[xX*]\s*(?=\d)", "×", line)
         line = line.replace("【", "[").replace("】", "]").replace("“", "").replace("”", "")
         lines.append(" ".join(line.split()))
     return "\n".join(line for line in lines if line)
@@ -151,11 +157,11 @@ def _tokens(expr: str) -> list[str] | None:
         elif ch in "+-/÷×*":
             out.append({"÷": "/", "×": "*"}.get(ch, ch))
             i += 1
-        elif ch in "([":
+        elif ch in "([（【":
             if out and out[-1] not in "+-*/(":  # a note after a term: 在编人数(含工勤人员)
                 depth, j = 0, i
                 while j < len(text):
-                    depth += text[j] in "([" and 1 or (-1 if text[j] in ")]" else 0)
+                    depth += 1 if text[j] in "([（【" else -1 if text[j] in ")]）】" else 0
                     j += 1
                     if depth == 0:
                         break
@@ -163,7 +169,7 @@ def _tokens(expr: str) -> list[str] | None:
                 continue
             out.append("(")
             i += 1
-        elif ch in ")]":
+        elif ch in ")]）】":
             out.append(")")
             i += 1
         elif ch.isdigit():
@@ -172,7 +178,7 @@ def _tokens(expr: str) -> list[str] | None:
             out.append(match.group(0).replace(" ", ""))
             i += match.end()
         else:
-            match = re.match(rf"{_TERM_CHARS}(?:{_TERM_CHARS}|\d)*", text[i:])
+            match = re.match(rf"{_TERM_CHARS}(?:{_TERM_CHARS}|\d|、)*", text[i:])
             if not match:
                 return None
             out.append(match.group(0))
@@ -257,7 +263,14 @@ def find_formulas(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for match in _FORMULA.finditer(text):
         name = clean_term(re.sub(r"^\s*(?:\d+[.、]|[①-⑩]|\(\d+\))\s*", "", match.group("name")))
-        found.setdefault(name, match.group("expr").strip())
+        pieces = match.group("expr").split()
+        kept = pieces[:1]
+        for piece in pieces[1:]:  # a space between two operands ends the formula: ``…×100% 如实际…``
+            if kept[-1][-1] not in "+-/÷×*([" and piece[0] not in "+-/÷×*)]":
+                break
+            kept.append(piece)
+        if kept:
+            found.setdefault(name, " ".join(kept))
     return found
 
 
@@ -402,8 +415,8 @@ def _interval(cond: str) -> tuple[float | None, bool, float | None, bool, str] |
 
 
 def _clauses(text: str) -> list[str]:
-    parts = re.split(r"[；;。、\n]|(?<=\s)(?:\d+[.、]|\(\d+\))(?!\d)", text)
-    parts = [re.sub(r"^\s*(?:\d{1,2}[.、](?!\d)|\(\d+\)|[①-⑩])\s*", "", p or "").strip(" ，,") for p in parts]
+    parts = re.split(r"[；;。、\n]|(?<=\s)(?:\d+[.、]|[(（]\d+[)）])(?!\d)", text)
+    parts = [re.sub(r"^\s*(?:\d{1,2}[.、](?!\d)|[(（]\d+[)）]|[①-⑩])\s*", "", p or "").strip(" ，,") for p in parts]
     return [p for p in parts if p]
 
 
@@ -494,7 +507,7 @@ Reader = Callable[[Text], dict[str, Any] | None]
 
 
 def _read_quarterly(t: Text) -> dict[str, Any] | None:
-    quarters = re.findall(rf"([一二三四])季度.*?序时进度\s*({NUM})\s*%\s*\)?\s*[×*]\s*({NUM})\s*分", t.flat)
+    quarters = re.findall(rf"([一二三四])季度.*?序时进度\s*({NUM})\s*%\s*[)）]?\s*[×*]\s*({NUM})\s*分", t.flat)
     average = re.search(rf"全年平均[^=]*=\s*全年平均执行率\s*[×*]\s*({NUM})\s*分", t.flat)
     if len(quarters) != 4 or not average or [q[0] for q in quarters] != ["一", "二", "三", "四"]:
         return None
@@ -694,7 +707,7 @@ def _read_parts(t: Text) -> dict[str, Any] | None:
             continue
         body = re.sub(rf"[(（]\s*{NUM}\s*分\s*[)）]", "", part, count=1) if points is not None else part
         sub = Text(body, "", points if points is not None else t.points, _part_name(part),
-                   find_formulas(part) or t.formulas, [])
+                   find_formulas(part), [])
         ruled = re.search(r"[×*=<>≤≥扣]|得\s*\d|\d\s*%|酌情|分档|以上|以下|以内", body)
         spec = _first(sub, _PART_READERS) if ruled or points is None else None
         if spec is not None:
@@ -806,8 +819,7 @@ def read_rule(rule: str, explanation: str = "", points: float = 0.0, name: str =
         if not text.strip():
             continue
         t = Text(_normalise(text), _normalise(explanation), float(points), name)
-        t.formulas = find_formulas(t.flat) | {k: v for k, v in find_formulas(" ".join(t.explanation.split("\n"))).items()
-                                              if k not in find_formulas(t.flat)}
+        t.formulas = {**find_formulas(t.explanation), **find_formulas(t.rule)}
         for pattern, reader in READERS:
             spec = reader(t)
             if spec is None:
@@ -845,3 +857,61 @@ def summary(method_name: str, params: Mapping[str, Any], points: float, name: st
         pieces.append(f"{measure.label}（填写）")
     text = "，".join(pieces)
     return f"{text}；{detail}" if detail else text
+
+
+# --------------------------------------------------------------------------- do two methods score alike?
+
+_PROBE_NUMBERS = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 7.5, 9.0, 10.0, 50.0, 59.99, 60.0, 75.0, 80.0, 89.99, 90.0, 95.0,
+                  98.0, 100.0, 110.0, 120.0)
+_PROBES = 240
+
+
+def probe_values(method: ScoringMethod, seed: int = 13) -> list[list[Any]]:
+    """Input values (one list per probe, in the method's input order) that reach band edges often: numbers
+    from a small set (so ratios hit 60%, 90%, 100% exactly), percents from the same set ÷ 100, each choice."""
+    rng = random.Random(seed)
+    probes = []
+    for _ in range(_PROBES):
+        row: list[Any] = []
+        for spec in method.inputs():
+            if spec.choices:
+                row.append(rng.choice(spec.choices))
+            elif spec.kind == "percent":
+                row.append(rng.choice(_PROBE_NUMBERS) / 100)
+            elif spec.kind == "count":
+                row.append(float(rng.randint(0, 12)))
+            else:
+                row.append(rng.choice(_PROBE_NUMBERS))
+        probes.append(row)
+    return probes
+
+
+def scoring_difference(a: ScoringMethod, b: ScoringMethod) -> str:
+    """'' when two methods for the same points read the same kinds of inputs (in order) and give the same
+    bounded score on every probe; else what differs, in Chinese (the first differing probe)."""
+    kinds_a = [(i.kind, i.choices and len(i.choices)) for i in a.inputs()]
+    kinds_b = [(i.kind, i.choices and len(i.choices)) for i in b.inputs()]
+    if kinds_a != kinds_b:
+        return (f"输入项不同（{'、'.join(i.label for i in a.inputs()) or '无'} 与 "
+                f"{'、'.join(i.label for i in b.inputs()) or '无'}）")
+    for row in probe_values(a):
+        env_a = {i.key: v for i, v in zip(a.inputs(), row, strict=True)}
+        env_b = {i.key: v for i, v in zip(b.inputs(), _same_choice(a, b, row), strict=True)}
+        score_a, score_b = _bounded(a, env_a), _bounded(b, env_b)
+        if abs(score_a - score_b) > 1e-9:
+            shown = "，".join(f"{i.label} {format_number(v, 4) if isinstance(v, float) else v}"
+                             for i, v in zip(a.inputs(), row, strict=True))
+            return f"{shown} 时得分分别为 {format_number(score_a)} 和 {format_number(score_b)}"
+    return ""
+
+
+def _same_choice(a: ScoringMethod, b: ScoringMethod, row: list[Any]) -> list[Any]:
+    """The probe for ``b``: a choice is carried over by its position in the list (names may differ)."""
+    out = []
+    for spec_a, spec_b, value in zip(a.inputs(), b.inputs(), row, strict=True):
+        out.append(spec_b.choices[spec_a.choices.index(value)] if spec_a.choices else value)
+    return out
+
+
+def _bounded(method: ScoringMethod, env: Mapping[str, Any]) -> float:
+    return max(0.0, min(method.points, float(method.tree().evaluate(env))))

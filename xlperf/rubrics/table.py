@@ -39,7 +39,7 @@ from xlperf.grades import GradeError, parse_bands
 from xlperf.methods import MethodError, create, method_class
 from xlperf.model import FAMILIES, Rubric
 from xlperf.rubrics.build import _FROM_RULE, RubricError, build_rubric, rubric_to_data
-from xlperf.rubrics.rule_text import Reading, read_rule, summary
+from xlperf.rubrics.rule_text import Reading, read_rule, scoring_difference, summary
 from xlperf.values import parse_number
 
 LEVEL_COLUMNS = ("一级指标", "二级指标", "三级指标")
@@ -293,12 +293,14 @@ def _cross_check(method: str, params: Mapping[str, Any], reading: Reading, point
     if cls.name != reading.method:
         return cls.name, merged, f"评分方法为“{cls.label}”，评分标准读作“{read_as}”，两者不一致"
     try:
-        given = create(cls.name, merged, points, label_hint=name).describe()
-        text = create(reading.method, reading.params, points, label_hint=name).describe()
+        given = create(cls.name, merged, points, label_hint=name)
+        text = create(reading.method, reading.params, points, label_hint=name)
     except MethodError:
         return cls.name, merged, ""
-    if given != text:
-        return cls.name, merged, f"参数读作“{given}”，评分标准读作“{text}”，两者不一致"
+    difference = scoring_difference(given, text)
+    if difference:
+        return cls.name, merged, (f"参数读作“{given.describe()}”，评分标准读作“{text.describe()}”，两者不一致："
+                                  f"{difference}")
     return cls.name, merged, ""
 
 
