@@ -41,6 +41,11 @@ class Quarterly(ScoringMethod):
         self.spent = [self.add_input(f"q{i + 1}", f"{q}累计执行数", "money", unit="万元")
                       for i, q in enumerate(_QUARTERS)]
 
+    def describe(self) -> str:
+        schedule = "、".join(format_percent(s).replace(".00%", "%") for s in self.schedule)
+        return (f"{self.label}（序时进度 {schedule}，每季 {format_number(self.quarter_points)} 分，全年平均 "
+                f"{format_number(self.average_points)} 分）")
+
     def rates(self) -> list[Expr]:
         """Each quarter's execution against schedule, capped at 1 (0 when the budget is 0)."""
         return [IF(cmp("<=", self.budget, 0), 0, MIN(1, spent / (self.budget * s)))

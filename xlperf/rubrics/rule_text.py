@@ -849,14 +849,27 @@ def summary(method_name: str, params: Mapping[str, Any], points: float, name: st
     described = method.describe()
     label = method.label
     detail = described[len(label):].strip("（）") if described.startswith(label) else described
+    parts = getattr(method, "parts", None)
+    if parts:  # a composite: each part as it reads
+        return f"{label}：" + "；".join(f"{part_name} {format_number(part_points)} 分（{_part_summary(part)}）"
+                                        for part_name, part_points, part in parts)
+    pieces = [p for p in (_measure_text(method), detail) if p]
+    return f"{label}，{'；'.join(pieces)}" if pieces else label
+
+
+def _part_summary(method: ScoringMethod) -> str:
+    described = method.describe()
+    measure = _measure_text(method)
+    return f"{described}，{measure}" if measure else described
+
+
+def _measure_text(method: ScoringMethod) -> str:
     measure = getattr(method, "measure", None)
-    pieces = [label]
-    if measure is not None and getattr(measure, "formula", ""):
-        pieces.append(f"{measure.label} = {measure.readable_formula().replace('/', ' ÷ ').replace('*', ' × ')}")
-    elif measure is not None:
-        pieces.append(f"{measure.label}（填写）")
-    text = "，".join(pieces)
-    return f"{text}；{detail}" if detail else text
+    if measure is None:
+        return ""
+    if measure.formula:
+        return f"{measure.label} = {measure.readable_formula().replace('/', ' ÷ ').replace('*', ' × ')}"
+    return f"{measure.label}（填写）"
 
 
 # --------------------------------------------------------------------------- do two methods score alike?
