@@ -537,7 +537,7 @@ def _read_checklist(t: Text) -> dict[str, Any] | None:
         items = parse_items(t.flat)
     except MethodError:
         return None
-    if len(items) < 2 or abs(sum(p for _, p in items) - t.points) > 1e-9:
+    if len(items) < 2:  # items that do not add up to the points: the checklist itself says so
         return None
     return {"method": "checklist", "params": {"items": [{"name": n, "points": p} for n, p in items]}}
 
@@ -572,7 +572,7 @@ def _deduction_label(pre: str, mid: str, subject: str = "") -> str:
 
 
 def _read_completion(t: Text) -> dict[str, Any] | None:
-    if re.search(r"完成指标值[^，,。；;]*满分.*未完成[^，,。；;]*比例计分", t.flat):
+    if re.search(r"完成指标值.{0,6}满分.*未完成.*比例计分", t.flat):
         direction = "<=" if re.search(r"反向|越低越好|不超过", t.flat) else ">="
         return {"method": "ratio", "params": {"direction": direction}}
     return None
