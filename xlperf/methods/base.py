@@ -60,6 +60,8 @@ class ScoringMethod:
     label: ClassVar[str] = ""
     #: the parameter a bare 参数 cell gives (``[90%,100%]:6; [80%,90%):4`` is the ``tiers`` of 分档计分)
     main_param: ClassVar[str] = ""
+    #: the evaluator types the score itself (评价打分): nothing to compute, nothing a rule text could contradict
+    evaluator_entered: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         self.params = dict(self.params or {})

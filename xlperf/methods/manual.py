@@ -14,6 +14,7 @@ class Manual(ScoringMethod):
     name = "manual"
     label = "评价打分"
     aliases = ("评分", "打分", "人工打分", "")
+    evaluator_entered = True
 
     def setup(self) -> None:
         # a not-applicable indicator (0 points) needs no entry

@@ -84,6 +84,10 @@ def check_tiers(tiers: list[Tier], fmt: Any = format_number) -> list[Tier]:
     """Sort tiers by lower edge and refuse overlaps and gaps between neighbours, naming them."""
     if not tiers:
         raise MethodError("分档计分至少需要一个档次")
+    for t in tiers:
+        if t.low is not None and t.high is not None and (t.low > t.high or (
+                t.low == t.high and not (t.low_inclusive and t.high_inclusive))):
+            raise MethodError(f"档次 {t.text(fmt)} 是空的：下限应低于上限")
     ordered = sorted(tiers, key=lambda t: -math.inf if t.low is None else t.low)
     for a, b in itertools.pairwise(ordered):
         if a.high is None:

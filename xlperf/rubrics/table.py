@@ -122,9 +122,10 @@ def table_to_data(rows: list[list[Any]], settings: Mapping[str, Any], default_id
                 parse_bands(value)
             except GradeError as exc:
                 cell = (settings_cells or {}).get(str(key).strip())
-                problems.append(f"{_where(SETTINGS_SHEET, cell)}等级设置“{value}”：{exc}")
+                settings_sheet = SETTINGS_SHEET if sheet else None  # a csv keeps its settings below the table
+                problems.append(f"{_where(settings_sheet, cell)}等级设置“{value}”：{exc}")
                 if lenient:
-                    notices.append(Finding("error", "grade_order", f"等级设置“{value}”：{exc}", sheet=SETTINGS_SHEET,
+                    notices.append(Finding("error", "grade_order", f"等级设置“{value}”：{exc}", sheet=settings_sheet,
                                            cell=cell, fix="等级从高到低书写，如 优:90;良:80;中:60;差:0"))
                     data.pop("grades")
     if isinstance(data.get("grade_choices"), str):
@@ -161,7 +162,7 @@ def _where(sheet: str | None, cell: str | None) -> str:
 
 def _unknown_column(name: str, cell: str, sheet: str | None) -> Finding:
     known = [*COLUMNS, *SYNONYMS]
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         meant = SYNONYMS.get(close[0], close[0])
         return Finding("warning", "unknown_column", f"不认识的列“{name}”（是否为“{meant}”？），该列未被读取",
@@ -259,13 +260,12 @@ def _read_text(node: dict[str, Any], line: int, cells: _Cells, notices: list[Fin
             node["method"] = reading.method
             node["params"] = {**reading.params, **node.get("params", {})}
         return
-    if not reading.read or reading.method == "manual":
+    if not reading.read or method_class(reading.method).evaluator_entered:
         return
-    given, params, message = _cross_check(node["method"], node.get("params", {}), reading, points, name, rule)
+    params, message, severity = _cross_check(node["method"], node.get("params", {}), reading, points, name, rule)
     node["params"] = params
     if message:
-        notice("warning", "rule_disagrees", message, "改正评分方法/参数，或改正评分标准的文字")
-    del given
+        notice(severity, "rule_disagrees", message, "改正评分方法/参数，或改正评分标准的文字")
 
 
 def _inputs_of(method: str, params: Mapping[str, Any], points: float) -> tuple[Any, ...] | None:
@@ -276,12 +276,14 @@ def _inputs_of(method: str, params: Mapping[str, Any], points: float) -> tuple[A
 
 
 def _cross_check(method: str, params: Mapping[str, Any], reading: Reading, points: float, name: str,
-                 rule: str) -> tuple[str, dict[str, Any], str]:
-    """(method name, parameters completed from the text, disagreement message or '')."""
+                 rule: str) -> tuple[dict[str, Any], str, str]:
+    """(parameters completed from the text, disagreement message or '', its severity).
+
+    An explicit 评价打分 is the author's choice: the reading is only mentioned (提示)."""
     try:
         cls = method_class(method)
     except MethodError:
-        return method, dict(params), ""  # the build reports the unknown method
+        return dict(params), "", ""  # the build reports the unknown method
     merged = dict(params)
     if cls.name == reading.method and not any(key in merged for key in _INPUT_PARAMS):
         completed = {**merged, **{k: reading.params[k] for k in _INPUT_PARAMS if k in reading.params}}
@@ -290,18 +292,20 @@ def _cross_check(method: str, params: Mapping[str, Any], reading: Reading, point
     if cls.name in _FROM_RULE and _FROM_RULE[cls.name] not in merged:
         merged[_FROM_RULE[cls.name]] = rule
     read_as = summary(reading.method, reading.params, points, name)
+    if cls.evaluator_entered:
+        return merged, f"评分标准可读作“{read_as}”；评分方法为“{cls.label}”，按{cls.label}计", "info"
     if cls.name != reading.method:
-        return cls.name, merged, f"评分方法为“{cls.label}”，评分标准读作“{read_as}”，两者不一致"
+        return merged, f"评分方法为“{cls.label}”，评分标准读作“{read_as}”，两者不一致", "warning"
     try:
         given = create(cls.name, merged, points, label_hint=name)
         text = create(reading.method, reading.params, points, label_hint=name)
     except MethodError:
-        return cls.name, merged, ""
+        return merged, "", ""
     difference = scoring_difference(given, text)
     if difference:
-        return cls.name, merged, (f"参数读作“{given.describe()}”，评分标准读作“{text.describe()}”，两者不一致："
-                                  f"{difference}")
-    return cls.name, merged, ""
+        return merged, (f"参数读作“{given.describe()}”，评分标准读作“{text.describe()}”，两者不一致："
+                        f"{difference}"), "warning"
+    return merged, "", ""
 
 
 def parse_params(text: str, method: str = "") -> dict[str, Any]:
