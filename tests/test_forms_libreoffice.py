@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from test_rule_patterns import pattern_rubric
 
 from xlperf import libreoffice as lo
 from xlperf.engine import score
@@ -25,8 +26,6 @@ from xlperf.forms.writer import FormOptions, write_form
 from xlperf.methods import InputSpec
 from xlperf.model import Rubric
 from xlperf.rubrics import build_rubric, builtin_names, load_rubric, with_indicators
-
-from test_rule_patterns import pattern_rubric  # noqa: E402  (tests/ is on sys.path under pytest)
 
 pytestmark = pytest.mark.libreoffice
 

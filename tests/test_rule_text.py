@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from xlperf.engine import score
-from xlperf.methods import ScoringMethod, create
+from xlperf.methods import ScoringMethod
 from xlperf.model import Indicator, Rubric
 from xlperf.rubrics import builtin_names, load_rubric
-from xlperf.rubrics.rule_text import quantity_key, read_rule, scoring_difference
+from xlperf.rubrics.rule_text import quantity_key, read_rule
 from xlperf.rubrics.table import rubric_to_rows
 
 #: leaves whose text the reader leaves to 评价打分, and why

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,7 +75,7 @@ def check_bands(bands: Sequence[GradeBand]) -> tuple[GradeBand, ...]:
     if not ordered:
         raise GradeError("等级设置为空")
     ranked = [b for b in ordered if b.label in GRADE_RANKS]
-    for upper, lower in zip(ranked, ranked[1:], strict=False):
+    for upper, lower in itertools.pairwise(ranked):
         if GRADE_RANKS[upper.label] > GRADE_RANKS[lower.label]:
             raise GradeError(f"等级顺序不对：“{upper.label}”的下限 {upper.minimum:g} 高于“{lower.label}”的 "
                              f"{lower.minimum:g}，{upper.label}应低于{lower.label}（写成如 优:90;良:80;中:60;差:0）")

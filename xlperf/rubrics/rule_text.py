@@ -222,9 +222,7 @@ def parse_expression(expr: str, definitions: Mapping[str, str] | None = None) ->
     terms: list[str] = []
     pieces: list[str] = []
     for token in tokens:
-        if token in "+-*/()":
-            pieces.append(token)
-        elif re.fullmatch(rf"{NUM}%?", token):
+        if token in "+-*/()" or re.fullmatch(rf"{NUM}%?", token):
             pieces.append(token)
         else:
             definition = (definitions or {}).get(clean_term(token))
@@ -242,7 +240,7 @@ def parse_expression(expr: str, definitions: Mapping[str, str] | None = None) ->
                 terms.append(label)
             pieces.append(quantity_key(label))
     measure = "".join(pieces)
-    if not terms or not re.search(r"[/*+\-]", measure) and score is None:
+    if not terms or (not re.search(r"[/*+\-]", measure) and score is None):
         return None
     while measure.startswith("(") and measure.endswith(")") and _balanced(measure[1:-1]):
         measure = measure[1:-1]
@@ -468,9 +466,10 @@ def _bands_to_method(t: Text, bands: list[Band], otherwise: float | None, subjec
             value = a.low if a.low is not None else a.high
             return {"method": "threshold", "params": {"op": op, "value": _edge_text(value, percent), **measure}}
     ordered = sorted(bands, key=lambda x: float("-inf") if x.low is None else x.low)
-    for a, b in zip(ordered, ordered[1:], strict=False):  # 80%(含)-90% then 90%(含)-100%: edges meet
+    for i in range(len(ordered) - 1):  # 80%(含)-90%(含) then 90%(含)-100%: the upper band owns the edge
+        a, b = ordered[i], ordered[i + 1]
         if a.high is not None and b.low == a.high and a.high_inclusive and b.low_inclusive:
-            ordered[ordered.index(a)] = Band(a.low, a.high, a.low_inclusive, False, a.points, a.subject)
+            ordered[i] = Band(a.low, a.high, a.low_inclusive, False, a.points, a.subject)
     top = ordered[-1]
     if top.high is not None:
         t.notes.append(f"原文最高档止于 {_edge_text(top.high, percent)}，未规定高于它的情形；读作高于 "
@@ -736,7 +735,7 @@ def _read_parts(t: Text) -> dict[str, Any] | None:
         if kind == "note":
             t.notes.append(f"未计入计分的部分：{_quote(text)}")
     composite_parts = []
-    for kind, points, spec, name in body:
+    for _, points, spec, name in body:
         if spec is None:
             composite_parts.append({"name": name, "points": points, "method": "checklist",
                                     "params": {"items": [{"name": name, "points": points}]}})

@@ -23,6 +23,7 @@ that receives per-project indicators), ``参数``, ``年度指标值``, ``说明
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
@@ -30,7 +31,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import difflib
 import yaml
 from xlsxwriter.utility import xl_rowcol_to_cell
 
