@@ -154,7 +154,7 @@ def test_rubric_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     unreadable = tmp_path / "bad.csv"
     unreadable.write_text("名称,数值\n甲,1\n", encoding="utf-8")
     assert main(["rubric", "check", str(unreadable)]) == 2
-    assert f"{unreadable}: [错误] 找不到表头" in capsys.readouterr().out
+    assert capsys.readouterr().err == f"xlperf: {unreadable}: 无法读取为评分表：找不到表头：需要包含“一级指标”和“分值”两列\n"
     assert main(["rubric", "check", str(tmp_path / "missing.csv")]) == 2
     assert main(["rubric", "check", "menyuan_2023_department_budget"]) == 1      # 129 points for 100
 

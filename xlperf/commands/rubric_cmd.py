@@ -98,10 +98,8 @@ def check_rubric(args: argparse.Namespace) -> int:
     """
     try:
         rubric = load_rubric(args.rubric, lenient=True)
-    except RubricError as exc:
-        for problem in exc.problems:
-            print(f"{args.rubric}: [错误] {problem}")
-        print(f"{args.rubric}: 无法读取为评分表", file=sys.stderr)
+    except RubricError as exc:  # not a rubric at all: one line, like every unreadable input
+        print(f"xlperf: {args.rubric}: 无法读取为评分表：{'；'.join(exc.problems)}", file=sys.stderr)
         return 2
     findings = sort_findings(validate(rubric))
     for finding in findings:

@@ -339,6 +339,7 @@ class Band:
 
 
 _WORD_OPS = (
+    ("低于或等于", "≤"), ("高于或等于", "≥"), ("不低于或等于", "≥"),
     ("大于等于", "≥"), ("大于或等于", "≥"), ("不低于", "≥"), ("不少于", "≥"), ("不小于", "≥"), ("达到", "≥"),
     ("小于等于", "≤"), ("小于或等于", "≤"), ("不高于", "≤"), ("不超过", "≤"), ("不大于", "≤"), ("不多于", "≤"),
     ("高于", ">"), ("大于", ">"), ("超过", ">"), ("超出", ">"), ("多于", ">"),
@@ -395,7 +396,7 @@ def _interval(cond: str) -> tuple[float | None, bool, float | None, bool, str] |
     match = re.search(rf"(?P<a>{_PCT})(?P<i>\(含\))?(?P<w>以上|以下|以内|及以上|及以下)", text)
     if match:
         a, word = _value(match["a"]), match["w"]
-        subject_text = text[: match.start()].strip("为在")
+        subject_text = text[: match.start()].strip("为在<>≤≥=")
         if word in ("以上", "及以上"):
             return a, True, None, False, subject_text
         return None, False, a, word in ("以内", "及以下") or bool(match["i"]), subject_text
@@ -418,12 +419,24 @@ def _clauses(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+_AWARD = re.compile(rf"得\s*{NUM}\s*分|[(（]\s*{NUM}\s*分\s*[)）]|不得分|得满分|得零分|(?<![\d.]){NUM}\s*分")
+
+
+def _pieces(clause: str) -> list[str]:
+    """A clause cut after each award: ``90%以上得6分，80%-90%得4分，否则不得分`` -> three pieces."""
+    pieces, start = [], 0
+    for match in _AWARD.finditer(clause):
+        pieces.append(clause[start: match.end()].strip(" ，,"))
+        start = match.end()
+    return [p for p in pieces if p]
+
+
 def read_bands(text: str, points: float) -> tuple[list[Band], float | None] | None:
     """The bands of a tier/threshold rule and the 否则 points (None when no 否则 clause)."""
     bands: list[Band] = []
     otherwise: float | None = None
     for clause in _clauses(text):
-        for piece in re.split(r"[,，](?=否则)", clause):
+        for piece in _pieces(clause):
             value, cond = _clause_points(piece, points)
             if value is None:
                 continue
@@ -563,7 +576,7 @@ _DEDUCT = re.compile(rf"(?P<pre>[^，,。；;]*?)(?:每|一)项(?P<mid>[^，,。
 def _deduction_label(pre: str, mid: str, subject: str = "") -> str:
     mid = mid.strip("的 ")
     pre = re.sub(r"^(?:\d+[.、]|[①-⑩])", "", pre).strip(" ，,的")
-    pre = re.sub(r"^(?:发现|如有|每发现|存在)", "", pre)
+    pre = re.sub(r"^(?:每发现|发现|如有|存在|每)", "", pre)
     if pre in ("缺少", "缺", "缺失") and subject:
         return f"{subject}（缺少项数）"
     words = (pre + mid) if pre not in ("发现", "") else mid
@@ -627,11 +640,15 @@ def _read_deduction(t: Text) -> dict[str, Any] | None:
         return None
     match = matches[0]
     label = _deduction_label(match["pre"], match["mid"])
+    cap = re.search(rf"(?:最多|至多|累计最多|最高)扣\s*({NUM})\s*分|扣分不超过\s*({NUM})\s*分", t.flat)
     if label == "扣分项数":  # ``没按要求编报…的，一项扣1分``: what is counted is the clause before
         before = re.split(r"[。；;]", t.flat[: match.start()])[-1].strip(" ，,的")
         if before:
             label = clean_term(re.sub(r"^(?:\d+[.、]|[①-⑩])", "", before)).rstrip("的") + "项数"
-    return {"method": "deduction", "params": {"item": label, "per": float(match["per"])}}
+    params: dict[str, Any] = {"item": label, "per": float(match["per"])}
+    if cap:
+        params["max"] = float(cap.group(1) or cap.group(2))
+    return {"method": "deduction", "params": params}
 
 
 def _score_formula(t: Text) -> tuple[Formula | None, str]:
