@@ -54,6 +54,14 @@ PATTERNS: dict[str, tuple[float, str, str, str]] = {
                 "3. 三季度预算执行率得分=(三季度部门预算支出进度/序时进度75%)×1分\n"
                 "4. 四季度预算执行率得分=(四季度部门预算支出进度/序时进度100%)×1分\n"
                 "5. 全年平均支出进度得分=全年平均执行率×2分", "", "quarterly"),
+    # the same forms as other units write them
+    "zxl_words": (6, "执行率达到90%以上得6分，80%-90%得4分，60%-80%得2分，60%以下不得分", "", "tiers"),
+    "zxl_wide": (6, "９０％（含）－１００％（６分）、８０％（含）－９０％（４分）、６０％（含）－８０％（２分）、６０％以下不得分",
+                 "", "tiers"),
+    "zxl_sym": (6, "预算执行率≥90%，得6分；80%≤预算执行率<90%，得4分；60%≤预算执行率<80%，得2分；预算执行率<60%，不得分",
+                "", "tiers"),
+    "gt_words": (2, "执行率高于95%的得2分，低于或等于95%的不得分", "", "threshold"),
+    "cap": (5, "每缺少一项资料扣0.5分，最多扣3分", "", "deduction"),
     "zq": (5, "根据部门职责，通过绩效指标完成情况与目标值对比分析进行评分，未实现绩效目标的酌情扣分。", "", "manual"),
 }
 
@@ -92,6 +100,11 @@ EDGES: list[tuple[str, dict[str, Any], float]] = [
     ("cg", {"实际采购金额合计数": 238.65, "采购计划金额合计数": 691.13, "得分": 0.5}, 0.85),
     ("yszx", {"全年预算数": 505139.04, "一季度累计执行数": 2077.35, "二季度累计执行数": 223529.67,
               "三季度累计执行数": 256078.40, "四季度累计执行数": 495698.32}, 3.84),
+    *[(case, {"执行率" if case == "zxl_words" else "预算执行率" if case == "zxl_sym" else "*": r}, want)
+      for case in ("zxl_words", "zxl_wide", "zxl_sym")
+      for r, want in ((0.9, 6), (0.8999, 4), (0.6, 2), (0.5999, 0), (1.1, 6))],
+    ("gt_words", {"执行率": 0.95}, 0), ("gt_words", {"执行率": 0.9501}, 2),
+    ("cap", {"缺少资料项数": 3}, 3.5), ("cap", {"缺少资料项数": 10}, 2),
     ("zq", {"得分": 4}, 4),
 ]
 
@@ -115,8 +128,9 @@ def pattern_rubric() -> tuple[Rubric, dict[str, dict[str, Any]], dict[str, float
 
 
 def key_of(specs: Any, label: str) -> str:
-    """The key of the input shown as ``label`` (a composite part's inputs are shown as ``部分：label``)."""
-    found = [s.key for s in specs if s.label == label or s.label.endswith(f"：{label}")]
+    """The key of the input shown as ``label`` (a composite part's inputs are shown as ``部分：label``; ``*``: the
+    only input, labelled after the leaf)."""
+    found = [s.key for s in specs if label == "*" or s.label == label or s.label.endswith(f"：{label}")]
     assert len(found) == 1, (label, [s.label for s in specs])
     return found[0]
 

@@ -892,7 +892,7 @@ def _measure_text(method: ScoringMethod) -> str:
 
 _PROBE_NUMBERS = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 7.5, 9.0, 10.0, 50.0, 59.99, 60.0, 75.0, 80.0, 89.99, 90.0, 95.0,
                   98.0, 100.0, 110.0, 120.0)
-_PROBES = 240
+_PROBES = 100
 
 
 def probe_values(method: ScoringMethod, seed: int = 13) -> list[list[Any]]:
