@@ -26,7 +26,7 @@ KEY_PROJECT_CSV = """一级指标,二级指标,三级指标,分值,指标解释,
 ,资金安排,,5,,,,
 ,,预算编制科学性,5,,,评价打分,
 过程,,,30,,,,
-,预算管理,预算执行率,30,,90%（含）-100% 30分…,分档计分,"[90%,100%]:30; [80%,90%):20; [60%,80%):10; (,60%):0"
+,预算管理,预算执行率,30,,90%（含）-100% 30分…,分档计分,"[90%,+∞):30; [80%,90%):20; [60%,80%):10; (,60%):0"
 产出,,,,,,,
 ,产出数量,实际完成率,30,,,完成比例,direction: ≥
 效果,,,,,,,
@@ -58,8 +58,7 @@ def test_forgiving_table_loads(tmp_path: Path) -> None:
     rate = rubric.find(rubric.indicators[1].children[0].children[0].id)
     assert rate.method_name == "tiers"
     assert rubric.find(rubric.indicators[2].children[0].children[0].id).method.direction == ">="
-    # the only remark: the top band [90%,100%] leaves values above 100% in no band (issue 13)
-    assert [(f.severity, f.code) for f in validate(rubric)] == [("warning", "method_note")]
+    assert validate(rubric) == []
 
 
 def test_points_adding_to_105_are_refused_with_the_figure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,7 +38,6 @@ from xlperf.values import parse_number
 
 NUM = r"\d+(?:\.\d+)?"
 _PCT = rf"-?{NUM}\s*%?"
-_SEP = "，,。；;\n"
 _JUDGEMENT = ("酌情", "根据实际情况", "视情况", "综合评价", "综合评定", "由评价组", "进行评价")
 _SCORE_NAMES = ("得分", "本项得分", "本指标得分")
 
