@@ -175,3 +175,16 @@ def test_rubric_format_prints_the_shipped_doc(capsys: pytest.CaptureFixture[str]
     doc = Path(__file__).parents[1] / "xlperf" / "docs" / "评分表.md"
     assert out.strip() == doc.read_text(encoding="utf-8").strip()
     assert "op=>; value=0" in out and "不认识的列“评分方式”（是否为“评分方法”？）" in out
+
+
+def test_the_official_header_loads_without_remarks(tmp_path: Path) -> None:
+    """Seed 001's header as printed: 标准分值, 评价标准, and the result columns 评价扣分/实际得分 left empty."""
+    header = "一级指标,二级指标,三级指标,标准分值,指标解释,评价标准,评价扣分,实际得分,说明\n"
+    rule = ("预算执行率=(实际支出资金/实际到位资金)*100%。 实际支出资金：一定时期(本年度或项目期)内项目实际拨付的资金。 "
+            "预算执行率等级划分为四档：90% (含) -100% (6分)、80% (含) -90% (4分)、60% (含) -80% (2分)、60%以下不得分。")
+    path = table(tmp_path, f"管理,预算管理,预算执行率,6,项目预算资金是否按照计划执行,\"{rule}\",,,\n",
+                 total=6, header=header)
+    rubric = load_rubric(path)
+    leaf = rubric.leaves()[0]
+    assert leaf.method_name == "tiers" and [i.label for i in leaf.inputs()] == ["实际支出资金", "实际到位资金"]
+    assert [f.code for f in validate(rubric)] == ["rule_note"]          # 原文最高档止于 100%：said, as 提示
