@@ -82,7 +82,8 @@ def read_as(node: Indicator) -> str:
     reading = read_rule(node.rule, node.explanation, node.full_points, node.name)
     if not reading.read:
         return "读作：未能读成计分规则（按评价打分）"
-    return f"读作：{summary(reading.method, reading.params, node.full_points, node.name)}"
+    said = f"（{'；'.join(reading.notes)}）" if reading.notes else ""
+    return f"读作：{summary(reading.method, reading.params, node.full_points, node.name)}{said}"
 
 
 def show_rubric(args: argparse.Namespace) -> int:
