@@ -18,7 +18,7 @@ class Manual(ScoringMethod):
 
     def setup(self) -> None:
         # a not-applicable indicator (0 points) needs no entry
-        self.var = self.add_input("score", "得分", "number", default=0.0 if self.points == 0 else None)
+        self.var = self.add_input("score", "得分", "score", default=0.0 if self.points == 0 else None)
 
     def expression(self) -> Expr:
         return self.var

@@ -38,7 +38,7 @@ from xlperf.findings import Finding
 from xlperf.grades import GradeError, parse_bands
 from xlperf.methods import MethodError, create, method_class
 from xlperf.model import FAMILIES, Rubric
-from xlperf.rubrics.build import _FROM_RULE, RubricError, build_rubric, rubric_to_data
+from xlperf.rubrics.build import RubricError, build_rubric, rubric_to_data
 from xlperf.rubrics.rule_text import Reading, read_rule, scoring_difference, summary
 from xlperf.values import parse_number
 
@@ -52,7 +52,7 @@ SYNONYMS = {
 }
 SETTINGS = {"名称": "title", "标题": "title", "编号": "id", "类型": "family", "版本": "version", "年度": "year",
             "总分": "total", "单项上限": "leaf_cap", "小数位数": "decimals", "等级": "grades", "来源": "source",
-            "可选等级方案": "grade_choices"}
+            "可选等级方案": "grade_choices", "共用数据": "shared"}
 SETTINGS_SHEET = "设置"
 SLOT_WORDS = ("由项目填写", "项目填写", "slot")
 #: columns the official tables print that a rubric does not need (results, row numbers): ignored quietly
@@ -289,8 +289,8 @@ def _cross_check(method: str, params: Mapping[str, Any], reading: Reading, point
         completed = {**merged, **{k: reading.params[k] for k in _INPUT_PARAMS if k in reading.params}}
         if _inputs_of(cls.name, completed, points) != _inputs_of(cls.name, merged, points):
             merged = completed
-    if cls.name in _FROM_RULE and _FROM_RULE[cls.name] not in merged:
-        merged[_FROM_RULE[cls.name]] = rule
+    if cls.rule_param and cls.rule_param not in merged:
+        merged[cls.rule_param] = rule
     read_as = summary(reading.method, reading.params, points, name)
     if cls.evaluator_entered:
         return merged, f"评分标准可读作“{read_as}”；评分方法为“{cls.label}”，按{cls.label}计", "info"
@@ -326,10 +326,7 @@ def parse_params(text: str, method: str = "") -> dict[str, Any]:
             key, _, value = part.partition("=")
             out[key.strip()] = _scalar(value.strip())
         return out
-    try:
-        main = method_class(method).main_param if method.strip() else ""
-    except MethodError:
-        main = ""
+    main = _main_param(method)
     if main:
         return {main: text}
     raise RubricError([f"参数无法识别：{text}（写成 键: 值，或 键=值; 键=值）"])
@@ -345,6 +342,14 @@ def _scalar(value: str) -> Any:
         return yaml.safe_load(value)
     except yaml.YAMLError:
         return value
+
+
+def _main_param(method: str) -> str | None:
+    """The parameter a bare 参数 text sets for the method named (by name, label or alias)."""
+    try:
+        return method_class(method).main_param
+    except MethodError:
+        return None
 
 
 def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:
@@ -375,7 +380,7 @@ def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:
                 ["版本", rubric.version], ["年度", rubric.year], ["总分", rubric.total_points],
                 ["单项上限", rubric.leaf_cap if rubric.leaf_cap is not None else ""],
                 ["小数位数", rubric.decimals], ["等级", grade_text], ["可选等级方案", ",".join(rubric.grade_choices)],
-                ["来源", rubric.source]]
+                ["来源", rubric.source], ["共用数据", "、".join(rubric.shared)]]
     return rows, settings
 
 
