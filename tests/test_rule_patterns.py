@@ -118,7 +118,8 @@ def pattern_rubric() -> tuple[Rubric, dict[str, dict[str, Any]], dict[str, float
         points, rule, explanation, _ = PATTERNS[case]
         rows.append([f"e{i}", "全部", f"{case} 第{i}例", points, explanation, rule, "", ""])
     total = sum(PATTERNS[case][0] for case, _, _ in EDGES)
-    data = table_to_data(rows, {"名称": "评分标准边界", "总分": total})
+    # each leaf is its own case: the quantities the texts share (实际到位资金…) stay separate cells
+    data = table_to_data(rows, {"名称": "评分标准边界", "总分": total, "共用数据": "无"})
     rubric = build_rubric(data, "patterns")
     for i, (_, inputs, want) in enumerate(EDGES):
         leaf = rubric.find(f"e{i}")

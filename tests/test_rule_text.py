@@ -107,9 +107,20 @@ def read_back(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Rubri
     return out
 
 
+def test_terms_named_by_several_texts_are_shared(read_back: dict[str, tuple[Rubric, Rubric]]) -> None:
+    """实际到位资金 (资金到位率 and 预算执行率) and 实际产出数 (实际完成率 and 质量达标率) are one cell each."""
+    builtin, read = read_back["menyuan_2023_key_project"]
+    assert builtin.shared == ("实际到位资金",) and read.shared == ("实际到位资金", "实际产出数")
+    followers = read.shared_inputs()
+    assert followers[("gl_ysgl_zxl", quantity_key("实际到位资金"))] == ("gl_ysgl_dwl", "actual")
+    assert followers[("cc_zl_dbl", "target")] == ("cc_sl_wcl", "actual")
+    assert any(f.code == "shared_term" and "实际产出数" in f.message for f in read.notices)
+
+
 @pytest.mark.parametrize("name", builtin_names())
 def test_builtin_rule_texts_read_as_transcribed(read_back: dict[str, tuple[Rubric, Rubric]], name: str) -> None:
     builtin, read = read_back[name]
+    builtin, read = builtin.evolve(shared=()), read.evolve(shared=())   # leaf by leaf (sharing: test above)
     rng = random.Random(13)
     compared = 0
     for ours, theirs in zip(builtin.leaves(), read.leaves(), strict=True):

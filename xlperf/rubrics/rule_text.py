@@ -686,8 +686,8 @@ def _read_rate_score(t: Text) -> dict[str, Any] | None:
     kind, unit = input_kind(actual)
     over = re.search(r"([^，,。；;]+?)(?:大于|超过|高于)([^，,。；;]+?)[，,]\s*本(?:项|指标)(?:指标)?得\s*0\s*分", t.flat)
     if rate_name.endswith(("完成率", "达标率")) and kind != "money":
-        return {"method": "ratio", "params": {"direction": ">=", "kind": kind, "target_label": plan,
-                                              "actual_label": actual}}
+        params = {"direction": ">=", "kind": kind, "target_label": plan, "actual_label": actual}
+        return {"method": "ratio", "params": {**params, "unit": unit} if unit else params}
     if kind == "money" and re.search(r"执行|支出", actual) and "预算" in plan and not over:
         return {"method": "execution", "params": {"spent_label": actual, "budget_label": plan}}
     params: dict[str, Any] = {"actual_label": actual, "plan_label": plan,

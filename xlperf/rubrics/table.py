@@ -136,7 +136,45 @@ def table_to_data(rows: list[list[Any]], settings: Mapping[str, Any], default_id
     data["indicators"] = _tree(records, used_levels[: deepest + 1], cells, notices, problems, lenient)
     if problems and not lenient:
         raise RubricError(problems)
+    _share_repeated_terms(data, notices)
     return data
+
+
+#: a 共用数据 setting that turns off sharing the quantities several rule texts name
+NO_SHARING = ("无", "否", "不共用", "none")
+#: parameters that hold a quantity named by the rule text (besides ``inputs``)
+_TERM_PARAMS = ("actual_label", "plan_label", "target_label", "budget_label", "spent_label")
+
+
+def _share_repeated_terms(data: dict[str, Any], notices: list[Finding]) -> None:
+    """A quantity the rule texts of several indicators name (实际到位资金, read with 评分方法 blank) becomes a
+    shared quantity: one cell on the form. Its kind and unit come from the term, so they agree."""
+    leaves: dict[str, list[str]] = {}
+
+    def visit(node: dict[str, Any]) -> None:
+        for child in node.get("children", ()):
+            visit(child)
+        if node.pop("_read", False):
+            params = node.get("params", {})
+            named = [str(i["label"]) for i in params.get("inputs") or () if isinstance(i, Mapping) and "label" in i]
+            named += [str(params[k]) for k in _TERM_PARAMS if params.get(k)]
+            for label in dict.fromkeys(named):
+                leaves.setdefault(label, []).append(node["name"])
+
+    for top in data["indicators"]:
+        visit(top)
+    given = data.get("shared") or []
+    if isinstance(given, str) and given.strip() in NO_SHARING:
+        data.pop("shared")
+        return
+    shared = [s.strip() for s in re.split(r"[,，、;；\n]", given)] if isinstance(given, str) else list(given)
+    for label, names in leaves.items():
+        if len(names) >= 2 and label not in shared:
+            shared.append(label)
+            notices.append(Finding("info", "shared_term", f"“{label}”出现在{'、'.join(f'「{n}」' for n in names)}"
+                                                          f"的评分标准中，作为共用数据只填一次"))
+    if shared:
+        data["shared"] = [s for s in shared if s]
 
 
 class _Cells:
@@ -259,6 +297,7 @@ def _read_text(node: dict[str, Any], line: int, cells: _Cells, notices: list[Fin
         if reading.read and reading.pattern:
             node["method"] = reading.method
             node["params"] = {**reading.params, **node.get("params", {})}
+            node["_read"] = True
         return
     if not reading.read or method_class(reading.method).evaluator_entered:
         return
