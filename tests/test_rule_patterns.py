@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from xlperf.engine import score
+from xlperf.methods import create
 from xlperf.model import Rubric
 from xlperf.rubrics import build_rubric
 from xlperf.rubrics.rule_text import read_rule
@@ -190,3 +191,13 @@ def test_a_reading_its_method_refuses_is_not_used() -> None:
     """Items that do not add up to the points: the checklist would refuse them, so the leaf stays 评价打分."""
     reading = read_rule("①有目标(1分)；②相关(1分)", "", 3, "x")
     assert reading.method == "manual" and "各要点分值合计 2" in reading.warnings[0]
+
+
+def test_only_a_top_band_ending_at_100_percent_is_extended() -> None:
+    """Above 100% of a rate the printed top band still applies (said in a note); a top band ending lower is
+    read as printed, and the tiers method then warns that values above it score 0."""
+    kept = read_rule("比率<5%的得1分；5%≤比率≤10%的得0.5分", "", 1, "x")
+    assert kept.params["tiers"] == ["[5%,10%]:0.5", "(-∞,5%):1"] and not kept.notes
+    method = create(kept.method, kept.params, 1)
+    assert method.authoring_notes() == ["最高档 [5%, 10%] 止于 10%：高于 10% 的值不在任何档次，得 0 分；"
+                                        "如应按最高档计，把最高档写成 [5%,+∞)"]

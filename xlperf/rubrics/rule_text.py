@@ -483,7 +483,7 @@ def _bands_to_method(t: Text, bands: list[Band], otherwise: float | None, subjec
         if a.high is not None and b.low == a.high and a.high_inclusive and b.low_inclusive:
             ordered[i] = Band(a.low, a.high, a.low_inclusive, False, a.points, a.subject)
     top = ordered[-1]
-    if top.high is not None:
+    if top.high is not None and percent and abs(top.high - 1) < 1e-12:  # a rate's printed top ``…-100%``
         t.notes.append(f"原文最高档止于 {_edge_text(top.high, percent)}，未规定高于它的情形；读作高于 "
                           f"{_edge_text(top.high, percent)} 仍按最高档（{format_number(top.points)} 分）计")
         ordered[-1] = Band(top.low, None, top.low_inclusive, False, top.points, top.subject)
