@@ -134,7 +134,8 @@ def test_blank_method_reads_the_text_and_unreadable_text_is_warned(tmp_path: Pat
 def test_rubric_check_reports_every_problem_with_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = ("产出,数量,8,,分档计分,\"[90%,80%]:8\"\n"          # a refused parameter
             "产出,质量,5,由专家综合把握,,\n"                    # unreadable rule text
-            "产出,时效,3,,达标计分,op=>; value=0\n")            # sound; total 16 ≠ 10
+            "产出,时效,3,,达标计分,op=>; value=0\n"             # sound; total 16 ≠ 10
+            ",,1,,,\n")                                        # a row with no name: skipped, said
     header = "一级指标,三级指标,分值,评分标准,评分方法,参数,备用\n"   # and an unknown column
     path = table(tmp_path, rows, total=10, header=header)
     assert main(["rubric", "check", str(path)]) == 1
@@ -142,9 +143,9 @@ def test_rubric_check_reports_every_problem_with_the_file(tmp_path: Path, capsys
     assert all(line.startswith(f"{path}: ") for line in lines)
     text = "\n".join(lines)
     for expected in ("G1 不认识的列“备用”", "与总分 10 不符", "D3 「质量」评分标准未能读成计分规则",
-                     "档次 [90%, 80%] 是空的"):
+                     "档次 [90%, 80%] 是空的", "A5 第 5 行没有指标名称"):
         assert expected in text, expected
-    assert lines[-1] == f"{path}: 2 个错误，2 个警告"
+    assert lines[-1] == f"{path}: 3 个错误，2 个警告"
 
 
 def test_rubric_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -218,11 +218,17 @@ def _tree(records: list[tuple[int, dict[str, str]]], levels: list[str], cells: _
         deepest = max((i for i, n in enumerate(names) if n), default=-1)
         if deepest < 0:
             problems.append(f"第 {line} 行没有指标名称")
+            if lenient:
+                notices.append(Finding("error", "table_row", f"第 {line} 行没有指标名称", sheet=cells.sheet,
+                                       cell=f"A{line}"))
             continue
         for depth in range(deepest + 1):
             name = names[depth]
             if not name and path[depth] is None:
                 problems.append(f"第 {line} 行缺少{levels[depth]}")
+                if lenient:
+                    notices.append(Finding("error", "table_row", f"第 {line} 行缺少{levels[depth]}",
+                                           sheet=cells.sheet, cell=cells.at(line, levels[depth])))
                 break
             if not name:
                 continue
