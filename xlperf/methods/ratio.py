@@ -70,13 +70,4 @@ class Ratio(ScoringMethod):
         return f"未达目标 {sign}{t}：{ratio} = {share * 100:.2f}% × {format_number(self.points)} = {format_number(score)}"
 
     def describe(self) -> str:
-        sign = "≥" if self.direction == ">=" else "≤"
-        target = (self.measure_text(self.fixed_target) if self.fixed_target is not None
-                  else self.param("target_label", "年度指标值"))
-        actual = self.param("actual_label", "实际完成值")
-        share = f"{actual} ÷ {target}" if self.direction == ">=" else f"{target} ÷ {actual}"
-        return f"{self.label}（{actual} {sign} {target} 得满分，否则按 {share}）"
-
-    def measure_text(self, value: float) -> str:
-        """A fixed target as written in the rubric's kind (90% for percents)."""
-        return fmt_value(value, self.kind)
+        return f"{self.label}（{'≥' if self.direction == '>=' else '≤'}）"

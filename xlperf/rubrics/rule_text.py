@@ -880,8 +880,9 @@ def _part_summary(method: ScoringMethod) -> str:
 
 def _measure_text(method: ScoringMethod) -> str:
     measure = getattr(method, "measure", None)
-    if measure is None:
-        return ""
+    if measure is None:  # the quantities a method without a formula reads (实际产出数、计划产出数)
+        numbers = [i.label for i in method.inputs() if i.numeric]
+        return "" if method.evaluator_entered or not numbers else f"填写 {'、'.join(numbers)}"
     if measure.formula:
         return f"{measure.label} = {measure.readable_formula().replace('/', ' ÷ ').replace('*', ' × ')}"
     return f"{measure.label}（填写）"
