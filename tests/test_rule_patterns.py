@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from xlperf.engine import score
 from xlperf.methods import create
@@ -201,3 +203,22 @@ def test_only_a_top_band_ending_at_100_percent_is_extended() -> None:
     method = create(kept.method, kept.params, 1)
     assert method.authoring_notes() == ["最高档 [5%, 10%] 止于 10%：高于 10% 的值不在任何档次，得 0 分；"
                                         "如应按最高档计，把最高档写成 [5%,+∞)"]
+
+
+FRAGMENTS = [*(rule for _, rule, _, _ in PATTERNS.values()), "（", "）", "%", "≥", "<", "=", "×", "÷", "扣", "分", "得",
+             "1.", "(1)", "①", "以上", "以下", "含", "-", "；", "，", "\n", "0", "100%", "满分", "否则", "本项得0分"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=8),
+       st.sampled_from([0, 1, 2.5, 6, 8, 100]))
+@example(["①", PATTERNS["tzl"][1]], 0)          # a circled mark is a Unicode digit: once crashed the formula reader
+def test_reading_never_raises_and_every_reading_builds(pieces: list[str], points: float) -> None:
+    """Hostile or garbled text (pieces of real rules glued together, random characters): a reading or 评价打分
+    with a warning, never an exception; and whatever is read builds as its method."""
+    text = "".join(pieces)
+    reading = read_rule(text, text[::-1], points, "x")
+    if reading.read and reading.pattern:
+        create(reading.method, reading.params, points)
+    else:
+        assert reading.method == "manual"

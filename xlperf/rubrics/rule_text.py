@@ -171,7 +171,7 @@ def _tokens(expr: str) -> list[str] | None:
         elif ch in ")]）】":
             out.append(")")
             i += 1
-        elif ch.isdigit():
+        elif "0" <= ch <= "9":
             match = re.match(rf"{NUM}\s*%?", text[i:])
             assert match
             out.append(match.group(0).replace(" ", ""))
