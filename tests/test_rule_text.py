@@ -75,6 +75,7 @@ def signature(method: ScoringMethod) -> Any:
         facts.update(parts=[(p, signature(m)) for _, p, m in method.parts], veto=method.veto is not None)
     if hasattr(method, "measure"):
         facts["measure_inputs"] = len(method.measure.specs)
+    facts["spending"] = method.spending() is not None
     return facts
 
 
@@ -151,6 +152,7 @@ def test_listed_leaves_exist_and_differ_as_said(read_back: dict[str, tuple[Rubri
     builtin, read = read_back["menyuan_2023_department_budget"]
     ours, theirs = builtin.find("yszx_zxl"), read.find("yszx_zxl")
     assert theirs.method_name == "threshold" and theirs.method.op == ">=" and theirs.method.limit == 0.98
+    assert ours.method.spending() is not None and theirs.method.spending() is None   # a sum is not one input
     rng = random.Random(5)
     for _ in range(100):  # same score when the built-in's one denominator is the sum of the two read ones
         spent, issued, carried = (rng.choice([0.0, 49.0, 98.0, rng.uniform(0, 120)]) for _ in range(3))

@@ -311,7 +311,16 @@ def _measure_params(t: Text, name: str = "") -> dict[str, Any]:
                               "measure_label": clean_term(label)}
     if len(formula.terms) == 1 and re.fullmatch(r"q[0-9a-f]{8}", formula.measure):
         del params["measure"]
+    if "执行率" in params["measure_label"] and len(formula.terms) == 2 and _spends(*formula.terms) and \
+            formula.measure == "/".join(map(quantity_key, formula.terms)):  # 执行率 = 支出 ÷ 到位: over-spending said
+        params["spending"] = {"available": quantity_key(formula.terms[1]), "spent": quantity_key(formula.terms[0])}
     return params
+
+
+def _spends(spent: str, available: str) -> bool:
+    """Money spent over money available (支出/执行/拨付 over 到位/预算/下达/安排)."""
+    return (input_kind(spent)[0] == input_kind(available)[0] == "money" and bool(re.search(r"支出|执行|拨付", spent))
+            and bool(re.search(r"到位|预算|下达|安排|可用", available)))
 
 
 # --------------------------------------------------------------------------- bands (tiers, thresholds)
@@ -688,7 +697,7 @@ def _read_rate_score(t: Text) -> dict[str, Any] | None:
     if rate_name.endswith(("完成率", "达标率")) and kind != "money":
         params = {"direction": ">=", "kind": kind, "target_label": plan, "actual_label": actual}
         return {"method": "ratio", "params": {**params, "unit": unit} if unit else params}
-    if kind == "money" and re.search(r"执行|支出", actual) and "预算" in plan and not over:
+    if _spends(actual, plan) and "预算" in plan and not over:
         return {"method": "execution", "params": {"spent_label": actual, "budget_label": plan}}
     params: dict[str, Any] = {"actual_label": actual, "plan_label": plan,
                               "kind": kind if kind in ("money", "count") else "number",
