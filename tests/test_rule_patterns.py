@@ -166,6 +166,8 @@ def test_readings_in_detail() -> None:
     assert [i["label"] for i in zxl.params["inputs"]] == ["实际支出资金", "实际到位资金"]
     assert [i["kind"] for i in zxl.params["inputs"]] == ["money", "money"]
     assert any("止于 100%" in n for n in zxl.notes)        # the printed top band ends at 100%: said
+    keys = [i["key"] for i in zxl.params["inputs"]]
+    assert zxl.params["spending"] == {"available": keys[1], "spent": keys[0]}   # over-spending is a finding
     assert read("jyl_gt").params["op"] == ">" and read("jyl_ge").params["op"] == ">="
     assert read("gyry").params["op"] == "<=" and read("zxl98").params["op"] == ">="
     assert [i["kind"] for i in read("gyry").params["inputs"]] == ["count", "count"]
