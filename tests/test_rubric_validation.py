@@ -163,8 +163,8 @@ def test_rubric_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_rubric_show_prints_how_each_text_reads(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rubric", "show", "menyuan_2023_key_project"]) == 0
     out = capsys.readouterr().out
-    assert ("读作：分档计分，预算执行率 = 实际支出资金 ÷ 实际到位资金；(-∞, 60%):0；[60%, 80%):2；[80%, 90%):4；"
-            "[90%, +∞):6") in out
+    assert ("读作：分档计分，预算执行率 = 实际支出资金 ÷ 实际到位资金；[90%, +∞):6；[80%, 90%):4；[60%, 80%):2；"
+            "(-∞, 60%):0（原文最高档止于 100%") in out
     assert "读作：达标计分，成本节约率 = (计划成本-实际成本) ÷ 计划成本；>0%" in out
     assert "读作：未能读成计分规则（按评价打分）" in out           # 完成及时率 has no scoring formula
 

@@ -877,6 +877,10 @@ def summary(method_name: str, params: Mapping[str, Any], points: float, name: st
     if parts:  # a composite: each part as it reads
         return f"{label}：" + "；".join(f"{part_name} {format_number(part_points)} 分（{_part_summary(part)}）"
                                         for part_name, part_points, part in parts)
+    tiers = getattr(method, "tiers", None)
+    measure = getattr(method, "measure", None)
+    if tiers and measure is not None:  # highest band first, as the rules print them
+        detail = "；".join(f"{t.text(measure.format)}:{format_number(t.points)}" for t in reversed(tiers))
     pieces = [p for p in (_measure_text(method), detail) if p]
     return f"{label}，{'；'.join(pieces)}" if pieces else label
 
