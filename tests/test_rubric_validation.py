@@ -172,8 +172,8 @@ def test_rubric_show_prints_how_each_text_reads(capsys: pytest.CaptureFixture[st
 def test_rubric_format_prints_the_shipped_doc(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rubric", "format"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("# 评分表（指标体系）的写法")
-    doc = Path(__file__).parents[1] / "xlperf" / "docs" / "评分表.md"
+    assert out.startswith("# 评分表（指标体系及评分表）的写法")
+    doc = Path(__file__).parents[1] / "xlperf" / "docs" / "rubric-table.md"      # = xlperf help 评分表
     assert out.strip() == doc.read_text(encoding="utf-8").strip()
     assert "op=>; value=0" in out and "不认识的列“评分方式”（是否为“评分方法”？）" in out
 

@@ -57,8 +57,12 @@ def load_rubric(name_or_path: str | Path, *, lenient: bool = False) -> Rubric:
 
 
 def format_doc() -> str:
-    """The rubric table format (``xlperf/docs/评分表.md``, shipped with the package)."""
-    return (resources.files("xlperf") / "docs" / "评分表.md").read_text(encoding="utf-8")
+    """The rubric table format: the 评分表 topic of ``xlperf help`` (``xlperf/docs/rubric-table.md``)."""
+    from xlperf.userdocs import find_topic, topic_text
+
+    topic = find_topic("评分表")
+    assert topic is not None
+    return topic_text(topic)
 
 
 def with_grade_scheme(rubric: Rubric, name: str) -> Rubric:
