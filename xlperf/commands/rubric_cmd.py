@@ -145,7 +145,7 @@ def check_rubric(args: argparse.Namespace) -> int:
 
 def show_format(args: argparse.Namespace) -> int:
     """Print the rubric table format that ships with the package."""
-    print(format_doc())
+    print(format_doc().rstrip())
     return 0
 
 
