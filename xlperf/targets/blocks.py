@@ -20,7 +20,7 @@ from typing import Any
 
 from xlperf.collect.fast_reader import column_letter
 
-from .profiles import COLUMNS, END_LABELS, FIELDS, label_key
+from .profiles import COLUMNS, END_LABELS, EVALUATION_COLUMNS, FIELDS, label_key
 
 __all__ = ["FieldHit", "SheetGrid", "TableHit", "find_fields", "find_table", "table_rows"]
 
@@ -108,9 +108,12 @@ _ALL_LABELS = set(_FIELD_LABELS) | set(_COLUMN_LABELS)
 
 
 def find_table(sheet: SheetGrid, columns: Mapping[str, tuple[str, ...]] = COLUMNS) -> TableHit | None:
-    """The first row with a 三级指标 (name) column and a 目标值 (target) column, or None."""
+    """The first row with a 三级指标 (name) column and a 目标值 (target) column, or None (also when that
+    row has a column of a 自评表, :data:`~xlperf.targets.profiles.EVALUATION_COLUMNS`)."""
     labels = _synonyms(columns)
     for r, keys in enumerate(sheet.keys):
+        if any(k in EVALUATION_COLUMNS for k in keys):
+            return None
         found: dict[str, int] = {}
         for c, key in enumerate(keys):
             if (r, c) in sheet.origin and sheet.own(r, c)[0] == r:

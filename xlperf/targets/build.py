@@ -96,7 +96,8 @@ class ProjectPlan:
         """The form's header fields."""
         d = self.declaration
         header = {"project": d.project, "unit": d.unit, "department": d.fields.get("department", ""),
-                  "year": d.fields.get("year", ""), "goal": d.fields.get("goal", "")}
+                  "year": d.fields.get("year", ""), "goal": d.fields.get("goal", ""),
+                  "leader": d.fields.get("leader", ""), "phone": d.fields.get("phone", "")}
         return {k: v for k, v in header.items() if v}
 
     def project_row(self) -> ProjectRow:

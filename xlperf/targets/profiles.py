@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["CATEGORIES", "COLUMNS", "END_LABELS", "FIELDS", "GROUP_FALLBACK", "GROUP_POINTS",
+__all__ = ["CATEGORIES", "COLUMNS", "END_LABELS", "EVALUATION_COLUMNS", "FIELDS", "GROUP_FALLBACK", "GROUP_POINTS",
            "NOT_APPLICABLE", "PROFILES", "TIME_UNITS", "Category", "Profile", "category_of", "label_key",
            "label_unit"]
 
@@ -54,6 +54,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "explanation": ("指标解释", "指标说明", "评分标准", "备注"),
     "points": ("分值", "指标分值", "权重"),
 }
+#: Columns of a 自评表 (a filled-in evaluation), never of a declaration: a table with one is not read.
+EVALUATION_COLUMNS = ("实际完成值", "得分", "自评打分", "自评得分", "全年执行数")
 #: A row whose first text is one of these ends the indicator table.
 END_LABELS = ("填报说明", "审核意见", "部门审核意见", "财政审核意见", "合计", "总分", "填表人", "填报人", "其他说明的问题")
 #: Cell text that marks an indicator row as not applying.

@@ -140,10 +140,11 @@ def _is_na(*values: Any) -> bool:
     return any(label_key(v) in NOT_APPLICABLE for v in values if isinstance(v, str))
 
 
-def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """Workbooks under ``paths`` (files as given, folders recursively; Office lock files ``~$`` left out)."""
+def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> list[Path]:
+    """Workbooks under ``paths`` (files as given, folders recursively; Office lock files ``~$`` and the
+    ``exclude`` files, our own outputs, left out)."""
     files: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[Path] = {Path(p).resolve() for p in exclude}
     for raw in paths:
         path = Path(raw)
         children = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")) \
@@ -241,6 +242,8 @@ def read_file(path: Path) -> tuple[list[Declaration], list[tuple[str, str, str]]
     from xlperf.collect.fast_reader import read_workbook
 
     raw = read_workbook(Path(path), all_sheets=True)
+    if raw.is_form:
+        return [], [(str(path), "", "这是 xlperf 生成的评分表，不是绩效目标申报表")]
     profile, sheets = _profile_for([s for s in raw.sheet_names if s in raw.grids])
     out: list[Declaration] = []
     skipped: list[tuple[str, str, str]] = []
@@ -254,13 +257,13 @@ def read_file(path: Path) -> tuple[list[Declaration], list[tuple[str, str, str]]
     return out, skipped
 
 
-def read_declarations(paths: Iterable[Path | str]) -> ReadResult:
+def read_declarations(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> ReadResult:
     """Every declaration under ``paths`` (files and folders), in file then sheet order; never raises for
-    a bad file (it is listed in ``failed`` with the reason)."""
+    a bad file (it is listed in ``failed`` with the reason). ``exclude``: files never read."""
     from xlperf.safety import UnreadableWorkbook
 
     result = ReadResult()
-    for path in discover(paths):
+    for path in discover(paths, exclude):
         result.files += 1
         if not path.exists():
             result.failed.append(FailedFile(str(path), "找不到文件"))
@@ -274,30 +277,35 @@ def read_declarations(paths: Iterable[Path | str]) -> ReadResult:
             result.failed.append(FailedFile(str(path), f"读取时出错（{type(exc).__name__}：{exc}）"))
             continue
         if not declarations:
-            result.failed.append(FailedFile(str(path), "不是绩效目标申报表：没有一张工作表有项目名称和绩效指标表"))
+            why = skipped[0][2] if len(skipped) == 1 and not skipped[0][1] else \
+                "不是绩效目标申报表：没有一张工作表有项目名称和绩效指标表（三级指标、目标值列）"
+            result.failed.append(FailedFile(str(path), why))
+        else:
+            result.skipped_sheets.extend(skipped)
         result.declarations.extend(declarations)
-        result.skipped_sheets.extend(skipped)
     return result
 
 
 def is_declaration_workbook(path: Path) -> bool:
-    """True when a workbook (not an xlperf form) holds at least one declaration sheet. Never raises."""
-    from xlperf.safety import UnreadableWorkbook
+    """True when a workbook holds at least one declaration sheet. Never raises.
+
+    xlperf forms are told apart from the package's sheet list alone (their ``_xlperf`` sheet), so
+    routing a collection of thousands of forms costs no second read.
+    """
+    import zipfile
+
+    from xlperf.forms.names import META_SHEET
+    from xlperf.safety import UnreadableWorkbook, inspect_workbook
 
     try:
-        from xlperf.collect.fast_reader import read_workbook
-
-        raw = read_workbook(Path(path), all_sheets=None)
-        if raw.is_form:
-            return False
-        profile, sheets = _profile_for([s for s in raw.sheet_names if s in raw.grids])
-        for name in sheets:
-            grid = SheetGrid.build(name, raw.grids.get(name, []), raw.merged.get(name, []))
-            if read_sheet(str(path), grid, profile) is not None:
-                return True
-    except (UnreadableWorkbook, OSError, ValueError):
+        inspect_workbook(Path(path))
+        with zipfile.ZipFile(path) as zf:
+            if f'name="{META_SHEET}"' in zf.read("xl/workbook.xml").decode("utf-8", "replace"):
+                return False
+        declarations, _ = read_file(Path(path))
+        return bool(declarations)
+    except (UnreadableWorkbook, OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
-    return False
 
 
 _PROJECT_COLUMNS = ("file", "sheet", "profile", "code", "project", "unit", "department", "year", "amount")
