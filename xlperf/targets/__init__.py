@@ -15,7 +15,15 @@ Modules: :mod:`.profiles` (the data: field synonyms, categories, layout profiles
 Format and rules: ``docs/targets.md``.
 """
 
-from .build import PlannedRow, ProjectPlan, TargetsBuild, Unused, build_self_evaluations, infer_row, plan_declaration
+from .build import (
+    PlannedRow,
+    ProjectPlan,
+    TargetsBuild,
+    Unused,
+    build_self_evaluations,
+    infer_row,
+    plan_declaration,
+)
 from .points import allocate, split_evenly
 from .points_sheet import PointsError, PointsTable, read_points
 from .reader import (

@@ -208,7 +208,7 @@ class TargetsBuild:
 
 
 def build_self_evaluations(sources: ReadResult | Sequence[Declaration] | Iterable[Path | str], out_dir: Path,
-                           rubric: Rubric | str = "self_evaluation", options: FormOptions = FormOptions(), *,
+                           rubric: Rubric | str = "self_evaluation", options: FormOptions | None = None, *,
                            points: PointsTable | None = None, overwrite: bool = False,
                            progress: bool = False) -> TargetsBuild:
     """One 自评表 per declared project into ``out_dir`` (declarations, a read result, or files/folders)."""
@@ -231,7 +231,7 @@ def build_self_evaluations(sources: ReadResult | Sequence[Declaration] | Iterabl
     if points is not None:
         report.unused += points.unmatched([p.declaration for p in report.plans])
     projects = [plan.project_row() for plan in report.plans]
-    forms = build_forms(rubric, projects, Path(out_dir), options, progress, overwrite=overwrite,
+    forms = build_forms(rubric, projects, Path(out_dir), options or FormOptions(), progress, overwrite=overwrite,
                         has_indicators=True)
     report.form_report = forms
     failed = {(s.sheet, s.row): s.reason for s in forms.skipped}

@@ -23,7 +23,16 @@ from typing import Any
 from xlperf.values import normalise_text, parse_number
 
 from .blocks import SheetGrid, find_fields, find_table, table_rows
-from .profiles import MONEY_FIELDS, NOT_APPLICABLE, PROFILES, Category, Profile, category_of, label_key, label_unit
+from .profiles import (
+    MONEY_FIELDS,
+    NOT_APPLICABLE,
+    PROFILES,
+    Category,
+    Profile,
+    category_of,
+    label_key,
+    label_unit,
+)
 
 __all__ = ["Declaration", "FailedFile", "ReadResult", "TargetRow", "declarations_frame", "indicator_records",
            "is_declaration_workbook", "read_declarations", "read_file"]

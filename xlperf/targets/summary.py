@@ -25,7 +25,7 @@ from xlperf.values import parse_value
 from .reader import Declaration, FailedFile, read_declarations
 from .review import aspect_of, review
 
-__all__ = ["DeclarationsReport", "SHEETS", "collect_declarations", "write_declarations_summary"]
+__all__ = ["SHEETS", "DeclarationsReport", "collect_declarations", "write_declarations_summary"]
 
 SHEETS = ("申报汇总", "问题清单", "指标明细", "失败文件")
 _ASPECTS = ("完整性", "可测性", "一致性")
