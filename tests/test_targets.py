@@ -1,0 +1,322 @@
+"""绩效目标申报表: reading both exports, the review at its cells, the 自评表 built from them, the CLI.
+
+The declarations are written by ``xlperf.targets.samples`` (XlsxWriter), which records independently of
+the reader what it wrote in every cell and which problems it put in on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from xlperf.forms.reader import read_form
+from xlperf.targets import (
+    allocate,
+    build_self_evaluations,
+    declarations_frame,
+    infer_row,
+    read_declarations,
+    review,
+    split_evenly,
+)
+from xlperf.targets.points_sheet import parse_points
+from xlperf.targets.profiles import GROUP_POINTS
+from xlperf.targets.reader import TargetRow, is_declaration_workbook
+from xlperf.targets.samples import SampleProject, sample_projects, write_integrated, write_project_library
+from xlperf.targets.summary import collect_declarations
+from xlperf.values import normalise_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[SampleProject]]:
+    """36 declarations: one 一体化 workbook of 24 sheets, one with a 分值 column (6), six 项目库 workbooks."""
+    folder = tmp_path_factory.mktemp("declarations")
+    projects = sample_projects(36, seed=7)
+    write_integrated(folder / "a_一体化.xlsx", projects[:24])
+    for p in projects[24:30]:
+        for n, row in enumerate(r for r in p.rows if not r.not_applicable):
+            row.points = [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1][n % 12]
+    write_integrated(folder / "b_分值.xlsx", projects[24:30], with_points=True)
+    for k, p in enumerate(projects[30:]):
+        write_project_library(folder / f"c_项目库_{k}.xlsx", p)
+    return folder, projects
+
+
+def _by_key(result: Any) -> dict[tuple[str, str], Any]:
+    return {(Path(d.file).name, d.sheet): d for d in result.declarations}
+
+
+def _key(p: SampleProject) -> tuple[str, str]:
+    return Path(p.file).name, p.sheet
+
+
+def test_reads_every_declared_row_in_both_layouts(samples: tuple[Path, list[SampleProject]]) -> None:
+    folder, projects = samples
+    result = read_declarations([folder])
+    assert result.files == 8 and not result.failed and not result.skipped_sheets
+    assert len(result.declarations) == 36
+    found = _by_key(result)
+    profiles = {d.profile for d in result.declarations}
+    assert profiles == {"integrated", "project_library"}
+    for p in projects:
+        d = found[_key(p)]
+        assert d.project == p.name
+        assert d.unit == p.unit
+        assert d.amount == pytest.approx(p.amount)
+        assert d.cells["amount"] == p.cells["amount"]
+        assert d.fields.get("goal", "") == p.goal
+        assert d.fields["year"] == "2024"
+        assert [(r.level1, r.level2, r.name, r.not_applicable) for r in d.rows] == \
+            [(s.level1, s.level2, s.name, s.not_applicable) for s in p.rows]
+        # targets as typed, without the trailing line breaks
+        assert [r.target for r in d.rows] == [s.target.strip() for s in p.rows]
+        assert [r.raw_target for r in d.rows] == [s.target for s in p.rows]
+        assert [(r.cell("name"), r.cell("target")) for r in d.rows] == \
+            [(c["name"], c["target"]) for c in p.row_cells]
+    assert any(s.target.endswith("\n") for p in projects for s in p.rows)
+
+
+def test_frame_has_one_row_per_declared_indicator(samples: tuple[Path, list[SampleProject]]) -> None:
+    folder, projects = samples
+    frame = declarations_frame([folder])
+    assert len(frame) == sum(len(p.rows) for p in projects)
+    assert {"project", "level2", "name", "target", "not_applicable", "target_cell", "amount"} <= set(frame.columns)
+    assert frame["not_applicable"].sum() == sum(1 for p in projects for r in p.rows if r.not_applicable)
+
+
+def test_review_reports_every_planted_problem_at_its_cell_and_nothing_else(
+        samples: tuple[Path, list[SampleProject]]) -> None:
+    folder, projects = samples
+    found = _by_key(read_declarations([folder]))
+    codes = set()
+    for p in projects:
+        d = found[_key(p)]
+        got = {(f.code, f.cell) for f in review(d)}
+        assert got == set(p.expected), p.name
+        assert all(f.sheet == p.sheet for f in review(d))
+        codes |= {c for c, _ in p.expected}
+    assert codes == {"amount_in_yuan", "cost_over_amount", "duplicate", "not_measurable", "required_missing",
+                     "goal_empty", "required_not_applicable"}
+
+
+def _row(level2: str, target: str) -> TargetRow:
+    from xlperf.targets.profiles import category_of
+
+    return TargetRow(1, "", level2, "指标", target.strip(), target, category=category_of(level2))
+
+
+@pytest.mark.parametrize(("level2", "target", "takes_target", "direction"), [
+    ("数量指标", "1处\n", True, ">="),
+    ("数量指标", "≥5000人次", True, ">="),
+    ("质量指标", "达到95%以上", True, ">="),
+    ("质量指标", "100%", True, ">="),
+    ("质量指标", "良好", False, None),
+    ("时效指标", "3个工作日", True, "<="),
+    ("时效指标", "≤24小时", True, "<="),
+    ("时效指标", "12月底前完成", False, None),
+    ("成本指标", "≤48万元", True, "<="),
+    ("成本指标", "48万元", True, "<="),
+    ("成本指标", "出具评估报告总成本不超过0.3万元", False, None),
+    ("社会效益指标", "0起", True, ">="),
+    ("服务对象满意度指标", "≥95分\n", True, ">="),
+])
+def test_method_inferred_per_row(level2: str, target: str, takes_target: bool, direction: str | None) -> None:
+    from xlperf.methods import create
+
+    method, params, why = infer_row(_row(level2, target))
+    inputs = {s.key for s in create(method, params, 10).inputs()}
+    assert ("target" in inputs) is takes_target, why
+    if takes_target:
+        assert params["direction"] == direction
+        assert "完成比例" in why
+    else:
+        assert "评价打分" in why
+
+
+def test_split_evenly_in_steps_a_person_would_choose() -> None:
+    assert split_evenly(50, 7) == [8, 7, 7, 7, 7, 7, 7]
+    assert split_evenly(30, 4) == [8, 8, 7, 7]
+    assert split_evenly(10, 3) == [4, 3, 3]
+    assert split_evenly(5, 10) == [0.5] * 10
+    assert split_evenly(1, 3) == [0.4, 0.3, 0.3]
+    assert split_evenly(12.5, 2) == [6.5, 6]
+    for total, n in ((50, 3), (30, 7), (10, 6), (7.5, 4), (90, 11)):
+        shares = split_evenly(total, n)
+        assert round(sum(shares), 6) == total and max(shares) - min(shares) <= 1
+
+
+def test_allocation_moves_points_of_empty_groups_and_respects_the_cap() -> None:
+    groups = ["产出指标"] * 4 + ["效益指标"]
+    a = allocate(groups, [None] * 5, cap=30, available=90)
+    # 满意度 has no row: its 10 go to 效益 (one row, 40 > 30): the excess 10 goes on to 产出
+    assert a.points == [15, 15, 15, 15, 30]
+    assert a.groups == {"产出指标": 60, "效益指标": 30}
+    assert any("计入效益指标" in n for n in a.notes) and any("计入产出指标" in n for n in a.notes)
+    three = allocate(["产出指标", "效益指标", "满意度指标"], [None] * 3, cap=30, available=90)
+    assert three.points == [30, 30, 30]  # 产出's 20 beyond the cap: 效益 is full, 满意度 has room
+    one = allocate(["产出指标"], [None], cap=30, available=90)
+    assert one.points == [30] and any("无处计入" in n for n in one.notes)
+    given = allocate(["产出指标"] * 3 + ["效益指标", "满意度指标"], [20, None, None, None, None], cap=30, available=90)
+    assert given.points == [20, 15, 15, 30, 10]
+    assert sum(allocate(["产出指标"] * 7 + ["效益指标"] * 3 + ["满意度指标"], [None] * 11, cap=30,
+                        available=90).points) == 90
+
+
+@pytest.fixture(scope="module")
+def built(samples: tuple[Path, list[SampleProject]], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    folder, _ = samples
+    out = tmp_path_factory.mktemp("forms")
+    return build_self_evaluations([folder], out), out
+
+
+def test_one_form_per_declaration_with_rows_targets_and_points_as_declared(
+        samples: tuple[Path, list[SampleProject]], built: Any) -> None:
+    _, projects = samples
+    report, out = built
+    assert len(report.written) == 36 and not report.not_written and not report.failed
+    assert len(list(out.glob("*.xlsx"))) == 36
+    plans = {(Path(p.declaration.file).name, p.declaration.sheet): p for p in report.plans}
+    for p in projects:
+        plan = plans[_key(p)]
+        form = read_form(plan.path)
+        rubric = form.rubric
+        assert form.header["project"] == p.name and form.header["unit"] == p.unit
+        assert form.values["zj"]["budget"] == pytest.approx(p.amount)
+        leaves = [leaf for leaf in rubric.leaves() if leaf.id != "zj"]
+        used = [r for r in p.rows if not r.not_applicable]
+        assert [leaf.name for leaf in leaves] == [r.name for r in used]
+        assert [leaf.target for leaf in leaves] == [r.target.strip() for r in used]
+        for leaf, row in zip(leaves, used, strict=True):
+            parent = rubric.parent_of(leaf.id)
+            assert parent is not None and parent.name == row.level2
+        points = [leaf.full_points for leaf in leaves]
+        assert max(points) <= 30
+        if any(r.points is not None for r in used):  # the declaration's own 分值 column, as declared
+            assert points == [r.points for r in used]
+            assert any("按申报的分值合计" in n for n in plan.notes)
+        else:
+            assert sum(points) == 90
+            groups: dict[str, float] = {}
+            for leaf, row in zip(leaves, used, strict=True):
+                groups[row.level1] = groups.get(row.level1, 0) + leaf.full_points
+            present = {r.level1 for r in used}
+            if present == set(GROUP_POINTS) and all(
+                    sum(1 for r in used if r.level1 == g) * 30 >= GROUP_POINTS[g] for g in GROUP_POINTS):
+                assert groups == GROUP_POINTS
+            for g in present:  # evenly within each group
+                shares = [leaf.full_points for leaf, row in zip(leaves, used, strict=True) if row.level1 == g]
+                assert max(shares) - min(shares) <= 1 and shares == sorted(shares, reverse=True)
+        # every 不适用 row reported with its cell
+        na_cells = {c["name"] for r, c in zip(p.rows, p.row_cells, strict=True) if r.not_applicable}
+        assert {u.cell for u in plan.unused} == na_cells
+
+
+def test_build_reports_what_it_inferred(built: Any) -> None:
+    report, _ = built
+    text = report.plans[1].describe()
+    assert "完成比例" in text and "分值 产出指标" in text and "全年预算数" in text
+    assert any("疑似按元填写" in n for p in report.plans for n in p.notes)
+
+
+def test_points_sheet_overrides_group_shares_and_rows(samples: tuple[Path, list[SampleProject]],
+                                                    tmp_path: Path) -> None:
+    folder, projects = samples
+    first = projects[0]
+    table = parse_points([["项目名称", "一级指标", "二级指标", "三级指标", "分值"],
+                          ["", "产出指标", "", "", 60], ["", "效益指标", "", "", 20],
+                          [first.name, "", "", first.rows[0].name, 20], ["", "", "", "没有这个指标", 3]], "分值.xlsx")
+    result = read_declarations([folder / "a_一体化.xlsx"])
+    report = build_self_evaluations(result.declarations[:2], tmp_path, points=table)
+    rubric = read_form(report.plans[0].path).rubric
+    leaves = [leaf for leaf in rubric.leaves() if leaf.id != "zj"]
+    assert leaves[0].full_points == 20
+    assert sum(leaf.full_points for leaf in leaves if rubric.parent_of(leaf.id).name in
+               ("数量指标", "质量指标", "时效指标", "成本指标")) == 60
+    assert sum(leaf.full_points for leaf in leaves) == 90
+    assert [u.cell for u in report.unused if u.sheet == "分值表"] == ["第 5 行"]
+    assert report.has_errors
+
+
+def test_summary_lists_problems_with_links_to_their_cells(samples: tuple[Path, list[SampleProject]],
+                                                        tmp_path: Path) -> None:
+    folder, projects = samples
+    out = tmp_path / "申报汇总.xlsx"
+    report = collect_declarations([folder], out, json=tmp_path / "s.json")
+    assert len(report.declarations) == 36 and report.exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["申报汇总", "问题清单", "指标明细", "失败文件"]
+    ws = wb["问题清单"]
+    links = set()
+    for row in ws.iter_rows(min_row=2):
+        link = row[3].hyperlink
+        assert link is not None and link.target.startswith("file://")
+        links.add((row[1].value, link.location))
+    expected = {(p.sheet, f"'{p.sheet}'!{cell}") for p in projects for _, cell in p.expected}
+    assert links == expected
+    assert ws.max_row - 1 == sum(len(p.expected) for p in projects)
+    overview = wb["申报汇总"]
+    assert overview.max_row == 37
+    data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert len(data["declarations"]) == 36
+
+
+def test_forms_and_legacy_workbooks_are_not_declarations(built: Any, tmp_path: Path) -> None:
+    report, _ = built
+    assert not is_declaration_workbook(report.written[0])
+    assert not is_declaration_workbook(ROOT / "workbooks/samples/legacy_canzhan.xlsx")
+    result = read_declarations([report.written[0], ROOT / "workbooks/samples/legacy_canzhan.xlsx"])
+    assert not result.declarations and len(result.failed) == 2
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from xlperf.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300)
+
+
+def test_cli_build_check_and_collect(samples: tuple[Path, list[SampleProject]], tmp_path: Path) -> None:
+    folder, projects = samples
+    workbook = folder / "a_一体化.xlsx"
+    run = _cli("build", "self_evaluation", "--targets", str(workbook), str(folder / "c_项目库_0.xlsx"),
+               "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "已生成 25 份自评表" in run.stdout
+    assert "完成比例（≤，成本控制）" in run.stdout
+    na = [(p, c["name"]) for p in projects[:24] for r, c in zip(p.rows, p.row_cells, strict=True) if r.not_applicable]
+    for p, cell in na:
+        assert f"工作表“{p.sheet}” {cell}：" in run.stderr
+    again = _cli("build", "self_evaluation", "--targets", str(workbook), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert again.returncode == 1 and "已存在" in again.stderr
+
+    check = _cli("check", str(workbook), cwd=tmp_path)
+    assert check.returncode == 1
+    for p in projects[:24]:
+        for code, cell in p.expected:
+            assert f"{p.sheet}!{cell} " in check.stdout, (code, cell)
+    assert "1613546" in check.stdout or "万元栏" in check.stdout
+
+    collect = _cli("collect", str(folder), "-o", str(tmp_path / "汇总.xlsx"), cwd=tmp_path)
+    assert collect.returncode == 0, collect.stderr
+    assert "已审核 36 份绩效目标申报表" in collect.stdout
+    mixed = _cli("collect", str(folder), str(tmp_path / "out"), "-o", str(tmp_path / "混合.xlsx"), cwd=tmp_path)
+    assert mixed.returncode == 2 and "分别汇总" in mixed.stderr
+    points_only = _cli("build", "self_evaluation", "--projects", str(ROOT / "workbooks/samples/自评项目清单.xlsx"),
+                       "--points", "x.xlsx", "-o", str(tmp_path / "p"), cwd=tmp_path)
+    assert points_only.returncode == 2 and "--targets" in points_only.stderr
+
+
+def test_sample_quirks_are_present(samples: tuple[Path, list[SampleProject]]) -> None:
+    _, projects = samples
+    targets = [normalise_text(r.target) for p in projects for r in p.rows]
+    for quirk in ("达到95%以上", "3个工作日", "1处"):
+        assert quirk in targets
+    assert any(t.startswith("出具评估报告总成本不超过") for t in targets)
+    assert any(p.amount > 10000 for p in projects)
