@@ -320,3 +320,70 @@ def test_sample_quirks_are_present(samples: tuple[Path, list[SampleProject]]) ->
         assert quirk in targets
     assert any(t.startswith("出具评估报告总成本不超过") for t in targets)
     assert any(p.amount > 10000 for p in projects)
+
+
+def _variant(path: Path) -> None:
+    """A declaration laid out differently (written by openpyxl, not by the sample writer)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "某项目"
+    rows = [
+        ["项目支出绩效目标申报表（2025年度）"],
+        ["项目名称：", "社区食堂运营补贴", None, "申请单位：", "XX街道民生保障办公室"],
+        ["本年度项目金额（元）", 480000, None, "实施期限", "2025年"],
+        ["年度目标"],
+        ["为辖区老年人提供助餐服务"],
+        ["一级指标", "二级指标", "三级指标", "指标解释", "目标值"],
+        ["产出指标", "数量指标", "助餐人次", "全年累计", 12000],
+        [None, "质量指标", "食品安全检查合格率", "", 0.95],
+        [None, "时效指标", "供餐时间", "", "每日11:00前"],
+        [None, "成本指标", "运营补贴", "", "≤480000元"],
+        [None, None, "餐具消毒费", "", None],
+        ["效益指标", "社会效益", "老年人就餐便利", "", "明显提高"],
+        [None, "生态效益指标", "/", "", "/"],
+        ["满意度指标", "其他", "就餐老人满意度", "", "≥90%"],
+        ["审核意见", "同意"],
+    ]
+    for row in rows:
+        ws.append(row)
+    wb.create_sheet("填报说明").append(["请按要求填写"])
+    wb.save(path)
+
+
+def test_other_layouts_and_spellings_are_read_from_the_tables(tmp_path: Path) -> None:
+    path = tmp_path / "变体.xlsx"
+    _variant(path)
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_text("不是工作簿", encoding="utf-8")
+    result = read_declarations([path, broken])
+    assert [Path(f.file).name for f in result.failed] == ["坏文件.xlsx"]
+    assert result.skipped_sheets == [(str(path), "填报说明", "没有找到绩效指标表（三级指标、目标值列）或项目名称")]
+    (d,) = result.declarations
+    assert d.project == "社区食堂运营补贴" and d.unit == "XX街道民生保障办公室"
+    assert d.amount == pytest.approx(48.0)  # the label says 元
+    assert d.fields["goal"] == "为辖区老年人提供助餐服务" and d.cells["goal"] == "A5"
+    assert d.fields["year"] == "2025"
+    names = [(r.level1, r.category.name if r.category else None, r.name, r.target, r.not_applicable) for r in d.rows]
+    assert names == [
+        ("产出指标", "数量指标", "助餐人次", "12000", False),
+        ("产出指标", "质量指标", "食品安全检查合格率", "0.95", False),
+        ("产出指标", "时效指标", "供餐时间", "每日11:00前", False),
+        ("产出指标", "成本指标", "运营补贴", "≤480000元", False),
+        ("产出指标", "成本指标", "餐具消毒费", "", False),
+        ("效益指标", "社会效益指标", "老年人就餐便利", "明显提高", False),
+        ("效益指标", "生态效益指标", "/", "/", True),
+        ("满意度指标", "服务对象满意度指标", "就餐老人满意度", "≥90%", False),
+    ]
+    got = {(f.code, f.cell) for f in review(d)}
+    assert got == {("not_measurable", "E9"), ("target_missing", "E11"), ("category_assumed", "B14")}
+    report = build_self_evaluations(result, tmp_path / "out")
+    (plan,) = report.plans
+    rubric = read_form(plan.path).rubric
+    leaves = [leaf for leaf in rubric.leaves() if leaf.id != "zj"]
+    assert [leaf.name for leaf in leaves] == ["助餐人次", "食品安全检查合格率", "供餐时间", "运营补贴", "餐具消毒费",
+                                              "老年人就餐便利", "就餐老人满意度"]
+    assert rubric.parent_of(leaves[-1].id).name == "服务对象满意度指标"
+    cost = leaves[3]
+    assert cost.params.get("direction") == "<=" and any(s.key == "target" for s in cost.inputs())
+    assert [u.cell for u in plan.unused] == ["C13"]
+    assert sum(leaf.full_points for leaf in leaves) == 90

@@ -20,7 +20,7 @@ from typing import Any
 
 from xlperf.collect.fast_reader import column_letter
 
-from .profiles import COLUMNS, END_LABELS, EVALUATION_COLUMNS, FIELDS, label_key
+from .profiles import COLUMNS, END_LABELS, EVALUATION_COLUMNS, FIELDS, SECTION_LABELS, label_key
 
 __all__ = ["FieldHit", "SheetGrid", "TableHit", "find_fields", "find_table", "table_rows"]
 
@@ -104,7 +104,7 @@ def _synonyms(table: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
 
 _FIELD_LABELS = _synonyms(FIELDS)
 _COLUMN_LABELS = _synonyms(COLUMNS)
-_ALL_LABELS = set(_FIELD_LABELS) | set(_COLUMN_LABELS)
+_ALL_LABELS = set(_FIELD_LABELS) | set(_COLUMN_LABELS) | set(SECTION_LABELS)
 
 
 def find_table(sheet: SheetGrid, columns: Mapping[str, tuple[str, ...]] = COLUMNS) -> TableHit | None:
@@ -163,6 +163,11 @@ def _right_of(sheet: SheetGrid, r: int, c: int, stop: set[str], label: Any) -> F
         if sheet.keys[r][cc] in stop:
             break
         return FieldHit(value, sheet.a1(r, cc), sheet.a1(r, c), str(label))
+    # nothing at all to the right: the value may sit below the label (年度目标 over its text)
+    if all(sheet.own(r, cc) == own or sheet.at(r, cc) is None for cc in range(c + 1, sheet.width)):
+        below = sheet.at(r + 1, c) if sheet.own(r + 1, c)[0] == r + 1 else None
+        if below is not None and str(below).strip() and sheet.keys[r + 1][c] not in stop:
+            return FieldHit(below, sheet.a1(r + 1, c), sheet.a1(r, c), str(label))
     # no value: point at the cell right of the label, where it belongs
     right = next((cc for cc in range(c + 1, sheet.width) if sheet.own(r, cc) != own), c)
     return FieldHit(None, sheet.a1(r, right), sheet.a1(r, c), str(label))

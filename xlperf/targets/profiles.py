@@ -25,9 +25,25 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["CATEGORIES", "COLUMNS", "END_LABELS", "EVALUATION_COLUMNS", "FIELDS", "GROUP_FALLBACK", "GROUP_POINTS",
-           "NOT_APPLICABLE", "PROFILES", "TIME_UNITS", "Category", "Profile", "category_of", "label_key",
-           "label_unit"]
+__all__ = [
+    "CATEGORIES",
+    "COLUMNS",
+    "END_LABELS",
+    "EVALUATION_COLUMNS",
+    "FIELDS",
+    "GROUP_DEFAULT_CATEGORY",
+    "GROUP_FALLBACK",
+    "GROUP_POINTS",
+    "NOT_APPLICABLE",
+    "PROFILES",
+    "SECTION_LABELS",
+    "TIME_UNITS",
+    "Category",
+    "Profile",
+    "category_of",
+    "label_key",
+    "label_unit",
+]
 
 #: Header field -> label synonyms (as :func:`label_key` gives them).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -45,6 +61,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
 #: Fields whose value is money (the label's bracketed unit applies, 万元 when none).
 MONEY_FIELDS = ("total_amount", "amount")
 
+#: Labels of sections of the form (never a field's value).
+SECTION_LABELS = ("绩效指标", "绩效目标", "项目资金", "资金情况", "总体目标", "年度绩效指标", "长期绩效指标", "项目概况")
+
 #: Indicator table column -> header synonyms.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "level1": ("一级指标",),
@@ -60,6 +79,8 @@ EVALUATION_COLUMNS = ("实际完成值", "得分", "自评打分", "自评得分
 END_LABELS = ("填报说明", "审核意见", "部门审核意见", "财政审核意见", "合计", "总分", "填表人", "填报人", "其他说明的问题")
 #: Cell text that marks an indicator row as not applying.
 NOT_APPLICABLE = ("不适用", "无此项", "不涉及")
+#: A 二级 category that is not recognised (``其他``) under one of these 一级 groups counts as this category.
+GROUP_DEFAULT_CATEGORY: dict[str, str] = {"满意度指标": "服务对象满意度指标"}
 #: Units of time: a 时效指标 target ``3个工作日`` without a comparison means "within" (≤).
 TIME_UNITS = ("天", "日", "工作日", "个工作日", "小时", "分钟", "周", "月", "个月", "年")
 
@@ -159,8 +180,17 @@ def label_unit(text: object) -> str:
     return ""
 
 
-def category_of(name: object) -> Category | None:
-    """The category a 二级指标 cell names (``社会效益`` → 社会效益指标), or None."""
+def category_of(name: object, group: object = None) -> Category | None:
+    """The category a 二级指标 cell names (``社会效益`` → 社会效益指标), or None; with the 一级 ``group``,
+    an unrecognised name under a group of :data:`GROUP_DEFAULT_CATEGORY` gives that group's category."""
+    found = _category_named(name)
+    if found is None and group is not None:
+        default = GROUP_DEFAULT_CATEGORY.get(label_key(group))
+        return _ALIAS.get(default) if default else None
+    return found
+
+
+def _category_named(name: object) -> Category | None:
     key = label_key(name)
     if key in _ALIAS:
         return _ALIAS[key]

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlperf.values import normalise_text, parse_number
+from xlperf.values import normalise_text, parse_number, parse_value
 
 from .blocks import SheetGrid, find_fields, find_table, table_rows
 from .profiles import (
@@ -48,7 +48,9 @@ class TargetRow:
     ``level1``/``level2`` are the category names as typed (carried down from the rows above, as merged
     cells show them); ``category`` the recognised 二级 category (None when not recognised); ``target``
     the 目标值 text with its surrounding whitespace and line breaks removed (``1处\\n`` → ``1处``);
-    ``raw_target`` as typed; ``points`` a 分值 column's number when the declaration has one.
+    ``raw_target`` as typed; ``points`` a 分值 column's number when the declaration has one;
+    ``category_assumed`` when the 二级 name was not recognised and the category comes from the 一级 group
+    (``满意度指标 / 其他`` → 服务对象满意度指标).
     """
 
     row: int
@@ -62,6 +64,7 @@ class TargetRow:
     points_text: str = ""
     not_applicable: bool = False
     category: Category | None = None
+    category_assumed: bool = False
     cells: dict[str, str] = field(default_factory=dict)
 
     def cell(self, key: str) -> str:
@@ -145,8 +148,11 @@ def _one_line(value: Any) -> str:
     return normalise_text(_text(value))
 
 
-def _is_na(*values: Any) -> bool:
-    return any(label_key(v) in NOT_APPLICABLE for v in values if isinstance(v, str))
+def _is_na(name: Any, target: Any) -> bool:
+    """不适用 in the name or the target, or both of them blank marks (``/``, ``—``, ``无``)."""
+    if any(label_key(v) in NOT_APPLICABLE for v in (name, target) if isinstance(v, str)):
+        return True
+    return all(isinstance(v, str) and v.strip() and parse_value(v).is_blank for v in (name, target))
 
 
 def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> list[Path]:
@@ -236,13 +242,17 @@ def _rows(grid: SheetGrid, table: Any) -> list[TargetRow]:
             continue  # a category row with nothing declared in it
         level2 = carry["level2"]
         category = category_of(level2)
+        assumed = False
+        if category is None and carry["level1"]:
+            category = category_of(level2, carry["level1"])
+            assumed = category is not None
         level1 = carry["level1"] or (category.group if category else "")
         points_raw = values.get("points")
         out.append(TargetRow(
             row=line.row + 1, level1=level1, level2=level2, name=name, target=target, raw_target=raw_target,
             explanation=_text(values.get("explanation")), points=parse_number(points_raw),
             points_text=_text(points_raw), not_applicable=_is_na(values.get("name"), raw_target),
-            category=category, cells=dict(line.cells)))
+            category=category, category_assumed=assumed, cells=dict(line.cells)))
     return out
 
 

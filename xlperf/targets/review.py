@@ -38,6 +38,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "required_not_applicable": ("完整性", "warning"),
     "goal_empty": ("完整性", "warning"),
     "unknown_category": ("完整性", "warning"),
+    "category_assumed": ("完整性", "info"),
     "not_measurable": ("可测性", "warning"),
     "amount_in_yuan": ("一致性", "error"),
     "cost_in_yuan": ("一致性", "error"),
@@ -112,6 +113,9 @@ def review(d: Declaration) -> list[Finding]:
     out += _completeness(d)
     for row in used:
         where = f"{row.level2 or '（未填二级指标）'}“{row.name or '（未填名称）'}”"
+        if row.category is not None and row.category_assumed:
+            out.append(_finding("category_assumed", f"二级指标“{row.level2}”不是自评表的指标类别，按{row.category.name}计",
+                                sheet, row.cell("level2"), f"改为“{row.category.name}”", row.name))
         if row.category is None:
             out.append(_finding("unknown_category", f"二级指标“{row.level2}”不是自评表的指标类别", sheet,
                                 row.cell("level2"), "改为数量指标、质量指标、时效指标、成本指标、经济效益指标、"
