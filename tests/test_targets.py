@@ -338,7 +338,7 @@ def _variant(path: Path) -> None:
         [None, "质量指标", "食品安全检查合格率", "", 0.95],
         [None, "时效指标", "供餐时间", "", "每日11:00前"],
         [None, "成本指标", "运营补贴", "", "≤480000元"],
-        [None, None, "餐具消毒费", "", None],
+        [None, None, "餐具消毒费（含人工）", "", None],
         ["效益指标", "社会效益", "老年人就餐便利", "", "明显提高"],
         [None, "生态效益指标", "/", "", "/"],
         ["满意度指标", "其他", "就餐老人满意度", "", "≥90%"],
@@ -369,7 +369,7 @@ def test_other_layouts_and_spellings_are_read_from_the_tables(tmp_path: Path) ->
         ("产出指标", "质量指标", "食品安全检查合格率", "0.95", False),
         ("产出指标", "时效指标", "供餐时间", "每日11:00前", False),
         ("产出指标", "成本指标", "运营补贴", "≤480000元", False),
-        ("产出指标", "成本指标", "餐具消毒费", "", False),
+        ("产出指标", "成本指标", "餐具消毒费（含人工）", "", False),
         ("效益指标", "社会效益指标", "老年人就餐便利", "明显提高", False),
         ("效益指标", "生态效益指标", "/", "/", True),
         ("满意度指标", "服务对象满意度指标", "就餐老人满意度", "≥90%", False),
@@ -380,7 +380,7 @@ def test_other_layouts_and_spellings_are_read_from_the_tables(tmp_path: Path) ->
     (plan,) = report.plans
     rubric = read_form(plan.path).rubric
     leaves = [leaf for leaf in rubric.leaves() if leaf.id != "zj"]
-    assert [leaf.name for leaf in leaves] == ["助餐人次", "食品安全检查合格率", "供餐时间", "运营补贴", "餐具消毒费",
+    assert [leaf.name for leaf in leaves] == ["助餐人次", "食品安全检查合格率", "供餐时间", "运营补贴", "餐具消毒费（含人工）",
                                               "老年人就餐便利", "就餐老人满意度"]
     assert rubric.parent_of(leaves[-1].id).name == "服务对象满意度指标"
     cost = leaves[3]

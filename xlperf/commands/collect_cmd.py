@@ -44,11 +44,13 @@ def run(args: argparse.Namespace) -> int:
     from xlperf.targets import is_declaration_workbook
 
     files, _ = discover(args.paths, [p for p in (args.output, args.csv, args.json) if p is not None])
-    declarations = [f for f in files if f.suffix.lower() in (".xlsx", ".xlsm") and is_declaration_workbook(f)]
+    workbooks = [f for f in files if f.suffix.lower() in (".xlsx", ".xlsm")]
+    declarations = [f for f in workbooks if is_declaration_workbook(f)]
     if declarations:
-        if len(declarations) < len(files):
-            raise CommandError(f"给出的文件中有 {len(declarations)} 个绩效目标申报表和 {len(files) - len(declarations)} "
-                               "个其他工作簿：申报表与评分表请分别汇总")
+        others = len(workbooks) - len(declarations)
+        if others:
+            raise CommandError(f"给出的文件中有 {len(declarations)} 个绩效目标申报表和 {others} 个其他工作簿："
+                               "申报表与评分表请分别汇总")
         return run_declarations(args)
     report = collect_paths(args.paths, args.output, args.force, csv=args.csv, json=args.json, jobs=args.jobs,
                            on_failed=failed_line)

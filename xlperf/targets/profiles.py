@@ -57,6 +57,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "policy": ("政策依据", "立项依据"),
     "basis": ("测算依据",),
     "goal": ("年度目标", "年度绩效目标", "年度总体目标"),
+    "year": ("年度", "预算年度", "申报年度"),
 }
 #: Fields whose value is money (the label's bracketed unit applies, 万元 when none).
 MONEY_FIELDS = ("total_amount", "amount")

@@ -20,11 +20,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlperf.values import normalise_text, parse_number, parse_value
+from xlperf.values import parse_number, parse_value
 
 from .blocks import SheetGrid, find_fields, find_table, table_rows
 from .profiles import (
-    MONEY_FIELDS,
     NOT_APPLICABLE,
     PROFILES,
     Category,
@@ -37,6 +36,11 @@ from .profiles import (
 __all__ = ["Declaration", "FailedFile", "ReadResult", "TargetRow", "declarations_frame", "indicator_records",
            "is_declaration_workbook", "read_declarations", "read_file"]
 
+#: Picked up from folders: .xls/.et/.ods too, so that their senders are told (as a failed file, by the
+#: safety layer) to save them as .xlsx.
+FOLDER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".et", ".ods")
+#: Fields kept as typed (several lines); the others are read as one line.
+_MULTILINE = ("goal", "policy", "basis")
 _YEAR = re.compile(r"[(（]\s*(\d{4})\s*年度?\s*[)）]")
 _WAN = {"万元": 1.0, "元": 0.0001, "千元": 0.1, "亿元": 10000.0}
 
@@ -145,7 +149,8 @@ def _text(value: Any) -> str:
 
 
 def _one_line(value: Any) -> str:
-    return normalise_text(_text(value))
+    """The text on one line (line breaks and runs of spaces become one space), otherwise as typed."""
+    return " ".join(_text(value).split())
 
 
 def _is_na(name: Any, target: Any) -> bool:
@@ -162,7 +167,7 @@ def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> list[
     seen: set[Path] = {Path(p).resolve() for p in exclude}
     for raw in paths:
         path = Path(raw)
-        children = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")) \
+        children = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES) \
             if path.is_dir() else [path]
         for child in children:
             key = child.resolve()
@@ -197,13 +202,18 @@ def read_sheet(file: str, grid: SheetGrid, profile: Profile) -> Declaration | No
     cells: dict[str, str] = {}
     labels: dict[str, str] = {}
     for name, hit in hits.items():
-        fields[name] = _text(hit.value)
+        fields[name] = _text(hit.value) if name in _MULTILINE else _one_line(hit.value)
         cells[name] = hit.cell
         labels[name] = hit.label_cell
     year = next((m.group(1) for row in grid.rows[:table.row] for v in row if isinstance(v, str)
                  for m in [_YEAR.search(v)] if m), "")
-    if year:
+    typed = re.match(r"^(\d{4})", fields.get("year", ""))
+    if typed:
+        fields["year"] = typed.group(1)
+    elif year:
         fields["year"] = year
+    else:
+        fields.pop("year", None)
     amount = None
     amount_text = fields.get("amount", "")
     if "amount" in hits:
@@ -211,9 +221,6 @@ def read_sheet(file: str, grid: SheetGrid, profile: Profile) -> Declaration | No
         if number is not None:
             unit = label_unit(hits["amount"].label) or _unit_in(amount_text) or profile.money_unit
             amount = number * _WAN.get(unit, 1.0)
-    for name in MONEY_FIELDS:
-        if name in fields:
-            fields[name] = _one_line(fields[name])
     rows = _rows(grid, table)
     return Declaration(file, grid.name, profile.id, fields, cells, labels, amount, amount_text, rows,
                        table.row + 1, {k: grid.a1(table.row, c) for k, c in table.columns.items()})

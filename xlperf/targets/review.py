@@ -26,7 +26,7 @@ from xlperf.values import ParsedValue, money_in_wan, parse_value
 from .profiles import CATEGORIES, label_key
 from .reader import Declaration, TargetRow
 
-__all__ = ["CHECKS", "YUAN_FACTOR", "aspect_of", "embedded_money", "review"]
+__all__ = ["CHECKS", "YUAN_FACTOR", "aspect_of", "embedded_money", "is_measurable", "review"]
 
 #: code -> (aspect, severity)
 CHECKS: dict[str, tuple[str, str]] = {
@@ -86,8 +86,9 @@ def embedded_money(text: str) -> ParsedValue | None:
     return None
 
 
-def _measurable(row: TargetRow) -> bool:
-    parsed = parse_value(row.target)
+def is_measurable(target: str) -> bool:
+    """True when a target carries a number (``≥95%``, ``3个``) or a date (``12月底前``)."""
+    parsed = parse_value(target)
     return parsed.is_numeric or (parsed.kind == "deadline" and parsed.number is not None)
 
 
@@ -123,7 +124,7 @@ def review(d: Declaration) -> list[Finding]:
         if not row.target:
             out.append(_finding("target_missing", f"{where}没有填写目标值", sheet, row.cell("target"),
                                 "填写可衡量的目标值", row.name))
-        elif row.category is not None and row.category.measurable and not _measurable(row):
+        elif row.category is not None and row.category.measurable and not is_measurable(row.target):
             out.append(_finding("not_measurable", f"{where}的目标值“{row.target}”没有可衡量的数值或时间", sheet,
                                 row.cell("target"), "写成可衡量的值，如“≥95%”“3个”“12月底前”", row.name))
     out += _duplicates(d)

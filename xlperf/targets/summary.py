@@ -20,10 +20,9 @@ from xlperf.collect.package import add_tables_and_links
 from xlperf.collect.summary import _link, _Writer
 from xlperf.findings import Finding
 from xlperf.safety import atomic_write, safe_cell_text
-from xlperf.values import parse_value
 
 from .reader import Declaration, FailedFile, read_declarations
-from .review import aspect_of, review
+from .review import aspect_of, is_measurable, review
 
 __all__ = ["SHEETS", "DeclarationsReport", "collect_declarations", "write_declarations_summary"]
 
@@ -52,11 +51,6 @@ class DeclarationsReport:
     def exit_code(self) -> int:
         """0 when every file was read, 1 when some were not."""
         return 1 if self.failed else 0
-
-
-def _measurable(target: str) -> str:
-    parsed = parse_value(target)
-    return "是" if parsed.is_numeric or (parsed.kind == "deadline" and parsed.number is not None) else "否"
 
 
 class _DeclarationWriter(_Writer):
@@ -120,7 +114,7 @@ class _DeclarationWriter(_Writer):
             for r in d.rows:
                 n += 1
                 values = [os.path.basename(d.file), d.sheet, d.project, r.level1, r.level2, r.name, r.target,
-                          "" if r.not_applicable else _measurable(r.target), "是" if r.not_applicable else ""]
+                          "" if r.not_applicable else ("是" if is_measurable(r.target) else "否"), "是" if r.not_applicable else ""]
                 for c, value in enumerate(values):
                     self.put(ws, n, c, value, _TEXT)
                 self.link(ws, n, 9, str(safe_cell_text(r.cell("target"))), _link(d.file, d.sheet, r.cell("target")))
