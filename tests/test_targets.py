@@ -124,7 +124,8 @@ def _row(level2: str, target: str) -> TargetRow:
     ("时效指标", "12月底前完成", False, None),
     ("成本指标", "≤48万元", True, "<="),
     ("成本指标", "48万元", True, "<="),
-    ("成本指标", "出具评估报告总成本不超过0.3万元", False, None),
+    ("成本指标", "出具评估报告总成本不超过0.3万元", True, "<="),  # a quantity inside prose counts
+    ("社会效益指标", "明显改善", False, None),
     ("社会效益指标", "0起", True, ">="),
     ("服务对象满意度指标", "≥95分\n", True, ">="),
 ])
@@ -133,7 +134,7 @@ def test_method_inferred_per_row(level2: str, target: str, takes_target: bool, d
 
     method, params, why = infer_row(_row(level2, target))
     inputs = {s.key for s in create(method, params, 10).inputs()}
-    assert ("target" in inputs) is takes_target, why
+    assert ("target" in inputs) is takes_target, why  # a target input: scored against the declared target
     if takes_target:
         assert params["direction"] == direction
         assert "完成比例" in why
@@ -336,7 +337,7 @@ def _variant(path: Path) -> None:
         ["一级指标", "二级指标", "三级指标", "指标解释", "目标值"],
         ["产出指标", "数量指标", "助餐人次", "全年累计", 12000],
         [None, "质量指标", "食品安全检查合格率", "", 0.95],
-        [None, "时效指标", "供餐时间", "", "每日11:00前"],
+        [None, "时效指标", "供餐时间", "", "每日午餐前"],
         [None, "成本指标", "运营补贴", "", "≤480000元"],
         [None, None, "餐具消毒费（含人工）", "", None],
         ["效益指标", "社会效益", "老年人就餐便利", "", "明显提高"],
@@ -367,7 +368,7 @@ def test_other_layouts_and_spellings_are_read_from_the_tables(tmp_path: Path) ->
     assert names == [
         ("产出指标", "数量指标", "助餐人次", "12000", False),
         ("产出指标", "质量指标", "食品安全检查合格率", "0.95", False),
-        ("产出指标", "时效指标", "供餐时间", "每日11:00前", False),
+        ("产出指标", "时效指标", "供餐时间", "每日午餐前", False),
         ("产出指标", "成本指标", "运营补贴", "≤480000元", False),
         ("产出指标", "成本指标", "餐具消毒费（含人工）", "", False),
         ("效益指标", "社会效益指标", "老年人就餐便利", "明显提高", False),

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlperf.collect.fast_reader import column_letter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .profiles import COLUMNS, END_LABELS, EVALUATION_COLUMNS, FIELDS, SECTION_LABELS, label_key
 
@@ -69,7 +69,7 @@ class SheetGrid:
     def a1(self, r: int, c: int) -> str:
         """The address of the cell holding the value (top-left of a merged area)."""
         r, c = self.origin.get((r, c), (r, c))
-        return f"{column_letter(c)}{r + 1}"
+        return xl_rowcol_to_cell(r, c)
 
     def own(self, r: int, c: int) -> tuple[int, int]:
         """The top-left cell of the merged area (r, c) belongs to."""

@@ -7,12 +7,13 @@
 * one indicator row per declared row that applies; ``不适用`` rows and rows whose 二级 category is not one
   of the rubric's are left out and reported with their cell;
 * 年度指标值 = the declared target without surrounding whitespace (``1处\\n`` → ``1处``), read by the one
-  value parser when the form is written (prose stays text);
+  value parser (:func:`xlperf.values.parse_target`) when the form is written: a quantity inside prose
+  counts (``出具评估报告总成本不超过0.3万元`` → ≤ 0.3 万元), text without one stays text;
 * the scoring method per row (:func:`infer_row`): a numeric target is a completion ratio in the direction
   its operator states (``≥``/``>``/``达到…以上`` and ``=`` or none: ≥; ``≤``/``<``/``不超过``: ≤);
   成本指标 are cost controls (≤) unless the target says ≥; a 时效指标 time limit without operator
-  (``3个工作日``, ``15天``) means "within" (≤); anything else (``良好``, ``12月底前完成``, prose) is an
-  evaluator's score bounded to the points;
+  (``3个工作日``, ``15天``) means "within" (≤); anything else (``良好``, ``12月底前完成``, text without a
+  quantity) is an evaluator's score bounded to the points;
 * points by :func:`xlperf.targets.points.allocate` (national split, evenly divided; a 分值 column or a
   points sheet overrides).
 
@@ -29,12 +30,12 @@ from typing import Any
 
 from xlperf.forms.projects import ProjectRow
 from xlperf.forms.writer import BuildReport, FormOptions, build_forms
-from xlperf.methods import create
+from xlperf.methods import method_class
 from xlperf.model import Rubric
 from xlperf.rounding import format_number
 from xlperf.rubrics import load_rubric
 from xlperf.rubrics.project import infer_method
-from xlperf.values import parse_value
+from xlperf.values import parse_target
 
 from .points import allocate
 from .points_sheet import PointsTable
@@ -127,17 +128,22 @@ class ProjectPlan:
 
 
 def infer_row(row: TargetRow) -> tuple[str, dict[str, Any], str]:
-    """(method name, parameters, why in Chinese) for a declared row (rules in the module docstring)."""
+    """(method name, parameters, why in Chinese) for a declared row (rules in the module docstring).
+
+    The target is read by :func:`xlperf.values.parse_target` through
+    :func:`xlperf.rubrics.project.infer_method` (the rule a project list's rows follow too); a 时效指标
+    time limit without a comparison is added here (``3个工作日`` means within 3 working days).
+    """
     target = row.target.strip()
-    method, params = infer_method(target)
-    parsed = parse_value(target)
     category = row.category
-    if not _takes_target(method, params):
+    method, params = infer_method(target, category.name if category else row.level2)
+    if not method_class(method).target_vs_actual:
         if not target:
             return method, params, "评价打分（未填目标值）"
-        if parsed.kind == "deadline":
+        if parse_target(target).kind == "deadline":
             return method, params, "评价打分（时间目标）"
         return method, params, "评价打分（文字目标）"
+    parsed = parse_target(target)
     if category is not None and category.cost and parsed.op not in (">=", ">"):
         params["direction"] = "<="
         return method, params, "完成比例（≤，成本控制）"
@@ -244,8 +250,3 @@ def build_self_evaluations(sources: ReadResult | Sequence[Declaration] | Iterabl
             plan.path = next(written)
             report.written.append(plan.path)
     return report
-
-
-def _takes_target(method: str, params: dict[str, Any]) -> bool:
-    """True when the method compares an actual value with the 年度指标值 (it has a target input)."""
-    return any(spec.key == "target" for spec in create(method, params, 1).inputs())

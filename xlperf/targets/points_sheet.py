@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlperf.errors import XlperfError
 from xlperf.values import parse_number
 
 from .profiles import category_of, label_key
@@ -31,7 +32,7 @@ _COLUMNS = {"项目名称": "project", "一级指标": "level1", "二级指标":
             "指标名称": "name"}
 
 
-class PointsError(ValueError):
+class PointsError(XlperfError, ValueError):
     """A points sheet that cannot be read (one Chinese line)."""
 
 

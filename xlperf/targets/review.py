@@ -11,17 +11,15 @@ declaration (codes and severities in :data:`CHECKS`):
   25,000: 元 typed in a 万元 column, either the project's money or the cost), a cost target above the
   project's money (one row, or all cost rows together), the same indicator declared twice.
 
-Amounts in prose (``出具评估报告总成本不超过0.3万元``) are found by trying the text around each number with
-the one value parser (:func:`xlperf.values.parse_value`); a cost target without a unit is read in 万元.
+Amounts in prose (``出具评估报告总成本不超过0.3万元``) are read by the one value parser
+(:func:`xlperf.values.parse_target`); a cost target without a unit is read in 万元.
 """
 
 from __future__ import annotations
 
-import re
-
 from xlperf.findings import Finding, sort_findings
 from xlperf.rounding import format_number
-from xlperf.values import ParsedValue, money_in_wan, parse_value
+from xlperf.values import ParsedValue, money_in_wan, parse_target
 
 from .profiles import CATEGORIES, label_key
 from .reader import Declaration, TargetRow
@@ -48,9 +46,6 @@ CHECKS: dict[str, tuple[str, str]] = {
 }
 #: A ratio between the money and a cost inside this range is 元 typed as 万元 (10,000 ÷ 2.5 … 10,000 × 2.5).
 YUAN_FACTOR = (4000.0, 25000.0)
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_MONEY_UNITS = ("万元", "亿元", "千元", "元", "万")
-_LOOKBACK = 6
 
 
 def aspect_of(finding: Finding) -> str:
@@ -66,29 +61,20 @@ def _finding(code: str, message: str, sheet: str, cell: str, fix: str | None = N
 def embedded_money(text: str) -> ParsedValue | None:
     """The money a target states, whole (``≤48万元``) or inside prose (``总成本不超过0.3万元``), or None.
 
-    A bare number (``48``) is read as 万元, the unit of the declaration's money columns.
+    Read by :func:`xlperf.values.parse_target`; a bare number (``48``) is read as 万元, the unit of the
+    declaration's money columns.
     """
-    whole = parse_value(text)
-    if whole.kind == "money" and whole.number is not None:
-        return whole
-    if whole.kind == "number" and whole.number is not None:
-        return ParsedValue(whole.raw, whole.op, whole.number, "万元", "money", whole.text)
-    compact = "".join(whole.text.split())
-    for match in _NUMBER.finditer(compact):
-        unit = next((u for u in _MONEY_UNITS if compact.startswith(u, match.end())), None)
-        if unit is None:
-            continue
-        end = match.end() + len(unit)
-        for start in range(max(0, match.start() - _LOOKBACK), match.start() + 1):
-            parsed = parse_value(compact[start:end])
-            if parsed.kind == "money" and parsed.number is not None:
-                return parsed
+    parsed = parse_target(text)
+    if parsed.kind == "money" and parsed.number is not None:
+        return parsed
+    if parsed.kind == "number" and parsed.number is not None:
+        return ParsedValue(parsed.raw, parsed.op, parsed.number, "万元", "money", parsed.text)
     return None
 
 
 def is_measurable(target: str) -> bool:
-    """True when a target carries a number (``≥95%``, ``3个``) or a date (``12月底前``)."""
-    parsed = parse_value(target)
+    """True when a target carries a number (``≥95%``, ``3个``, also inside prose) or a date (``12月底前``)."""
+    parsed = parse_target(target)
     return parsed.is_numeric or (parsed.kind == "deadline" and parsed.number is not None)
 
 

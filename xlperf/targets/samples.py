@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-
-from xlperf.collect.fast_reader import column_letter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 __all__ = ["SampleProject", "SampleRow", "sample_projects", "write_integrated", "write_project_library"]
 
@@ -230,7 +229,7 @@ def _merge_or_write(ws: Any, r0: int, c0: int, r1: int, c1: int, value: Any, fmt
 
 
 def _a1(r: int, c: int) -> str:
-    return f"{column_letter(c)}{r + 1}"
+    return xl_rowcol_to_cell(r, c)
 
 
 def _write_table(ws: Any, f: dict[str, Any], p: SampleProject, top: int, left: int, headers: list[str],
