@@ -250,7 +250,7 @@ def test_summary_lists_problems_with_links_to_their_cells(samples: tuple[Path, l
                                                         tmp_path: Path) -> None:
     folder, projects = samples
     out = tmp_path / "申报汇总.xlsx"
-    report = collect_declarations([folder], out, json=tmp_path / "s.json")
+    report = collect_declarations([folder], out, json=tmp_path / "s.json", csv=tmp_path / "s.csv")
     assert len(report.declarations) == 36 and report.exit_code == 0
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["申报汇总", "问题清单", "指标明细", "失败文件"]
@@ -267,6 +267,12 @@ def test_summary_lists_problems_with_links_to_their_cells(samples: tuple[Path, l
     assert overview.max_row == 37
     data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert len(data["declarations"]) == 36
+    import csv
+
+    with (tmp_path / "s.csv").open(encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh))
+    assert len(table) == 37 and table[0][3] == "项目名称"
+    assert sum(int(r[8]) for r in table[1:]) == sum(len(p.expected) for p in projects)
 
 
 def test_forms_and_legacy_workbooks_are_not_declarations(built: Any, tmp_path: Path) -> None:
@@ -388,3 +394,24 @@ def test_other_layouts_and_spellings_are_read_from_the_tables(tmp_path: Path) ->
     assert cost.params.get("direction") == "<=" and any(s.key == "target" for s in cost.inputs())
     assert [u.cell for u in plan.unused] == ["C13"]
     assert sum(leaf.full_points for leaf in leaves) == 90
+
+
+def test_project_library_fields_on_another_sheet_are_found_and_reported_there(tmp_path: Path) -> None:
+    path = tmp_path / "项目库.xlsx"
+    wb = openpyxl.Workbook()
+    info = wb.active
+    info.title = "项目基本信息"
+    for row in (["项目名称", "垃圾分类驿站运营"], ["实施单位", "XX街道"], ["年度资金总额（万元）", 250000]):
+        info.append(row)
+    sheet = wb.create_sheet("项目支出绩效目标申报表")
+    for row in (["年度目标", "运营垃圾分类驿站"], ["一级指标", "二级指标", "三级指标", "指标值"],
+                ["产出指标", "数量指标", "运营驿站", "2个"], [None, "质量指标", "分类准确率", "≥90%"],
+                [None, "时效指标", "全年运营", "12月底前"], [None, "成本指标", "运营成本", "成本不超过25万元"],
+                ["满意度指标", "服务对象满意度指标", "居民满意度", "≥90%"]):
+        sheet.append(row)
+    wb.save(path)
+    (d,) = read_declarations([path]).declarations
+    assert d.profile == "project_library" and d.sheet == "项目支出绩效目标申报表"
+    assert d.project == "垃圾分类驿站运营" and d.amount == 250000
+    (finding,) = review(d)
+    assert (finding.code, finding.sheet, finding.cell) == ("amount_in_yuan", "项目基本信息", "B3")

@@ -76,10 +76,8 @@ def run_declarations(args: argparse.Namespace) -> int:
     from xlperf.cli import CommandError
     from xlperf.targets.summary import collect_declarations
 
-    if args.csv is not None:
-        raise CommandError("申报表汇总不支持 --csv（可用 --json，或在 Python 中用 xlperf.targets.declarations_frame）")
     try:
-        report = collect_declarations(args.paths, args.output, args.force, json=args.json)
+        report = collect_declarations(args.paths, args.output, args.force, csv=args.csv, json=args.json)
     except FileExistsError as exc:
         raise CommandError(str(exc)) from exc
     for failed in report.failed:

@@ -137,17 +137,20 @@ class Profile:
 
     ``sheets``: sheet names read by this profile (empty: every sheet that has an indicator table);
     ``fields``/``columns``: the synonym tables (defaults: :data:`FIELDS`, :data:`COLUMNS`);
-    ``money_unit``: the unit of amounts whose label names none.
+    ``money_unit``: the unit of amounts whose label names none; ``fields_elsewhere``: header fields the
+    declaration sheet lacks are looked up on the workbook's other sheets (项目库: 项目基本信息).
     """
 
     id: str
     label: str
     sheets: tuple[str, ...] = ()
     money_unit: str = "万元"
+    fields_elsewhere: bool = False
 
 
 PROFILES: tuple[Profile, ...] = (
-    Profile("project_library", "项目库（项目支出绩效目标申报表）", sheets=("项目支出绩效目标申报表",)),
+    Profile("project_library", "项目库（项目支出绩效目标申报表）", sheets=("项目支出绩效目标申报表",),
+            fields_elsewhere=True),
     Profile("integrated", "预算管理一体化（一个项目一张工作表）"),
 )
 

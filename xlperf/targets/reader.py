@@ -82,7 +82,8 @@ class Declaration:
 
     ``fields`` holds the header texts (``code``, ``project``, ``unit``, ``department``, ``period``,
     ``total_amount``, ``amount``, ``policy``, ``basis``, ``goal``, ``year``); ``cells`` the A1 address of
-    each field's value and ``label_cells`` of its label; ``amount`` is 本年度项目金额 in 万元 as declared
+    each field's value and ``label_cells`` of its label (on ``sheet``, or on the sheet ``field_sheets`` names
+    for fields found elsewhere in the workbook); ``amount`` is 本年度项目金额 in 万元 as declared
     (the label's unit applied), ``amount_text`` the cell as typed.
     """
 
@@ -97,6 +98,12 @@ class Declaration:
     rows: list[TargetRow]
     table_row: int
     table_cells: dict[str, str] = field(default_factory=dict)
+    field_sheets: dict[str, str] = field(default_factory=dict)
+
+    def where(self, name: str, default: str = "") -> tuple[str, str]:
+        """(sheet, A1 cell) of a header field's value (the label's cell when it has no value cell)."""
+        cell = self.cells.get(name) or self.label_cells.get(name) or default
+        return self.field_sheets.get(name, self.sheet), cell
 
     @property
     def project(self) -> str:
@@ -190,12 +197,23 @@ def _profile_for(sheet_names: Sequence[str]) -> tuple[Profile, list[str]]:
     raise AssertionError("PROFILES must end with a profile that reads every sheet")
 
 
-def read_sheet(file: str, grid: SheetGrid, profile: Profile) -> Declaration | None:
-    """One declaration from a sheet, or None when the sheet has no indicator table or no 项目名称."""
+def read_sheet(file: str, grid: SheetGrid, profile: Profile, others: Sequence[SheetGrid] = ()) -> Declaration | None:
+    """One declaration from a sheet, or None when the sheet has no indicator table or no 项目名称.
+
+    ``others``: the workbook's other sheets, searched for the header fields this sheet lacks when the
+    profile says so (``fields_elsewhere``).
+    """
     table = find_table(grid)
     if table is None:
         return None
     hits = find_fields(grid, table.row)
+    field_sheets: dict[str, str] = {}
+    if profile.fields_elsewhere:
+        for other in others:
+            for name, hit in find_fields(other).items():
+                if name not in hits or (hits[name].value is None and hit.value is not None):
+                    hits[name] = hit
+                    field_sheets[name] = other.name
     if "project" not in hits:
         return None
     fields: dict[str, str] = {}
@@ -223,7 +241,7 @@ def read_sheet(file: str, grid: SheetGrid, profile: Profile) -> Declaration | No
             amount = number * _WAN.get(unit, 1.0)
     rows = _rows(grid, table)
     return Declaration(file, grid.name, profile.id, fields, cells, labels, amount, amount_text, rows,
-                       table.row + 1, {k: grid.a1(table.row, c) for k, c in table.columns.items()})
+                       table.row + 1, {k: grid.a1(table.row, c) for k, c in table.columns.items()}, field_sheets)
 
 
 def _unit_in(text: str) -> str:
@@ -273,9 +291,12 @@ def read_file(path: Path) -> tuple[list[Declaration], list[tuple[str, str, str]]
     profile, sheets = _profile_for([s for s in raw.sheet_names if s in raw.grids])
     out: list[Declaration] = []
     skipped: list[tuple[str, str, str]] = []
+    grids = {name: SheetGrid.build(name, raw.grids.get(name, []), raw.merged.get(name, []))
+             for name in raw.sheet_names if name in raw.grids}
     for name in sheets:
-        grid = SheetGrid.build(name, raw.grids.get(name, []), raw.merged.get(name, []))
-        declaration = read_sheet(str(path), grid, profile)
+        grid = grids[name]
+        others = [g for n, g in grids.items() if n != name] if profile.fields_elsewhere else []
+        declaration = read_sheet(str(path), grid, profile, others)
         if declaration is None:
             skipped.append((str(path), name, "没有找到绩效指标表（三级指标、目标值列）或项目名称"))
         else:

@@ -84,15 +84,14 @@ def review(d: Declaration) -> list[Finding]:
     sheet = d.sheet
     table_cell = d.table_cells.get("name", "")
     if not d.fields.get("project"):
-        out.append(_finding("project_missing", "申报表没有填写项目名称", sheet, d.cells.get("project", table_cell),
+        out.append(_finding("project_missing", "申报表没有填写项目名称", *d.where("project", table_cell),
                             "填写项目名称"))
     if d.amount is None:
         shown = f"“{d.amount_text}”不是金额" if d.amount_text else "未填写"
-        out.append(_finding("amount_missing", f"本年度项目金额{shown}", sheet,
-                            d.cells.get("amount", table_cell), "按万元填写本年度项目金额"))
+        out.append(_finding("amount_missing", f"本年度项目金额{shown}", *d.where("amount", table_cell),
+                            "按万元填写本年度项目金额"))
     if not d.fields.get("goal"):
-        out.append(_finding("goal_empty", "年度目标为空：自评时无法对照年度目标说明完成情况", sheet,
-                            d.cells.get("goal", d.label_cells.get("goal", table_cell)),
+        out.append(_finding("goal_empty", "年度目标为空：自评时无法对照年度目标说明完成情况", *d.where("goal", table_cell),
                             "写明本年度要完成的产出和效果"))
     used = d.used_rows
     if not used:
@@ -178,7 +177,7 @@ def _costs(d: Declaration) -> list[Finding]:
                     "amount_in_yuan",
                     f"本年度项目金额 {a} 万元是成本指标“{row.target}”（{row.cell('target')}，{c} 万元）的 "
                     f"{format_number(ratio, 0)} 倍：金额像是按元填在了万元栏（{a} 元 = {format_number(amount / 10000, 6)} 万元）",
-                    d.sheet, d.cells.get("amount", ""), f"按万元填写本年度项目金额：{format_number(amount / 10000, 6)}"))
+                    *d.where("amount"), f"按万元填写本年度项目金额：{format_number(amount / 10000, 6)}"))
             flagged = True
         elif low <= 1 / ratio <= high:
             out.append(_finding(

@@ -7,6 +7,7 @@ behave alike. Every project row links to its sheet, every problem to its cell (`
 
 from __future__ import annotations
 
+import csv as _csv
 import json as _json
 import os
 import tempfile
@@ -139,6 +140,30 @@ def write_declarations_summary(path: Path, items: list[tuple[Declaration, list[F
                     parts.links.close()
 
 
+OVERVIEW_COLUMNS = ("文件", "工作表", "项目编码", "项目名称", "申请单位", "本年度项目金额（万元）", "指标数", "不适用行",
+                    "问题数", "其中错误", *_ASPECTS, "问题")
+
+
+def overview_rows(items: list[tuple[Declaration, list[Finding]]]) -> list[list[Any]]:
+    """One row per declaration (the 申报汇总 columns, every problem with its cell in the last one)."""
+    rows = []
+    for d, findings in items:
+        rows.append([d.file, d.sheet, d.fields.get("code", ""), d.project, d.unit, d.amount, len(d.used_rows),
+                     len(d.rows) - len(d.used_rows), len(findings), sum(1 for f in findings if f.severity == "error"),
+                     *[sum(1 for f in findings if aspect_of(f) == a) for a in _ASPECTS],
+                     "；".join(f"{f.location} {f.message}" for f in findings)])
+    return rows
+
+
+def write_csv(path: Path, items: list[tuple[Declaration, list[Finding]]]) -> None:
+    """The 申报汇总 rows as CSV (UTF-8 with BOM so Excel opens it right); typed text neutralised."""
+    with Path(path).open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = _csv.writer(fh)
+        writer.writerow(OVERVIEW_COLUMNS)
+        for row in overview_rows(items):
+            writer.writerow(["" if v is None else safe_cell_text(v) for v in row])
+
+
 def _json_data(report: DeclarationsReport) -> dict[str, Any]:
     return {"declarations": [{**d.to_dict(), "findings": [f.to_dict() for f in findings]}
                              for d, findings in report.declarations],
@@ -146,24 +171,27 @@ def _json_data(report: DeclarationsReport) -> dict[str, Any]:
 
 
 def collect_declarations(paths: Iterable[Path | str], out: Path | str, force: bool = False, *,
-                         json: Path | str | None = None) -> DeclarationsReport:
-    """Read and review every declaration under ``paths``; write the summary workbook (and JSON).
+                         csv: Path | str | None = None, json: Path | str | None = None) -> DeclarationsReport:
+    """Read and review every declaration under ``paths``; write the summary workbook (and CSV, JSON).
 
     Existing outputs are refused (:class:`FileExistsError`) unless ``force`` (then a ``.bak`` is kept);
     nothing is written when no declaration was read.
     """
     out = Path(out)
-    for target in (out, json):
+    for target in (out, csv, json):
         if target is not None and Path(target).exists() and not force:
             raise FileExistsError(f"目标文件“{Path(target).name}”已存在，为避免覆盖已停止（如需覆盖请加 --force，原文件会备份为 .bak）")
     start = time.perf_counter()
-    result = read_declarations(paths, exclude=[Path(p) for p in (out, json) if p is not None])
+    result = read_declarations(paths, exclude=[Path(p) for p in (out, csv, json) if p is not None])
     report = DeclarationsReport(files=result.files, failed=list(result.failed))
     report.declarations = [(d, review(d)) for d in result.declarations]
     if report.declarations:
         report.backup = atomic_write(out, lambda tmp: write_declarations_summary(tmp, report.declarations,
                                                                                  report.failed), overwrite=force)
         report.written.append(out)
+        if csv is not None:
+            atomic_write(Path(csv), lambda tmp: write_csv(tmp, report.declarations), overwrite=force)
+            report.written.append(Path(csv))
         if json is not None:
             text = _json.dumps(_json_data(report), ensure_ascii=False, indent=1, default=str)
             atomic_write(Path(json), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), overwrite=force)
