@@ -415,3 +415,20 @@ def test_project_library_fields_on_another_sheet_are_found_and_reported_there(tm
     assert d.project == "垃圾分类驿站运营" and d.amount == 250000
     (finding,) = review(d)
     assert (finding.code, finding.sheet, finding.cell) == ("amount_in_yuan", "项目基本信息", "B3")
+
+
+def test_parallel_build_writes_the_same_files_as_one_process(tmp_path: Path) -> None:
+    projects = sample_projects(44, seed=3)
+    for p in projects[::5]:
+        p.name = "同名项目"  # nine projects share a name: 同名项目, 同名项目-2 … in declared order
+    projects[7].name = "同名项目-2"  # and one is literally called like a numbered copy
+    write_integrated(tmp_path / "a.xlsx", projects)
+    result = read_declarations([tmp_path / "a.xlsx"])
+    one = build_self_evaluations(result, tmp_path / "one", jobs=1)
+    two = build_self_evaluations(result, tmp_path / "two", jobs=2)
+    assert [p.name for p in one.written] == [p.name for p in two.written]
+    assert len(set(p.name for p in two.written)) == 44 and not two.not_written
+    for plan in two.plans:
+        form = read_form(plan.path)
+        assert [leaf.name for leaf in form.rubric.leaves() if leaf.id != "zj"] == [r.source.name for r in plan.rows]
+        assert form.values["zj"]["budget"] == pytest.approx(plan.declaration.amount)

@@ -23,12 +23,15 @@ a :class:`TargetsBuild` report.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlperf.forms.projects import ProjectRow
+from xlperf.forms.projects import ProjectRow, safe_filename
 from xlperf.forms.writer import BuildReport, FormOptions, build_forms
 from xlperf.methods import method_class
 from xlperf.model import Rubric
@@ -213,11 +216,20 @@ class TargetsBuild:
         return bool(self.not_written or self.failed or any(u.error for u in self.unused))
 
 
+#: Below this many forms one process writes them all (starting workers costs more than it saves).
+PARALLEL_FROM = 40
+
+
 def build_self_evaluations(sources: ReadResult | Sequence[Declaration] | Iterable[Path | str], out_dir: Path,
                            rubric: Rubric | str = "self_evaluation", options: FormOptions | None = None, *,
                            points: PointsTable | None = None, overwrite: bool = False,
-                           progress: bool = False) -> TargetsBuild:
-    """One 自评表 per declared project into ``out_dir`` (declarations, a read result, or files/folders)."""
+                           progress: bool = False, jobs: int | None = None) -> TargetsBuild:
+    """One 自评表 per declared project into ``out_dir`` (declarations, a read result, or files/folders).
+
+    ``jobs``: worker processes writing the forms (default: every core, from :data:`PARALLEL_FROM` forms
+    on; 1 writes them in this process). File names are the same either way: projects whose names would
+    share a file name are written by the same worker, in declared order.
+    """
     if isinstance(rubric, str):
         rubric = load_rubric(rubric)
     report = TargetsBuild()
@@ -237,16 +249,49 @@ def build_self_evaluations(sources: ReadResult | Sequence[Declaration] | Iterabl
     if points is not None:
         report.unused += points.unmatched([p.declaration for p in report.plans])
     projects = [plan.project_row() for plan in report.plans]
-    forms = build_forms(rubric, projects, Path(out_dir), options or FormOptions(), progress, overwrite=overwrite,
-                        has_indicators=True)
-    report.form_report = forms
-    failed = {(s.sheet, s.row): s.reason for s in forms.skipped}
-    written = iter(forms.written)
-    for plan, project in zip(report.plans, projects, strict=True):
-        reason = failed.get((project.sheet, project.row))
-        if reason is not None:
-            report.not_written.append((plan, reason))
+    options = options or FormOptions()
+    workers = max(1, jobs or os.cpu_count() or 1)
+    if workers == 1 or len(projects) < PARALLEL_FROM:
+        chunks = [list(range(len(projects)))]
+        reports = [build_forms(rubric, projects, Path(out_dir), options, progress, overwrite=overwrite,
+                               has_indicators=True)]
+    else:
+        chunks = _chunks(projects, workers)
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(build_forms, rubric, [projects[i] for i in chunk], Path(out_dir), options,
+                                   False, overwrite=overwrite, has_indicators=True) for chunk in chunks]
+            reports = [f.result() for f in futures]
+    report.form_report = BuildReport([p for r in reports for p in r.written], [s for r in reports for s in r.skipped],
+                                     [n for r in reports for n in r.notes])
+    paths: dict[int, Path] = {}
+    reasons: dict[int, str] = {}
+    for chunk, forms in zip(chunks, reports, strict=True):
+        failed = {(s.sheet, s.row): s.reason for s in forms.skipped}
+        written = iter(forms.written)
+        for i in chunk:
+            reason = failed.get((projects[i].sheet, projects[i].row))
+            if reason is not None:
+                reasons[i] = reason
+            else:
+                paths[i] = next(written)
+    for i, plan in enumerate(report.plans):
+        if i in reasons:
+            report.not_written.append((plan, reasons[i]))
         else:
-            plan.path = next(written)
+            plan.path = paths[i]
             report.written.append(plan.path)
     return report
+
+
+def _chunks(projects: Sequence[ProjectRow], n: int) -> list[list[int]]:
+    """Project indexes in ``n`` chunks of about equal size; names that could share a file name
+    (``X``, ``X``, ``X-2``) stay in one chunk, in order, so each worker numbers them as one process would."""
+    groups: dict[str, list[int]] = {}
+    for i, project in enumerate(projects):
+        stem = safe_filename(project.name, set()).casefold()
+        groups.setdefault(re.sub(r"-\d+(?=\.[^.]+$)", "", stem), []).append(i)
+    chunks: list[list[int]] = [[] for _ in range(min(n, len(groups)) or 1)]
+    for members in sorted(groups.values(), key=len, reverse=True):
+        min(chunks, key=len).extend(members)
+    return [sorted(c) for c in chunks if c]
