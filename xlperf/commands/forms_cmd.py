@@ -41,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="绩效目标申报表（.xlsx 文件或文件夹，可多个）：每个申报项目一份自评表，格式见 docs/targets.md")
     build.add_argument("--points", type=Path, metavar="分值表",
                        help="与 --targets 一起用：指定各指标或各类指标的分值（.xlsx/.csv），见 docs/targets.md")
+    build.add_argument("--jobs", type=int, default=None,
+                       help="与 --targets 一起用：并行进程数（默认：全部 CPU 核，40 份以上时启用）")
     build.add_argument("-o", "--output", required=True, type=Path, help="输出文件夹")
     build.set_defaults(handler=run_build)
 
@@ -89,6 +91,8 @@ def run_build(args: argparse.Namespace) -> int:
         return run_build_targets(args, rubric)
     if args.points is not None:
         raise CommandError("--points 只能与 --targets 一起使用（项目清单的分值写在“绩效指标”表的分值列）")
+    if args.jobs is not None:
+        raise CommandError("--jobs 只能与 --targets 一起使用")
     try:
         listing = read_project_list(args.projects)
     except ProjectListError as exc:
@@ -124,6 +128,8 @@ def run_build_targets(args: argparse.Namespace, rubric: Any) -> int:
 
     if not rubric.slots():
         raise CommandError(f"评分表“{rubric.title}”没有按项目填写的指标类别，不能按申报表生成（请用 self_evaluation）")
+    if args.jobs is not None and args.jobs < 1:
+        raise CommandError("--jobs 应为正整数")
     for path in args.targets:
         if not path.exists():
             raise CommandError(f"找不到“{path}”")
@@ -144,7 +150,7 @@ def run_build_targets(args: argparse.Namespace, rubric: Any) -> int:
             declaration.fields.setdefault(key, value)
     try:
         report = build_self_evaluations(result, args.output, rubric, _options(args), points=points,
-                                        overwrite=args.force, progress=True)
+                                        overwrite=args.force, progress=True, jobs=args.jobs)
     except FormError as exc:
         raise CommandError(str(exc)) from exc
     for plan in report.plans:
