@@ -90,6 +90,12 @@ def test_frame_has_one_row_per_declared_indicator(samples: tuple[Path, list[Samp
     assert len(frame) == sum(len(p.rows) for p in projects)
     assert {"project", "level2", "name", "target", "not_applicable", "target_cell", "amount"} <= set(frame.columns)
     assert frame["not_applicable"].sum() == sum(1 for p in projects for r in p.rows if r.not_applicable)
+    import pandas as pd
+
+    result = read_declarations([folder])
+    per_project = pd.DataFrame(result)
+    assert len(per_project) == len(result) == 36 and "amount" in per_project.columns
+    assert result[0].project == per_project.loc[0, "fields"]["project"]
 
 
 def test_review_reports_every_planted_problem_at_its_cell_and_nothing_else(

@@ -15,7 +15,7 @@ Records are plain dataclasses; :func:`indicator_records` flattens them into one 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,12 +139,35 @@ class FailedFile:
 
 @dataclass
 class ReadResult:
-    """Declarations read, sheets that held none, files that failed."""
+    """Declarations read, sheets that held none, files that failed.
+
+    A sequence of its declarations (``len``, iteration, indexing), so ``pandas.DataFrame(result)`` has one
+    row per declaration; :meth:`records` / :meth:`frame` give one row per declared indicator instead.
+    """
 
     declarations: list[Declaration] = field(default_factory=list)
     skipped_sheets: list[tuple[str, str, str]] = field(default_factory=list)  # (file, sheet, reason)
     failed: list[FailedFile] = field(default_factory=list)
     files: int = 0
+
+    def __len__(self) -> int:
+        return len(self.declarations)
+
+    def __iter__(self) -> Iterator[Declaration]:
+        return iter(self.declarations)
+
+    def __getitem__(self, index: int) -> Declaration:
+        return self.declarations[index]
+
+    def records(self) -> list[dict[str, Any]]:
+        """One flat dict per declared indicator row (see :func:`indicator_records`)."""
+        return indicator_records(self.declarations)
+
+    def frame(self) -> Any:
+        """A pandas DataFrame with one row per declared indicator row."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records(), columns=FRAME_COLUMNS)
 
 
 def _text(value: Any) -> str:
@@ -356,6 +379,9 @@ def is_declaration_workbook(path: Path) -> bool:
 
 
 _PROJECT_COLUMNS = ("file", "sheet", "profile", "code", "project", "unit", "department", "year", "amount")
+#: The columns of :meth:`ReadResult.frame` / :func:`declarations_frame`.
+FRAME_COLUMNS = [*_PROJECT_COLUMNS, "row", "level1", "level2", "category", "name", "target", "explanation",
+                 "points", "not_applicable", "target_cell"]
 
 
 def indicator_records(declarations: Iterable[Declaration]) -> list[dict[str, Any]]:
@@ -375,9 +401,4 @@ def indicator_records(declarations: Iterable[Declaration]) -> list[dict[str, Any
 
 def declarations_frame(paths: Iterable[Path | str]) -> Any:
     """A pandas DataFrame with one row per declared indicator row (see :func:`indicator_records`)."""
-    import pandas as pd
-
-    records = indicator_records(read_declarations(paths).declarations)
-    columns = [*_PROJECT_COLUMNS, "row", "level1", "level2", "category", "name", "target", "explanation",
-               "points", "not_applicable", "target_cell"]
-    return pd.DataFrame(records, columns=columns)
+    return read_declarations(paths).frame()
