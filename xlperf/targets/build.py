@@ -167,7 +167,7 @@ def plan_declaration(d: Declaration, rubric: Rubric, points: PointsTable | None 
             plan.unused.append(Unused(d.file, d.sheet, row.cell("name"), f"{row.level2 or row.level1}：不适用"))
         elif row.category is None or row.category.name not in slot_names:
             plan.unused.append(Unused(d.file, d.sheet, row.cell("level2"),
-                                      f"二级指标“{row.level2}”不是评分表的指标类别（指标“{row.name}”）", error=True))
+                                      f"二级指标“{row.level2 or '（未填）'}”不是评分表的指标类别（指标“{row.name}”）", error=True))
         elif not row.name:
             plan.unused.append(Unused(d.file, d.sheet, row.cell("name"), "缺少三级指标名称", error=True))
         else:
@@ -184,7 +184,7 @@ def plan_declaration(d: Declaration, rubric: Rubric, points: PointsTable | None 
     fixed_points = sum(leaf.full_points for leaf in rubric.leaves())
     available = rubric.total_points - fixed_points if rubric.total_points else 90.0
     allocation = allocate([r.category.group for r in usable if r.category], given, cap=cap, available=available,
-                          shares=shares)
+                          shares=shares, labels=[r.name for r in usable])
     for row, share in zip(usable, allocation.points, strict=True):
         method, params, why = infer_row(row)
         plan.rows.append(PlannedRow(row, method, params, share, why))

@@ -68,11 +68,13 @@ class Allocation:
 
 
 def allocate(groups_of_rows: Sequence[str], given: Sequence[float | None], *, cap: float | None,
-             available: float, shares: Mapping[str, float] | None = None) -> Allocation:
+             available: float, shares: Mapping[str, float] | None = None,
+             labels: Sequence[str] | None = None) -> Allocation:
     """Points for rows of the given groups (see the module docstring for the rule).
 
     ``given``: a row's own points or None; ``available``: the indicator points of the rubric (total
-    minus 预算执行率); ``shares``: group shares replacing the defaults (a points sheet).
+    minus 预算执行率); ``shares``: group shares replacing the defaults (a points sheet); ``labels``: the
+    rows' names for the notes.
     """
     notes: list[str] = []
     base = dict(GROUP_POINTS)
@@ -92,7 +94,8 @@ def allocate(groups_of_rows: Sequence[str], given: Sequence[float | None], *, ca
         if value is None:
             continue
         if cap is not None and value > cap + _EPS:
-            notes.append(f"第 {i + 1} 个指标的分值 {format_number(value)} 超过单项上限 {format_number(cap)}，按上限计")
+            name = f"指标“{labels[i]}”" if labels else f"第 {i + 1} 个指标"
+            notes.append(f"{name}的分值 {format_number(value)} 超过单项上限 {format_number(cap)}，按上限计")
             value = cap
         points[i] = max(0.0, float(value))
     free = {g: [i for i in rows_in[g] if points[i] is None] for g in order}
