@@ -173,6 +173,9 @@ def test_allocation_moves_points_of_empty_groups_and_respects_the_cap() -> None:
     assert one.points == [30] and any("无处计入" in n for n in one.notes)
     given = allocate(["产出指标"] * 3 + ["效益指标", "满意度指标"], [20, None, None, None, None], cap=30, available=90)
     assert given.points == [20, 15, 15, 30, 10]
+    capped = allocate(["产出指标", "产出指标", "效益指标", "满意度指标"], [40, None, None, None], cap=30,
+                      available=90, labels=["宣传渠道", "运营质量", "社会效益", "满意度"])
+    assert capped.points == [30, 20, 30, 10] and any("指标“宣传渠道”的分值 40 超过单项上限 30" in n for n in capped.notes)
     assert sum(allocate(["产出指标"] * 7 + ["效益指标"] * 3 + ["满意度指标"], [None] * 11, cap=30,
                         available=90).points) == 90
 
