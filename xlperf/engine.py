@@ -14,7 +14,7 @@ from weakref import WeakKeyDictionary
 
 from xlperf.expr import MAX, MIN, ROUND, Expr, ExprError
 from xlperf.findings import Finding
-from xlperf.grades import grade_of
+from xlperf.grades import BLANK_GRADE, grade_of
 from xlperf.methods import InputSpec
 from xlperf.model import Indicator, Rubric
 from xlperf.rounding import excel_round, format_number
@@ -57,7 +57,8 @@ class ScoreResult:
 
     rubric: Rubric
     scores: dict[str, IndicatorScore]
-    total: float
+    #: None while nothing has been entered (the form then shows no total and 未填报 as its grade)
+    total: float | None
     grade: str
     findings: tuple[Finding, ...]
 
@@ -72,6 +73,11 @@ class ScoreResult:
     def subtotals(self) -> dict[str, float | None]:
         """Subtotal per first-level indicator, by name."""
         return {top.name: self.scores[top.id].score for top in self.rubric.indicators}
+
+    @property
+    def blank(self) -> bool:
+        """True while nothing that needs an entry has been entered (shown as 未填报, never ranked)."""
+        return self.total is None
 
     @property
     def complete(self) -> bool:
@@ -223,6 +229,9 @@ def score(rubric: Rubric, values: Values) -> ScoreResult:
         return subtotal
 
     tops = [visit(top, 1) for top in rubric.indicators]
+    needing = [s for s in scores.values() if s.indicator.is_leaf and any(x.required for x in s.indicator.inputs())]
+    if needing and all(s.score is None for s in needing):
+        return ScoreResult(rubric, scores, None, BLANK_GRADE, tuple(findings))  # nothing entered yet
     total = excel_round(sum(s for s in tops if s is not None), rubric.decimals)
     grade = grade_of(total, rubric.grades) if rubric.grades else ""
     return ScoreResult(rubric, scores, total, grade, tuple(findings))

@@ -157,7 +157,7 @@ def write_evaluation(ctx: FormContext) -> Grid:
     g.merge(row, 0, row, depth - 1, str(names["total"]), "subtotal_label")
     g.value(row, cols.points, rubric.total_points, "subtotal_points")
     _blank_between(g, row, cols.points + 1, cols.deducted - 1, "subtotal")
-    g.formula(row, cols.score, total_formula([t.id for t in rubric.indicators], rubric.decimals), "subtotal")
+    g.formula(row, cols.score, total_formula(rubric), "subtotal")
     g.define(TOTAL, row, cols.score)
     g.formula(row, cols.deducted, _deduct(row, cols, rubric.decimals), "subtotal")
     _blank_between(g, row, cols.score + 1, last, "subtotal")

@@ -81,7 +81,6 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
     ws.set_column(SUB2, SUB1, WIDTHS[SUB2], None, {"level": 1})
-    decimals = ctx.rubric.decimals
 
     g.merge(0, 0, 0, REASON, ctx.rubric.title, "title")
     ws.set_row(0, 30)
@@ -139,7 +138,7 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
     g.merge(row, 0, row, ACTUAL, "总分", "subtotal_label")
     g.value(row, POINTS, total_points, "subtotal_points")
     g.text(row, OWN, "", "subtotal")
-    g.formula(row, SCORE, total_formula([t.id for t in ctx.rubric.indicators], decimals), "subtotal")
+    g.formula(row, SCORE, total_formula(ctx.rubric), "subtotal")
     g.define(TOTAL, row, SCORE)
     g.text(row, REASON, "", "subtotal")
     g.merge(row + 1, 0, row + 1, ACTUAL, "自评等级", "subtotal_label")
