@@ -41,9 +41,15 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Sample
     folder = tmp_path_factory.mktemp("declarations")
     projects = sample_projects(36, seed=7)
     write_integrated(folder / "a_一体化.xlsx", projects[:24])
-    for p in projects[24:30]:
-        for n, row in enumerate(r for r in p.rows if not r.not_applicable):
-            row.points = [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1][n % 12]
+    for p in projects[24:30]:  # a 分值 column: uneven points adding up to 90, except in the last project
+        used = [r for r in p.rows if not r.not_applicable]
+        shares = [90 // len(used)] * len(used)
+        shares[0] += 90 - sum(shares)
+        shares[0], shares[-1] = shares[0] + 2, shares[-1] - 2
+        if p is projects[29]:
+            shares[-1] -= 5
+        for row, share in zip(used, shares, strict=True):
+            row.points = share
     write_integrated(folder / "b_分值.xlsx", projects[24:30], with_points=True)
     for k, p in enumerate(projects[30:]):
         write_project_library(folder / f"c_项目库_{k}.xlsx", p)
@@ -191,11 +197,16 @@ def test_one_form_per_declaration_with_rows_targets_and_points_as_declared(
         samples: tuple[Path, list[SampleProject]], built: Any) -> None:
     _, projects = samples
     report, out = built
-    assert len(report.written) == 36 and not report.not_written and not report.failed
-    assert len(list(out.glob("*.xlsx"))) == 36
+    # the declaration whose 分值 column adds up to 85: not written (the rubric would not add up), said why
+    assert len(report.written) == 35 and not report.failed
+    ((refused, reason),) = report.not_written
+    assert refused.declaration.project == projects[29].name and "合计 95" in reason  # 85 + 预算执行率 10
+    assert len(list(out.glob("*.xlsx"))) == 35
     plans = {(Path(p.declaration.file).name, p.declaration.sheet): p for p in report.plans}
     for p in projects:
         plan = plans[_key(p)]
+        if plan is refused:
+            continue
         form = read_form(plan.path)
         rubric = form.rubric
         assert form.header["project"] == p.name and form.header["unit"] == p.unit
@@ -209,11 +220,10 @@ def test_one_form_per_declaration_with_rows_targets_and_points_as_declared(
             assert parent is not None and parent.name == row.level2
         points = [leaf.full_points for leaf in leaves]
         assert max(points) <= 30
+        assert sum(points) == 90
         if any(r.points is not None for r in used):  # the declaration's own 分值 column, as declared
             assert points == [r.points for r in used]
-            assert any("按申报的分值合计" in n for n in plan.notes)
-        else:
-            assert sum(points) == 90
+        else:  # the national split, evenly within each group
             groups: dict[str, float] = {}
             for leaf, row in zip(leaves, used, strict=True):
                 groups[row.level1] = groups.get(row.level1, 0) + leaf.full_points
@@ -227,6 +237,17 @@ def test_one_form_per_declaration_with_rows_targets_and_points_as_declared(
         # every 不适用 row reported with its cell
         na_cells = {c["name"] for r, c in zip(p.rows, p.row_cells, strict=True) if r.not_applicable}
         assert {u.cell for u in plan.unused} == na_cells
+
+
+def test_declared_points_that_do_not_add_up_are_built_when_accepted(
+        samples: tuple[Path, list[SampleProject]], tmp_path: Path) -> None:
+    folder, projects = samples
+    result = read_declarations([folder / "b_分值.xlsx"])
+    odd = [d for d in result.declarations if d.project == projects[29].name]
+    report = build_self_evaluations(odd, tmp_path, accept_rubric_errors=True)
+    (plan,) = report.plans
+    assert plan.path is not None and any("指标分值合计 85 分，不是 90 分" in n for n in plan.notes)
+    assert read_form(plan.path).rubric.rescale
 
 
 def test_build_reports_what_it_inferred(built: Any) -> None:

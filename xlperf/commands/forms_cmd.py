@@ -154,7 +154,8 @@ def run_build_targets(args: argparse.Namespace, rubric: Any) -> int:
             declaration.fields.setdefault(key, value)
     try:
         report = build_self_evaluations(result, args.output, rubric, _options(args), points=points,
-                                        overwrite=args.force, progress=True, jobs=args.jobs)
+                                        overwrite=args.force, progress=True, jobs=args.jobs,
+                                        accept_rubric_errors=args.accept_rubric_errors)
     except FormError as exc:
         raise CommandError(str(exc)) from exc
     for plan in report.plans:

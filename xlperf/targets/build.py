@@ -223,8 +223,13 @@ PARALLEL_FROM = 40
 def build_self_evaluations(sources: ReadResult | Sequence[Declaration] | Iterable[Path | str], out_dir: Path,
                            rubric: Rubric | str = "self_evaluation", options: FormOptions | None = None, *,
                            points: PointsTable | None = None, overwrite: bool = False,
-                           progress: bool = False, jobs: int | None = None) -> TargetsBuild:
+                           progress: bool = False, jobs: int | None = None,
+                           accept_rubric_errors: bool = False) -> TargetsBuild:
     """One 自评表 per declared project into ``out_dir`` (declarations, a read result, or files/folders).
+
+    A project whose rows make an unsound rubric (declared 分值 that do not add up to the total) is not
+    written, with the reason, unless ``accept_rubric_errors`` (then its form shows 折算得分; see
+    :func:`xlperf.forms.writer.sound_rubric`).
 
     ``jobs``: worker processes writing the forms (default: every core, from :data:`PARALLEL_FROM` forms
     on; 1 writes them in this process). File names are the same either way: projects whose names would
@@ -254,13 +259,14 @@ def build_self_evaluations(sources: ReadResult | Sequence[Declaration] | Iterabl
     if workers == 1 or len(projects) < PARALLEL_FROM:
         chunks = [list(range(len(projects)))]
         reports = [build_forms(rubric, projects, Path(out_dir), options, progress, overwrite=overwrite,
-                               has_indicators=True)]
+                               has_indicators=True, accept_rubric_errors=accept_rubric_errors)]
     else:
         chunks = _chunks(projects, workers)
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(build_forms, rubric, [projects[i] for i in chunk], Path(out_dir), options,
-                                   False, overwrite=overwrite, has_indicators=True) for chunk in chunks]
+                                   False, overwrite=overwrite, has_indicators=True,
+                                   accept_rubric_errors=accept_rubric_errors) for chunk in chunks]
             reports = [f.result() for f in futures]
     report.form_report = BuildReport([p for r in reports for p in r.written], [s for r in reports for s in r.skipped],
                                      [n for r in reports for n in r.notes])

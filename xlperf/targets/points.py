@@ -149,5 +149,8 @@ def allocate(groups_of_rows: Sequence[str], given: Sequence[float | None], *, ca
         for i, share in zip(free[g], split_evenly(round(remaining[g], 2), len(free[g]), cap), strict=True):
             points[i] = share
     final = [p if p is not None else 0.0 for p in points]
+    target = sum(base.values()) if shares else available
+    if final and abs(sum(final) - target) > 1e-6:
+        notes.append(f"指标分值合计 {format_number(sum(final))} 分，不是 {format_number(target)} 分")
     group_sums = {g: round(sum(final[i] for i in rows_in[g]), 2) for g in order if rows_in[g]}
     return Allocation(final, group_sums, notes)
