@@ -12,8 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``check`` command."""
     p = sub.add_parser("check", help="检查已填报的工作簿：填报数与重新计算结果是否一致、漏填、单位、偏差原因等；"
                                      "绩效目标申报表则审核其完整性、可测性、一致性")
-    p.add_argument("file", type=Path, help="已填报的工作簿或绩效目标申报表（.xlsx/.xlsm）")
-    p.add_argument("--grades", metavar="SCHEME", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
+    p.add_argument("file", type=Path, metavar="文件", help="已填报的工作簿或绩效目标申报表（.xlsx/.xlsm）")
+    p.add_argument("--grades", metavar="等级方案", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
     p.set_defaults(handler=check_command)
 
 
