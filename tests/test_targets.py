@@ -462,3 +462,15 @@ def test_parallel_build_writes_the_same_files_as_one_process(tmp_path: Path) -> 
         form = read_form(plan.path)
         assert [leaf.name for leaf in form.rubric.leaves() if leaf.id != "zj"] == [r.source.name for r in plan.rows]
         assert form.values["zj"]["budget"] == pytest.approx(plan.declaration.amount)
+
+
+def test_shipped_help_names_every_label_the_reader_knows() -> None:
+    from xlperf.targets.profiles import COLUMNS, FIELDS, NOT_APPLICABLE
+    from xlperf.userdocs import find_topic, topic_text
+
+    topic = find_topic("申报表")
+    assert topic is not None and find_topic("targets") is topic
+    text = topic_text(topic)
+    for label in (*(x for v in FIELDS.values() for x in v), *(x for v in COLUMNS.values() for x in v),
+                  *NOT_APPLICABLE):
+        assert label in text, label
