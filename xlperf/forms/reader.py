@@ -198,6 +198,8 @@ class FilledForm:
     problems: list[Finding] = field(default_factory=list)
     #: the funds block (``f_<row>_<column>`` names, see ``names.FUND_ROWS``) as entered, where a form has one
     funds: dict[str, Any] = field(default_factory=dict)
+    #: when the workbook says it was last saved (ISO 8601), "" when unknown
+    modified: str = ""
     #: True for our forms, whose native formulas compute the scores: values are read as those formulas
     #: read them. False for hand-made forms (no formulas), read leniently (``48万元`` is 48).
     formulas: bool = True
