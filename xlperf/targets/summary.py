@@ -57,12 +57,13 @@ class DeclarationsReport:
 class _DeclarationWriter(_Writer):
     """The 自评表 summary writer with the sheets of a declaration summary."""
 
-    def __init__(self, path: Path, items: list[tuple[Declaration, list[Finding]]], failed: list[FailedFile]) -> None:
-        super().__init__(path, None, failed)  # type: ignore[arg-type]  # no form records here
+    def __init__(self, path: Path, items: list[tuple[Declaration, list[Finding]]], failed: list[FailedFile],
+                 base: str | None) -> None:
+        super().__init__(path, None, failed, base)  # type: ignore[arg-type]  # no form records here
         self.items = items
 
     def overview(self) -> None:
-        ws = self.sheet("申报汇总", fit=False)
+        ws = self.sheet("申报汇总", wide=True)
         columns = [("文件", _TEXT, 24), ("工作表", _TEXT, 12), ("项目编码", _TEXT, 16), ("项目名称", _TEXT, 30),
                    ("申请单位", _TEXT, 22), ("本年度项目金额（万元）", _MONEY, 14), ("指标数", _INT, 8),
                    ("不适用行", _INT, 8), ("问题数", _INT, 8), ("其中错误", _INT, 8),
@@ -71,7 +72,7 @@ class _DeclarationWriter(_Writer):
         ws.freeze_panes(1, 4)
         ws.repeat_rows(0)
         for n, (d, findings) in enumerate(self.items, start=1):
-            self.link(ws, n, 0, str(safe_cell_text(os.path.basename(d.file))), _link(d.file, d.sheet, "A1"),
+            self.link(ws, n, 0, str(safe_cell_text(os.path.basename(d.file))), _link(d.file, d.sheet, "A1", self.base),
                       tip=str(safe_cell_text(d.file))[:255])
             errors = sum(1 for f in findings if f.severity == "error")
             aspects = [sum(1 for f in findings if aspect_of(f) == a) for a in _ASPECTS]
@@ -96,14 +97,14 @@ class _DeclarationWriter(_Writer):
                 self.put(ws, n, 0, os.path.basename(d.file), _TEXT)
                 self.put(ws, n, 1, d.sheet, _TEXT)
                 self.put(ws, n, 2, d.project, _TEXT)
-                self.link(ws, n, 3, str(safe_cell_text(f.cell or "A1")), _link(d.file, f.sheet or d.sheet, f.cell))
+                self.link(ws, n, 3, str(safe_cell_text(f.cell or "A1")), _link(d.file, f.sheet or d.sheet, f.cell, self.base))
                 self.put(ws, n, 4, aspect_of(f), _TEXT)
                 ws.write_string(n, 5, f.severity_label, self.fmt["error"] if f.severity == "error" else self.fmt[_TEXT])
                 self.put(ws, n, 6, f.message, _TEXT)
                 self.put(ws, n, 7, f.fix, _TEXT)
 
     def indicators(self) -> None:
-        ws = self.sheet("指标明细", fit=False)
+        ws = self.sheet("指标明细", wide=True)
         columns = [("文件", _TEXT, 20), ("工作表", _TEXT, 12), ("项目名称", _TEXT, 26), ("一级指标", _TEXT, 10),
                    ("二级指标", _TEXT, 14), ("三级指标", _TEXT, 30), ("目标值", _TEXT, 20), ("可衡量", _TEXT, 7),
                    ("不适用", _TEXT, 7), ("单元格", _TEXT, 8)]
@@ -118,15 +119,16 @@ class _DeclarationWriter(_Writer):
                           "" if r.not_applicable else ("是" if is_measurable(r.target) else "否"), "是" if r.not_applicable else ""]
                 for c, value in enumerate(values):
                     self.put(ws, n, c, value, _TEXT)
-                self.link(ws, n, 9, str(safe_cell_text(r.cell("target"))), _link(d.file, d.sheet, r.cell("target")))
+                self.link(ws, n, 9, str(safe_cell_text(r.cell("target"))), _link(d.file, d.sheet, r.cell("target"), self.base))
 
 
 def write_declarations_summary(path: Path, items: list[tuple[Declaration, list[Finding]]],
-                               failed: list[FailedFile]) -> None:
-    """Write the summary workbook to ``path`` (callers wrap this in :func:`xlperf.safety.atomic_write`)."""
+                               failed: list[FailedFile], base: Path | None = None) -> None:
+    """Write the summary workbook to ``path`` (callers wrap this in :func:`xlperf.safety.atomic_write`);
+    links are relative to the folder ``base`` (where the summary goes) when given, as in the 自评表 summary."""
     with tempfile.TemporaryDirectory(prefix="xlperf-targets-") as tmp:
         draft = Path(tmp) / "draft.xlsx"
-        writer = _DeclarationWriter(draft, items, failed)
+        writer = _DeclarationWriter(draft, items, failed, os.path.realpath(base) if base is not None else None)
         try:
             writer.overview()
             writer.problems()
@@ -186,8 +188,8 @@ def collect_declarations(paths: Iterable[Path | str], out: Path | str, force: bo
     report = DeclarationsReport(files=result.files, failed=list(result.failed))
     report.declarations = [(d, review(d)) for d in result.declarations]
     if report.declarations:
-        report.backup = atomic_write(out, lambda tmp: write_declarations_summary(tmp, report.declarations,
-                                                                                 report.failed), overwrite=force)
+        report.backup = atomic_write(out, lambda tmp: write_declarations_summary(
+            tmp, report.declarations, report.failed, out.parent), overwrite=force)
         report.written.append(out)
         if csv is not None:
             atomic_write(Path(csv), lambda tmp: write_csv(tmp, report.declarations), overwrite=force)
