@@ -1,0 +1,594 @@
+"""Differential test: values typed into generated forms as a person types them, scored three ways.
+
+A person does not type through ``xlperf fill``: they type ``48万元`` into a number cell, paste ``"1.07"`` as
+text, leave a trailing space after ``是``, switch to full-width digits, or the cell holds an error value, a
+date or TRUE. This module writes such values straight into the input cells of generated forms with
+openpyxl (the raw cell value, no conversion), for every scoring method (one workbook per method with many
+randomly parametrised indicators) and every built-in rubric, and then checks:
+
+* every score, subtotal, total and grade cell (by defined name, see ``xlperf/forms/names.py``), as
+  LibreOffice recalculates the saved file, equals what xlperf computes when it reads the same saved file
+  back (:func:`xlperf_view`: read -> score -> check);
+* every input cell holding what the form's formula cannot use (anything but a number in a numeric input;
+  a choice that is not one of the choices after Excel's TRIM, compared case-insensitively) appears in a
+  finding naming that sheet and cell;
+* a smaller sample recalculated by Gnumeric (``ssconvert --recalc``) agrees too.
+
+What a typed value means (the contract both the native formulas and the engine follow): a numeric input
+holding anything but a number (text, numeric text, an error value, a boolean) is not filled; a date is its
+Excel serial number; a choice compares TRIM()-ed text, case-insensitively, like Excel's ``=``; a cell that
+is empty or holds only spaces is blank.
+
+Everything is seeded, so a failure is repeatable; failures list the first mismatching cells (file, name,
+spreadsheet value, xlperf value, the typed inputs of the indicator) and count mismatches by typed kind.
+LibreOffice and Gnumeric are required: when missing the tests fail, they are never skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from xlperf import gnumeric, libreoffice
+from xlperf.checks import check_form
+from xlperf.demo import TRAINING_ROWS
+from xlperf.engine import ScoreResult
+from xlperf.findings import Finding
+from xlperf.forms.names import GRADE, TOTAL, input_name, score_name
+from xlperf.forms.reader import read_form, score_form
+from xlperf.forms.writer import FormOptions, write_form
+from xlperf.methods import InputSpec, method_names
+from xlperf.model import Rubric
+from xlperf.rubrics import build_rubric, builtin_names, load_rubric, with_indicators
+
+pytestmark = pytest.mark.libreoffice
+
+SEED = 20261201
+LEAVES_PER_METHOD = 72
+LEAVES_OF = {"levels": 128}  # the one method with Latin (cased) choices gets more indicators
+BUILTIN_VARIANTS = 4
+MIN_CASES = 2000
+GNUMERIC_MIN_CASES = 300
+SHOW = 25  # mismatches listed in a failure message
+
+
+# ------------------------------------------------------------------------------------ xlperf's view
+
+
+@dataclass(frozen=True)
+class View:
+    """What xlperf makes of a saved workbook: the scores and every finding (each placed at a cell)."""
+
+    result: ScoreResult
+    findings: list[Finding]
+
+
+def xlperf_view(path: Path) -> View:
+    """Read -> score -> check one saved form with the project's own reader (the one seam to re-point)."""
+    form = read_form(path)
+    result = score_form(form)
+    return View(result, check_form(form, result))
+
+
+# ------------------------------------------------------------------------------------ typed values
+
+ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")  # openpyxl writes error cells
+UNIT_TEXT = ("48万元", "2.5分", "1份", "≥90%", "8期", "95%", "4个", "43.5076万元", "100%", "3次", "≤5%")
+NUMERIC_TEXT = ("1.07", "95", "0", "48.01", "0.9", "100", "-3", "1,234.5", "1e3")
+SPACED_TEXT = (" 12 ", "48.6 ", " 0.9", "8 ", " 0 ")
+FULLWIDTH = ("４８．６", "１２", "９０％", "０", "１．０７")
+WORD_TEXT = ("是 ", "良好", "已完成", "达标", "见附件", "是")
+BLANK_WORDS = ("—", "无", "/", "-")  # "nothing" to a reader, but text to a formula
+WRONG_CHOICES = ("好", "是的", "不", "较好", "Y", "N", "非常显著！", "1")
+ODD_SPACES = ("\u3000", "\u00a0", "\n", "\t")  # full-width space, no-break space, Alt+Enter, tab: not TRIM()-ed
+
+
+def _date(rng: random.Random) -> dt.date:
+    day = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 730))
+    if rng.random() < 0.4:
+        return dt.datetime.combine(day, dt.time(rng.choice([9, 12, 18]), rng.choice([0, 30])))
+    return day if rng.random() < 0.5 else dt.datetime.combine(day, dt.time())
+
+
+def plausible_number(spec: InputSpec, points: float, rng: random.Random) -> float | int:
+    """A number a unit would enter into this input (sometimes an edge such as 0 or over the points)."""
+    if spec.kind == "percent":
+        return rng.choice([0, 1, 0.9, 0.95, round(rng.uniform(0, 1.3), 4), round(rng.uniform(0.5, 1.05), 2)])
+    if spec.kind == "count":
+        return rng.choice([0, 1, 2, 3, rng.randint(0, 12)])
+    if spec.kind == "money":
+        return rng.choice([0, 48.01, 43.5076, 587.04906, round(rng.uniform(0, 5000), 4), rng.randint(1, 500)])
+    if spec.key.endswith("score"):
+        return rng.choice([points, 0, round(rng.uniform(-1, points + 2), 1), round(rng.uniform(0, points), 2)])
+    return rng.choice([0, rng.randint(1, 100), round(rng.uniform(0, 1000), 2), 4, 8])
+
+
+Maker = Callable[[InputSpec, float, random.Random], Any]
+
+#: what people type into a numeric input, by kind (see ``usable`` for what a formula can use)
+NUMERIC_KINDS: dict[str, Maker] = {
+    "number": plausible_number,
+    "date": lambda s, p, r: _date(r),
+    "blank": lambda s, p, r: None,
+    "empty_text": lambda s, p, r: "",
+    "spaces": lambda s, p, r: r.choice([" ", "   "]),
+    "numeric_text": lambda s, p, r: r.choice([*NUMERIC_TEXT, str(plausible_number(s, p, r))]),
+    "unit_text": lambda s, p, r: r.choice(UNIT_TEXT),
+    "spaced_text": lambda s, p, r: r.choice(SPACED_TEXT),
+    "fullwidth": lambda s, p, r: r.choice(FULLWIDTH),
+    "word_text": lambda s, p, r: r.choice(WORD_TEXT),
+    "blank_word": lambda s, p, r: r.choice(BLANK_WORDS),
+    "error": lambda s, p, r: r.choice(ERRORS),
+    "bool": lambda s, p, r: r.random() < 0.5,
+}
+
+
+def _cased(choices: tuple[str, ...]) -> bool:
+    return any(c != c.swapcase() for c in choices)
+
+
+def _wrong_choice(spec: InputSpec, rng: random.Random) -> str:
+    taken = {c.casefold() for c in spec.choices}
+    return rng.choice([w for w in WRONG_CHOICES if w.casefold() not in taken])
+
+
+#: what people type into a choice input (是/否, a level), by kind
+CHOICE_KINDS: dict[str, Maker] = {
+    "choice": lambda s, p, r: r.choice(s.choices),
+    "choice_spaces": lambda s, p, r: r.choice([" {}", "{} ", "  {}  ", "{}   "]).format(r.choice(s.choices)),
+    "choice_case": lambda s, p, r: r.choice([c for c in s.choices if c != c.swapcase()]).swapcase(),
+    "choice_odd_space": lambda s, p, r: r.choice(["{0}{1}", "{1}{0}"]).format(r.choice(ODD_SPACES),
+                                                                            r.choice(s.choices)),
+    "wrong_choice": lambda s, p, r: _wrong_choice(s, r),
+    "number": lambda s, p, r: r.choice([0, 1, 10]),
+    "date": lambda s, p, r: _date(r),
+    "blank": lambda s, p, r: None,
+    "empty_text": lambda s, p, r: "",
+    "spaces": lambda s, p, r: r.choice([" ", "   "]),
+    "error": lambda s, p, r: r.choice(ERRORS),
+    "bool": lambda s, p, r: r.random() < 0.5,
+}
+CLEAN_KINDS = ("number", "choice")  # kinds that never explain a mismatch on their own
+KIND_WEIGHTS = {"number": 5, "choice": 4, "choice_spaces": 2, "choice_case": 5}  # others: 1
+
+
+def kinds_for(spec: InputSpec) -> list[str]:
+    """The typed kinds that fit an input (case variants only for choices with letters)."""
+    if spec.choices:
+        return [k for k in CHOICE_KINDS if k != "choice_case" or _cased(spec.choices)]
+    return list(NUMERIC_KINDS)
+
+
+def excel_trim(text: str) -> str:
+    """Excel's TRIM: ASCII spaces removed at both ends and runs of them inside collapsed to one."""
+    return " ".join(part for part in text.split(" ") if part)
+
+
+def is_blank(value: Any) -> bool:
+    """Nothing entered: an empty cell, an empty string or only ASCII spaces."""
+    return value is None or (isinstance(value, str) and excel_trim(value) == "")
+
+
+def usable(spec: InputSpec, value: Any) -> bool:
+    """Whether the form's formula can use a typed (non-blank) value, by the contract above."""
+    if spec.choices:
+        return isinstance(value, str) and excel_trim(value).casefold() in {c.casefold() for c in spec.choices}
+    return isinstance(value, int | float | dt.date) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """One typed-value case: an input cell, what was typed there and how a formula can take it."""
+
+    name: str
+    sheet: str
+    cell: str
+    kind: str
+    value: Any
+    blank: bool
+    usable: bool
+
+    def describe(self) -> str:
+        """``x_m3_actual=unit_text '48万元' (数据!F12)``."""
+        return f"{self.name}={self.kind} {self.value!r} ({self.sheet}!{self.cell})"
+
+
+def draw_typed(spec: InputSpec, points: float, rng: random.Random, clean: bool) -> tuple[str, Any]:
+    """(kind, value) for one input; ``clean`` leaves get only usable numbers and exact choices."""
+    if clean:
+        kind = "choice" if spec.choices else "number"
+    else:
+        kinds = kinds_for(spec)
+        weights = [KIND_WEIGHTS.get(k, 1) for k in kinds]
+        kind = rng.choices(kinds, weights)[0]
+    maker = (CHOICE_KINDS if spec.choices else NUMERIC_KINDS)[kind]
+    return kind, maker(spec, points, rng)
+
+
+# ------------------------------------------------------------------------------------ the forms
+
+
+def _one_of(rng: random.Random, *options: Any) -> Any:
+    return rng.choice(options)
+
+
+def _money_inputs(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"key": key, "label": label, "kind": "money"} for key, label in pairs]
+
+
+def _ratio(rng: random.Random) -> tuple[dict[str, Any], float]:
+    params: dict[str, Any] = {"direction": _one_of(rng, ">=", "<="),
+                              "kind": _one_of(rng, "number", "percent", "money", "count")}
+    if rng.random() < 0.25:
+        params["target"] = _one_of(rng, 4, 0.9, 100, 48.01)
+    return params, _one_of(rng, 5, 8, 10, 15, 20)
+
+
+def _tiers(rng: random.Random) -> tuple[dict[str, Any], float]:
+    p = _one_of(rng, 3, 6, 9)
+    return {"tiers": [f"[90%,100%]:{p}", f"[80%,90%):{p * 2 // 3}", f"[60%,80%):{p // 3}"]}, p
+
+
+def _threshold(rng: random.Random) -> tuple[dict[str, Any], float]:
+    if rng.random() < 0.5:
+        return {"op": _one_of(rng, ">", ">=", "<", "="), "value": _one_of(rng, 0, 0.05, 0.1),
+                "measure": "(planned-actual)/planned",
+                "inputs": _money_inputs(("planned", "计划成本"), ("actual", "实际成本"))}, 8
+    return {"op": ">=", "value": "98%"}, _one_of(rng, 2, 4)
+
+
+def _levels(rng: random.Random) -> tuple[dict[str, Any], float]:
+    if rng.random() < 0.3:
+        return {"levels": "非常显著10分,显著8分,较显著6分,一般4分,不显著2分,无0分"}, 10
+    return {"levels": [{"name": "A", "points": 5}, {"name": "B", "points": 3}, {"name": "Ok", "points": 2},
+                       {"name": "c", "points": 0}]}, 5
+
+
+def _checklist(rng: random.Random) -> tuple[dict[str, Any], float]:
+    names = ["有绩效目标", "目标明确", "指标细化", "相关", "合理"]
+    items = [{"name": n, "points": _one_of(rng, 0.5, 1, 2)} for n in rng.sample(names, rng.randint(2, 4))]
+    return {"items": items}, sum(i["points"] for i in items)
+
+
+def _deduction(rng: random.Random) -> tuple[dict[str, Any], float]:
+    items = [{"name": "材料缺少项数", "per": _one_of(rng, 0.5, 1), "max": _one_of(rng, 1, 2, "")},
+             {"name": "未完成重点任务数", "per": _one_of(rng, 1, 4)}][:rng.randint(1, 2)]
+    params: dict[str, Any] = {"items": items}
+    if rng.random() < 0.6:
+        params["veto"] = "未按规定程序设立"
+    return params, _one_of(rng, 3, 4, 8)
+
+
+def _penalty(rng: random.Random) -> tuple[dict[str, Any], float]:
+    return {"inputs": _money_inputs(("adjusted", "调整资金"), ("total", "预算总规模")), "measure": "adjusted/total",
+            "allowance": _one_of(rng, "10%", "5%"), "per_step": 0.1}, 1
+
+
+def _composite(rng: random.Random) -> tuple[dict[str, Any], float]:
+    params: dict[str, Any] = {"parts": [
+        {"name": "执行率", "points": 1, "method": "plan_ratio", "params": {"over_plan": "zero"}},
+        {"name": "政策功能", "points": 1, "method": "manual"}]}
+    if rng.random() < 0.4:
+        params["veto"] = "存在违规"
+    return params, 2
+
+
+#: per method: random parameters and points for one indicator
+PARAMS: dict[str, Callable[[random.Random], tuple[dict[str, Any], float]]] = {
+    "manual": lambda r: ({}, _one_of(r, 1, 2, 3, 5, 8, 10, 12, 15)),
+    "ratio": _ratio,
+    "execution": lambda r: ({}, _one_of(r, 10, 20)),
+    "tiers": _tiers,
+    "threshold": _threshold,
+    "levels": _levels,
+    "checklist": _checklist,
+    "deduction": _deduction,
+    "penalty": _penalty,
+    "plan_ratio": lambda r: ({"over_plan": _one_of(r, "zero", "full")}, _one_of(r, 1, 6)),
+    "quarterly": lambda r: ({}, 6),
+    "composite": _composite,
+}
+
+
+def method_rubric(method: str, rng: random.Random) -> Rubric:
+    """A key-project style rubric with ``LEAVES_PER_METHOD`` random indicators of one method (groups of 8)."""
+    groups = []
+    for g in range(0, LEAVES_OF.get(method, LEAVES_PER_METHOD), 8):
+        children = []
+        for i in range(g, g + 8):
+            params, points = PARAMS[method](rng)
+            children.append({"id": f"m{i}", "name": f"{method} 第{i + 1}例", "points": points,
+                             "method": method, "params": params})
+        groups.append({"id": f"g{g // 8}", "name": f"第{g // 8 + 1}组", "children": children})
+    data = {"id": f"typed_{method}", "title": f"{method} 填写检验", "family": "key_project",
+            "total": 100, "decimals": 2, "grades": "national",
+            "indicators": [{"id": "top", "name": "全部", "children": groups}]}
+    return build_rubric(data, method)
+
+
+#: indicator rows for self-evaluation forms: the training project and a cost-heavy one
+COST_ROWS = [
+    {"level1": "产出指标", "level2": "数量指标", "name": "参展次数", "target": "1次", "points": 10},
+    {"level1": "产出指标", "level2": "质量指标", "name": "展位达标率", "target": "≥95%", "points": 10},
+    {"level1": "产出指标", "level2": "时效指标", "name": "完成时间", "target": "12月底前完成", "points": 10},
+    {"level1": "产出指标", "level2": "成本指标", "name": "项目预算控制数", "target": "48.01万元", "points": 10},
+    {"level1": "效益指标", "level2": "经济效益指标", "name": "签约金额", "target": "≥500万元", "points": 20},
+    {"level1": "效益指标", "level2": "社会效益指标", "name": "品牌影响力", "target": "有所提升", "points": 10},
+    {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "参展企业满意度", "target": "≥90%", "points": 10},
+    {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "投诉率", "target": "≤5%", "points": 10},
+]
+
+
+def builtin_rubric(name: str, variant: int) -> Rubric:
+    """A built-in rubric as a unit receives it (self-evaluation slots filled with project indicators)."""
+    rubric = load_rubric(name)
+    if rubric.slots():
+        rubric = with_indicators(rubric, TRAINING_ROWS if variant % 2 == 0 else COST_ROWS)
+    return rubric
+
+
+def _stems() -> list[str]:
+    return [f"method_{m}" for m in sorted(PARAMS)] + [
+        f"builtin_{name}_{v}" for name in builtin_names() for v in range(BUILTIN_VARIANTS)]
+
+
+STEMS = _stems()
+#: the Gnumeric sample: one workbook per method family and rubric, about a sixth of the corpus
+GNUMERIC_STEMS = [s for s in STEMS if s.endswith("_1")] + [
+    f"method_{m}" for m in ("levels", "checklist", "ratio", "deduction", "execution", "composite")]
+
+
+@dataclass
+class Workbook:
+    """One generated, typed-into form."""
+
+    stem: str
+    path: Path
+    rubric: Rubric
+    typed: list[Typed] = field(default_factory=list)
+
+    def leaf_inputs(self, leaf_id: str) -> list[Typed]:
+        """The typed cases of one indicator."""
+        prefix = input_name(leaf_id, "")
+        return [t for t in self.typed if t.name.startswith(prefix)]
+
+
+def _cells_by_name(book: Any) -> dict[str, tuple[str, str]]:
+    found: dict[str, tuple[str, str]] = {}
+    for name, defined in book.defined_names.items():
+        destinations = list(defined.destinations)
+        if len(destinations) == 1:
+            sheet, ref = destinations[0]
+            found[name] = (sheet, ref.replace("$", ""))
+    return found
+
+
+def type_into(path: Path, rubric: Rubric, rng: random.Random) -> list[Typed]:
+    """Type a value into every input cell of a generated form (openpyxl, raw values) and save it."""
+    book = openpyxl.load_workbook(path)
+    cells = _cells_by_name(book)
+    typed: list[Typed] = []
+    for leaf in rubric.leaves():
+        clean = rng.random() < 0.3
+        for spec in leaf.inputs():
+            name = input_name(leaf.id, spec.key)
+            if name not in cells:
+                continue  # an input that is not its own cell on this form
+            kind, value = draw_typed(spec, leaf.full_points, rng, clean)
+            sheet, cell = cells[name]
+            book[sheet][cell].value = value
+            blank = is_blank(value)
+            typed.append(Typed(name, sheet, cell, kind, value, blank, not blank and usable(spec, value)))
+    book.save(path)
+    book.close()
+    return typed
+
+
+def build_corpus(folder: Path) -> list[Workbook]:
+    """Every workbook of the corpus, generated and typed into (deterministic)."""
+    corpus: list[Workbook] = []
+    for stem in STEMS:
+        rng = random.Random(f"{SEED}-{stem}")
+        if stem.startswith("method_"):
+            rubric = method_rubric(stem.removeprefix("method_"), rng)
+        else:
+            name, _, variant = stem.removeprefix("builtin_").rpartition("_")
+            rubric = builtin_rubric(name, int(variant))
+        path = folder / f"{stem}.xlsx"
+        write_form(rubric, path, {"project": stem, "unit": "测试单位", "year": "2023"}, FormOptions())
+        corpus.append(Workbook(stem, path, rubric, type_into(path, rubric, rng)))
+    return corpus
+
+
+# ------------------------------------------------------------------------------------ comparing
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A score/subtotal/total/grade cell where a spreadsheet and xlperf disagree."""
+
+    stem: str
+    name: str
+    sheet_value: Any
+    xlperf_value: Any
+    detail: str
+    kinds: tuple[str, ...]  # typed kinds of the indicator's inputs that are not clean
+
+
+def _same(got: Any, want: Any, decimals: int) -> bool:
+    if want is None:
+        return got in (None, "")
+    if isinstance(want, str):
+        return isinstance(got, str) and got == want
+    if isinstance(got, bool) or not isinstance(got, int | float):
+        return False
+    return abs(round(float(got), decimals) - round(float(want), decimals)) < 0.5 * 10 ** -decimals
+
+
+def expected_cells(result: ScoreResult) -> dict[str, tuple[Any, str, str | None]]:
+    """name -> (xlperf's value, explanation, leaf id) for every score, subtotal, total and grade cell."""
+    cells: dict[str, tuple[Any, str, str | None]] = {}
+    for node_id, scored in result.scores.items():
+        cells[score_name(node_id)] = (scored.score, scored.explanation,
+                                      node_id if scored.indicator.is_leaf else None)
+    cells[TOTAL] = (result.total, "总分", None)
+    cells[GRADE] = (result.grade, "等级", None)
+    return cells
+
+
+def compare(workbook: Workbook, view: View, names: dict[str, Any]) -> tuple[int, list[Mismatch]]:
+    """(cells compared, mismatches) between a recalculated workbook's named cells and xlperf's view."""
+    decimals = view.result.rubric.decimals
+    mismatches: list[Mismatch] = []
+    cells = expected_cells(view.result)
+    for name, (want, explanation, leaf_id) in cells.items():
+        got = names.get(name, "<missing name>")
+        if _same(got, want, decimals):
+            continue
+        typed = workbook.leaf_inputs(leaf_id) if leaf_id else []
+        detail = f"{explanation}; typed: " + ", ".join(t.describe() for t in typed) if typed else explanation
+        kinds = tuple(sorted({t.kind for t in typed if t.kind not in CLEAN_KINDS})) or (
+            ("clean",) if leaf_id else ("(sum)",))
+        mismatches.append(Mismatch(workbook.stem, name, got, want, detail, kinds))
+    return len(cells), mismatches
+
+
+def report(mismatches: list[Mismatch], compared: int, engine: str) -> str:
+    """A failure message: counts, mismatches by typed kind (leaves only), then the first cells."""
+    leaves = [m for m in mismatches if m.kinds != ("(sum)",)]
+    by_kind = Counter(k for m in leaves for k in m.kinds)
+    lines = [f"{len(mismatches)} of {compared} cells differ between {engine} and xlperf "
+             f"({len(leaves)} indicator scores, {len(mismatches) - len(leaves)} subtotals/totals/grades)",
+             "indicator mismatches by typed input kind: "
+             + (", ".join(f"{k} {n}" for k, n in by_kind.most_common()) or "-")]
+    ordered = sorted(mismatches, key=lambda m: m.kinds == ("(sum)",))
+    lines += [f"  {m.stem}.xlsx {m.name}: {engine} {m.sheet_value!r} | xlperf {m.xlperf_value!r} — {m.detail}"
+              for m in ordered[:SHOW]]
+    return "\n".join(lines)
+
+
+def unnamed_inputs(workbook: Workbook, view: View) -> list[Typed]:
+    """Typed cells the formula cannot use that no finding names (by sheet and cell)."""
+    named = {(f.sheet, f.cell) for f in view.findings}
+    return [t for t in workbook.typed if not t.blank and not t.usable and (t.sheet, t.cell) not in named]
+
+
+# ------------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Workbook]:
+    """stem -> the typed-into workbook."""
+    return {w.stem: w for w in build_corpus(tmp_path_factory.mktemp("typed"))}
+
+
+@pytest.fixture(scope="module")
+def views(corpus: dict[str, Workbook]) -> dict[str, View]:
+    """stem -> what xlperf reads, scores and checks in the saved typed file."""
+    return {stem: xlperf_view(w.path) for stem, w in corpus.items()}
+
+
+@pytest.fixture(scope="module")
+def lo_names(corpus: dict[str, Workbook], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """stem -> defined-name values after ONE LibreOffice run over the whole corpus."""
+    written = libreoffice.recalculate([w.path for w in corpus.values()], tmp_path_factory.mktemp("lo"))
+    return {stem: libreoffice.defined_name_values(p) for stem, p in zip(corpus, written, strict=True)}
+
+
+@pytest.fixture(scope="module")
+def gnumeric_names(corpus: dict[str, Workbook], tmp_path_factory: pytest.TempPathFactory
+                   ) -> dict[str, dict[str, Any]]:
+    """stem -> defined-name values after Gnumeric recalculated the sample."""
+    written = gnumeric.recalculate([corpus[s].path for s in GNUMERIC_STEMS], tmp_path_factory.mktemp("gnumeric"))
+    return {stem: gnumeric.defined_name_values(p) for stem, p in zip(GNUMERIC_STEMS, written, strict=True)}
+
+
+# ------------------------------------------------------------------------------------ tests
+
+
+def test_corpus_covers_every_kind_method_and_rubric(corpus: dict[str, Workbook]) -> None:
+    typed = [t for w in corpus.values() for t in w.typed]
+    assert len(typed) >= MIN_CASES, f"only {len(typed)} typed-value cases"
+    assert sum(len(corpus[s].typed) for s in GNUMERIC_STEMS) >= GNUMERIC_MIN_CASES
+    assert set(method_names()) <= set(PARAMS), "a scoring method has no typed-value workbook"
+    assert {s.removeprefix("builtin_").rpartition("_")[0] for s in corpus if s.startswith("builtin_")} == set(
+        builtin_names())
+    kinds = Counter(t.kind for t in typed)
+    for kind in {*NUMERIC_KINDS, *CHOICE_KINDS}:
+        assert kinds[kind] >= 15, f"typed kind {kind} drawn only {kinds[kind]} times"
+    for stem, workbook in corpus.items():
+        assert workbook.typed, stem
+        if stem.startswith("method_"):
+            leaf = workbook.rubric.leaves()[0]
+            wanted = {k for spec in leaf.inputs() for k in kinds_for(spec)} - {"choice_case"}
+            assert wanted <= {t.kind for t in workbook.typed}, f"{stem} misses {wanted - {t.kind for t in workbook.typed}}"
+    # the cases exercise both usable and unusable values, and plenty of indicators that score
+    assert sum(t.usable for t in typed) > len(typed) / 3
+    assert sum(not t.usable and not t.blank for t in typed) > len(typed) / 4
+
+
+def test_typed_values_are_what_was_typed(corpus: dict[str, Workbook]) -> None:
+    """The saved files hold the raw values (errors as error cells, booleans as booleans), not conversions."""
+    workbook = corpus["method_ratio"]
+    book = openpyxl.load_workbook(workbook.path)
+    try:
+        for t in workbook.typed:
+            cell = book[t.sheet][t.cell]
+            if isinstance(t.value, bool):
+                assert cell.data_type == "b" and cell.value is t.value
+            elif t.value in ERRORS:
+                assert cell.data_type == "e" and cell.value == t.value
+            elif isinstance(t.value, str) and t.value:
+                assert cell.data_type == "s" and cell.value == t.value
+            elif isinstance(t.value, dt.date):
+                assert cell.is_date
+    finally:
+        book.close()
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_libreoffice_equals_xlperf(corpus: dict[str, Workbook], views: dict[str, View],
+                                   lo_names: dict[str, dict[str, Any]], stem: str) -> None:
+    workbook, view = corpus[stem], views[stem]
+    assert len(view.result.rubric.leaves()) == len(workbook.rubric.leaves())
+    compared, mismatches = compare(workbook, view, lo_names[stem])
+    assert compared > len(workbook.rubric.leaves())
+    assert not mismatches, report(mismatches, compared, "LibreOffice")
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_unusable_inputs_are_named_in_findings(corpus: dict[str, Workbook], views: dict[str, View],
+                                               stem: str) -> None:
+    missing = unnamed_inputs(corpus[stem], views[stem])
+    by_kind = Counter(t.kind for t in missing)
+    assert not missing, (f"{len(missing)} input cells hold what the formula cannot use, but no finding names "
+                         f"them (by kind: {dict(by_kind.most_common())}):\n"
+                         + "\n".join(f"  {stem}.xlsx {t.describe()}" for t in missing[:SHOW]))
+
+
+@pytest.mark.gnumeric
+@pytest.mark.parametrize("stem", GNUMERIC_STEMS)
+def test_gnumeric_equals_xlperf(corpus: dict[str, Workbook], views: dict[str, View],
+                                gnumeric_names: dict[str, dict[str, Any]], stem: str) -> None:
+    compared, mismatches = compare(corpus[stem], views[stem], gnumeric_names[stem])
+    assert not mismatches, report(mismatches, compared, "Gnumeric")
+
+
+def test_whole_corpus_summary(corpus: dict[str, Workbook], views: dict[str, View],
+                              lo_names: dict[str, dict[str, Any]]) -> None:
+    """One line per typed kind over the whole corpus, so a failure says which inputs still disagree."""
+    compared, mismatches = 0, []
+    for stem, workbook in corpus.items():
+        n, found = compare(workbook, views[stem], lo_names[stem])
+        compared += n
+        mismatches += found
+    assert compared > sum(len(w.rubric.leaves()) for w in corpus.values())
+    assert not mismatches, report(mismatches, compared, "LibreOffice")
