@@ -201,14 +201,21 @@ class Typed:
         return f"{self.name}={self.kind} {self.value!r} ({self.sheet}!{self.cell})"
 
 
-def draw_typed(spec: InputSpec, points: float, rng: random.Random, clean: bool) -> tuple[str, Any]:
-    """(kind, value) for one input; ``clean`` leaves get only usable numbers and exact choices."""
+def draw_typed(spec: InputSpec, points: float, rng: random.Random, clean: bool,
+               unused: dict[bool, list[str]]) -> tuple[str, Any]:
+    """(kind, value) for one input; ``clean`` leaves get only usable numbers and exact choices.
+
+    ``unused`` (per workbook, keyed by "is a choice input") holds the kinds not drawn yet: they come first,
+    so every workbook holds every kind that fits its inputs whatever the random draws.
+    """
+    kinds = kinds_for(spec)
     if clean:
         kind = "choice" if spec.choices else "number"
     else:
-        kinds = kinds_for(spec)
-        weights = [KIND_WEIGHTS.get(k, 1) for k in kinds]
-        kind = rng.choices(kinds, weights)[0]
+        fresh = [k for k in unused[bool(spec.choices)] if k in kinds]
+        kind = fresh[0] if fresh else rng.choices(kinds, [KIND_WEIGHTS.get(k, 1) for k in kinds])[0]
+    if kind in unused[bool(spec.choices)]:
+        unused[bool(spec.choices)].remove(kind)
     maker = (CHOICE_KINDS if spec.choices else NUMERIC_KINDS)[kind]
     return kind, maker(spec, points, rng)
 
@@ -376,13 +383,14 @@ def type_into(path: Path, rubric: Rubric, rng: random.Random) -> list[Typed]:
     book = openpyxl.load_workbook(path)
     cells = _cells_by_name(book)
     typed: list[Typed] = []
+    unused = {False: list(NUMERIC_KINDS), True: list(CHOICE_KINDS)}
     for leaf in rubric.leaves():
         clean = rng.random() < 0.3
         for spec in leaf.inputs():
             name = input_name(leaf.id, spec.key)
             if name not in cells:
                 continue  # an input that is not its own cell on this form
-            kind, value = draw_typed(spec, leaf.full_points, rng, clean)
+            kind, value = draw_typed(spec, leaf.full_points, rng, clean, unused)
             sheet, cell = cells[name]
             book[sheet][cell].value = value
             blank = is_blank(value)
