@@ -11,10 +11,12 @@ import os
 import sys
 from collections.abc import Sequence
 
+from xlperf.errors import XlperfError
+
 COMMANDS = ("rubric_cmd", "forms_cmd", "score_cmd", "check_cmd", "collect_cmd", "demo_cmd", "xl_cmd")
 
 
-class CommandError(Exception):
+class CommandError(XlperfError):
     """A user-facing failure: printed as one line, exit code ``code``."""
 
     def __init__(self, message: str, code: int = 2) -> None:
@@ -68,9 +70,7 @@ def error_line(exc: BaseException) -> str:
 
     if isinstance(exc, CommandError | RubricError | FileExistsError | FileNotFoundError | PermissionError):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    known = {"UnreadableWorkbook", "LibreOfficeError", "MetaError", "GradeError", "MethodError", "FillError",
-             "DemoError", "FormError", "ProjectListError", "CollectError", "VbaBuildError"}
-    if type(exc).__name__ in known:
+    if isinstance(exc, XlperfError):
         return str(exc)
     return f"内部错误（{type(exc).__name__}）：{exc}。加 --debug 可查看详细信息"
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xlperf.errors import XlperfError
 from xlperf.expr import IF, Expr, Text, cmp
 
 
@@ -25,7 +26,7 @@ SCHEMES: dict[str, tuple[str, tuple[GradeBand, ...]]] = {
 }
 
 
-class GradeError(ValueError):
+class GradeError(XlperfError, ValueError):
     """A grade scheme that is unknown or malformed."""
 
 

@@ -28,11 +28,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.utility import xl_cell_to_rowcol
+
 from xlperf.forms.names import META_SHEET
 from xlperf.forms.reader import CellData, FilledForm, parse_reference, read_source
 from xlperf.safety import Limits, UnreadableWorkbook, inspect_workbook
+from xlperf.values import ErrorValue
 
-__all__ = ["CalamineSource", "RawWorkbook", "column_letter", "read_fast_form", "read_workbook"]
+__all__ = ["CalamineSource", "RawWorkbook", "read_fast_form", "read_workbook"]
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -57,6 +60,8 @@ class RawWorkbook:
     merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)
     formulas: dict[str, dict[str, str]] = field(default_factory=dict)
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: sheet → {address: error text} for named cells holding an error value (calamine gives ``''``)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
     engine: str = "calamine"
 
     def value(self, sheet: str, row: int, col: int) -> Any:
@@ -69,23 +74,6 @@ class RawWorkbook:
         return META_SHEET in self.sheet_names
 
 
-def column_letter(col: int) -> str:
-    """0-based column index to letters (0 → A, 27 → AB)."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
     """A value from a grid; blanks (``''``) and cells outside the grid are ``None``."""
     if row < len(grid) and col < len(grid[row]):
@@ -96,10 +84,9 @@ def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
 
 def _cell_index(address: str) -> tuple[int, int] | None:
     """``C7`` → (6, 2), 0-based; None for anything else."""
-    match = _CELL.match(address.strip())
-    if match is None:
+    if _CELL.match(address.strip()) is None:
         return None
-    return int(match.group(2)) - 1, _column_index(match.group(1))
+    return xl_cell_to_rowcol(address.strip())
 
 
 def _resolve(base: str, target: str) -> str:
@@ -168,30 +155,18 @@ def _directory(zf: zipfile.ZipFile, path: Path | None) -> _Directory:
     return _Directory(sheets, parts, names)
 
 
-_F_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_F_END = re.compile(rb"</(?:\w+:)?f>")
-_C_START = re.compile(rb"<(?:\w+:)?c\s")
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _ATTR_S = re.compile(rb'\bs="([0-9]{1,6})"')
-
-
-def _cell_start(xml: bytes, pos: int) -> int:
-    """Start of the ``<c …>`` tag that encloses position ``pos`` (-1 when none)."""
-    start = xml.rfind(b"<c ", 0, pos)
-    if start >= 0 and xml.find(b"</c>", start, pos) < 0 and _C_START.match(xml, start):
-        return start
-    found = -1
-    for match in _C_START.finditer(xml, 0, pos):  # unusual prefixes: slow path
-        found = match.start()
-    return found
-
-
 _CELL_ELEMENT = re.compile(rb"<((?:\w+:)?)c\s([^>]*?)(/>|>(.*?)</\1c>)", re.DOTALL)
 _F_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 
 
-def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int]]:
-    """Formula texts and style indexes of the ``wanted`` cells of one sheet part.
+_ATTR_T_ERROR = re.compile(rb'\bt="e"')
+_V_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]{1,64})</(?:\w+:)?v>")
+
+
+def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
+    """Formula texts, style indexes and error values of the ``wanted`` cells of one sheet part.
 
     One pass over the raw XML (no parse): each ``<c>`` element gives its ``r="…"`` address, its
     ``s="…"`` style and, when it holds an ``<f>`` element, the formula. Shared-formula children have no
@@ -199,6 +174,7 @@ def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str,
     """
     formulas: dict[str, str] = {}
     styles: dict[str, int] = {}
+    errors: dict[str, str] = {}
     for match in _CELL_ELEMENT.finditer(xml):
         attrs, body = match.group(2), match.group(4)
         ref = _ATTR_R.search(attrs)
@@ -215,7 +191,11 @@ def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str,
         style = _ATTR_S.search(attrs)
         if style is not None:
             styles[address] = int(style.group(1))
-    return formulas, styles
+        if body and _ATTR_T_ERROR.search(attrs):
+            value = _V_TEXT.search(body)
+            if value is not None:
+                errors[address] = html.unescape(value.group(1).decode("utf-8", "replace"))
+    return formulas, styles, errors
 
 
 def _number_formats(zf: zipfile.ZipFile) -> list[str]:
@@ -302,8 +282,9 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
                     xml = zf.read(directory.parts[sheet])
                 except KeyError:
                     continue
-                formulas, styles = _scan_cells(xml, cells)
+                formulas, styles, errors = _scan_cells(xml, cells)
                 raw.formulas[sheet] = formulas
+                raw.errors[sheet] = errors
                 raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes)}
     try:
         _read_calamine(raw, data, wanted)
@@ -372,6 +353,9 @@ class CalamineSource:
         value = self.raw.value(sheet, *index) if index else None
         formula = self.raw.formulas.get(sheet, {}).get(ref)
         fmt = self.raw.formats.get(sheet, {}).get(ref, "General")
+        error = self.raw.errors.get(sheet, {}).get(ref)
+        if error is not None:
+            value = ErrorValue(error)
         if formula is not None:
             return CellData(None, formula, value, fmt)
         return CellData(value, None, value, fmt)
