@@ -38,15 +38,15 @@ import openpyxl
 import pytest
 
 from xlperf import gnumeric, libreoffice
-from xlperf.checks import check_form
 from xlperf.demo import TRAINING_ROWS
 from xlperf.engine import ScoreResult
 from xlperf.findings import Finding
 from xlperf.forms.names import GRADE, TOTAL, input_name, score_name
-from xlperf.forms.reader import read_form, score_form
+from xlperf.forms.reader import read_form
 from xlperf.forms.writer import FormOptions, write_form
 from xlperf.methods import InputSpec, method_names
 from xlperf.model import Rubric
+from xlperf.pipeline import read_path, score_filled
 from xlperf.rubrics import build_rubric, builtin_names, load_rubric, with_indicators
 
 pytestmark = pytest.mark.libreoffice
@@ -72,10 +72,15 @@ class View:
 
 
 def xlperf_view(path: Path) -> View:
-    """Read -> score -> check one saved form with the project's own reader (the one seam to re-point)."""
-    form = read_form(path)
-    result = score_form(form)
-    return View(result, check_form(form, result))
+    """Read -> score -> check one saved form the way ``score``/``check``/``collect`` do (the one seam)."""
+    (scored,) = read_path(path)
+    return View(scored.result, scored.findings)
+
+
+def openpyxl_view(path: Path) -> View:
+    """The same pipeline on the openpyxl cell source (the reader behind ``fill`` and the safety checks)."""
+    scored = score_filled(read_form(path))
+    return View(scored.result, scored.findings)
 
 
 # ------------------------------------------------------------------------------------ typed values
@@ -205,8 +210,8 @@ def draw_typed(spec: InputSpec, points: float, rng: random.Random, clean: bool,
                unused: dict[bool, list[str]]) -> tuple[str, Any]:
     """(kind, value) for one input; ``clean`` leaves get only usable numbers and exact choices.
 
-    ``unused`` (per workbook, keyed by "is a choice input") holds the kinds not drawn yet: they come first,
-    so every workbook holds every kind that fits its inputs whatever the random draws.
+    ``unused`` (per workbook, keyed by "is a choice input", in random order) holds the kinds not drawn yet:
+    they come first, so every workbook holds every kind that fits its inputs whatever the random draws.
     """
     kinds = kinds_for(spec)
     if clean:
@@ -383,15 +388,20 @@ def type_into(path: Path, rubric: Rubric, rng: random.Random) -> list[Typed]:
     book = openpyxl.load_workbook(path)
     cells = _cells_by_name(book)
     typed: list[Typed] = []
-    unused = {False: list(NUMERIC_KINDS), True: list(CHOICE_KINDS)}
+    unused = {False: rng.sample(list(NUMERIC_KINDS), len(NUMERIC_KINDS)),
+              True: rng.sample(list(CHOICE_KINDS), len(CHOICE_KINDS))}
+    done: dict[tuple[str, str], tuple[str, Any]] = {}  # a shared quantity: one cell, several names
     for leaf in rubric.leaves():
         clean = rng.random() < 0.3
         for spec in leaf.inputs():
             name = input_name(leaf.id, spec.key)
             if name not in cells:
                 continue  # an input that is not its own cell on this form
-            kind, value = draw_typed(spec, leaf.full_points, rng, clean, unused)
             sheet, cell = cells[name]
+            if (sheet, cell) in done:
+                kind, value = done[sheet, cell]
+            else:
+                kind, value = done[sheet, cell] = draw_typed(spec, leaf.full_points, rng, clean, unused)
             book[sheet][cell].value = value
             blank = is_blank(value)
             typed.append(Typed(name, sheet, cell, kind, value, blank, not blank and usable(spec, value)))
@@ -588,6 +598,23 @@ def test_gnumeric_equals_xlperf(corpus: dict[str, Workbook], views: dict[str, Vi
                                 gnumeric_names: dict[str, dict[str, Any]], stem: str) -> None:
     compared, mismatches = compare(corpus[stem], views[stem], gnumeric_names[stem])
     assert not mismatches, report(mismatches, compared, "Gnumeric")
+
+
+@pytest.mark.parametrize("stem", GNUMERIC_STEMS)
+def test_both_readers_agree(corpus: dict[str, Workbook], views: dict[str, View], stem: str) -> None:
+    """The openpyxl cell source gives the same scores and findings as the calamine one (score/check/collect)."""
+    fast, slow = views[stem], openpyxl_view(corpus[stem].path)
+    other = expected_cells(slow.result)
+    differ = [f"{name}: calamine {value!r} | openpyxl {other[name][0]!r}"
+              for name, (value, _, _) in expected_cells(fast.result).items()
+              if not _same(other[name][0], value, fast.result.rubric.decimals)]
+    assert not differ, "\n".join(differ[:SHOW])
+
+    def placed(view: View) -> Counter[tuple[str, str | None, str | None]]:
+        return Counter((f.code, f.sheet, f.cell) for f in view.findings)
+
+    only_fast, only_slow = placed(fast) - placed(slow), placed(slow) - placed(fast)
+    assert not only_fast and not only_slow, f"only calamine: {dict(only_fast)}\nonly openpyxl: {dict(only_slow)}"
 
 
 def test_whole_corpus_summary(corpus: dict[str, Workbook], views: dict[str, View],
