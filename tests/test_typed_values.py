@@ -93,6 +93,11 @@ FULLWIDTH = ("４８．６", "１２", "９０％", "０", "１．０７")
 WORD_TEXT = ("是 ", "良好", "已完成", "达标", "见附件", "是")
 BLANK_WORDS = ("—", "无", "/", "-")  # "nothing" to a reader, but text to a formula
 WRONG_CHOICES = ("好", "是的", "不", "较好", "Y", "N", "非常显著！", "1")
+#: what the check should say such text seems to mean (numeric inputs), written out by hand
+MEANT = {"48万元": "48", "2.5分": "2.5", "1份": "1", "≥90%": "90%", "8期": "8", "95%": "95%", "4个": "4",
+         "43.5076万元": "43.5076", "100%": "100%", "3次": "3", "≤5%": "5%", "1,234.5": "1234.5", "1e3": "1000",
+         "４８．６": "48.6", "１２": "12", "９０％": "90%", "０": "0", "１．０７": "1.07"}
+MEANT_KINDS = ("unit_text", "numeric_text", "spaced_text", "fullwidth")
 ODD_SPACES = ("\u3000", "\u00a0", "\n", "\t")  # full-width space, no-break space, Alt+Enter, tab: not TRIM()-ed
 
 
@@ -493,6 +498,22 @@ def report(mismatches: list[Mismatch], compared: int, engine: str) -> str:
     return "\n".join(lines)
 
 
+def said_at(view: View, t: Typed) -> str:
+    """Everything the findings placed at a typed cell say (messages and fixes)."""
+    return "\n".join(f"{f.message} {f.fix or ''}" for f in view.findings if (f.sheet, f.cell) == (t.sheet, t.cell))
+
+
+def holds_text(t: Typed) -> str | None:
+    """What a finding about the cell must quote of its content (None: no fixed way to write it)."""
+    if isinstance(t.value, bool):
+        return "TRUE" if t.value else "FALSE"
+    if isinstance(t.value, str):
+        return t.value.strip()
+    if isinstance(t.value, int | float):
+        return str(t.value)
+    return None
+
+
 def unnamed_inputs(workbook: Workbook, view: View) -> list[Typed]:
     """Typed cells the formula cannot use that no finding names (by sheet and cell)."""
     named = {(f.sheet, f.cell) for f in view.findings}
@@ -590,6 +611,39 @@ def test_unusable_inputs_are_named_in_findings(corpus: dict[str, Workbook], view
     assert not missing, (f"{len(missing)} input cells hold what the formula cannot use, but no finding names "
                          f"them (by kind: {dict(by_kind.most_common())}):\n"
                          + "\n".join(f"  {stem}.xlsx {t.describe()}" for t in missing[:SHOW]))
+
+
+def test_findings_say_what_a_cell_holds_and_seems_to_mean(corpus: dict[str, Workbook],
+                                                          views: dict[str, View]) -> None:
+    """``填的是文字“48万元”…如为 48 万元，请只填数字 48``: the content is quoted, the meant number is given."""
+    problems = []
+    checked = Counter()
+    for stem, workbook in corpus.items():
+        for t in workbook.typed:
+            if t.blank or t.usable:
+                continue
+            said = said_at(views[stem], t)
+            quoted = holds_text(t)
+            checked["quoted"] += quoted is not None
+            if quoted is not None and quoted not in said:
+                problems.append(f"{stem}.xlsx {t.describe()}: no finding quotes {quoted!r}: {said!r}")
+            elif t.kind in MEANT_KINDS:
+                checked["meant"] += 1
+                meant = MEANT.get(t.value, t.value.strip())
+                if meant not in said:
+                    problems.append(f"{stem}.xlsx {t.describe()}: no finding says it seems to mean {meant}: {said!r}")
+    assert checked["quoted"] > 600 and checked["meant"] > 200, checked
+    assert not problems, f"{len(problems)} cells:\n" + "\n".join(problems[:SHOW])
+
+
+def test_usable_and_empty_inputs_are_not_blamed(corpus: dict[str, Workbook], views: dict[str, View]) -> None:
+    """No ``bad_input`` finding at a cell holding a usable value (a number, a date, a choice) or nothing."""
+    fine = [t for w in corpus.values() for t in w.typed if t.usable or t.value is None or t.value == ""]
+    assert len(fine) > 1000
+    blamed = [f"{stem}.xlsx {t.describe()}: {f}" for stem, workbook in corpus.items() for t in workbook.typed
+              if t.usable or t.value is None or t.value == ""
+              for f in views[stem].findings if f.code == "bad_input" and (f.sheet, f.cell) == (t.sheet, t.cell)]
+    assert not blamed, f"{len(blamed)} findings blame a usable or empty cell:\n" + "\n".join(blamed[:SHOW])
 
 
 @pytest.mark.gnumeric
