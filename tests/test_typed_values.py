@@ -7,12 +7,15 @@ openpyxl (the raw cell value, no conversion), for every scoring method (one work
 randomly parametrised indicators) and every built-in rubric, and then checks:
 
 * every score, subtotal, total and grade cell (by defined name, see ``xlperf/forms/names.py``), as
-  LibreOffice recalculates the saved file, equals what xlperf computes when it reads the same saved file
-  back (:func:`xlperf_view`: read -> score -> check);
+  LibreOffice recalculates the saved file (one run for the whole corpus), equals what xlperf computes when
+  it reads the same saved file back (:func:`xlperf_view`: ``xlperf.pipeline.read_path``, the read -> score
+  -> check that ``score``, ``check`` and ``collect`` use);
 * every input cell holding what the form's formula cannot use (anything but a number in a numeric input;
   a choice that is not one of the choices after Excel's TRIM, compared case-insensitively) appears in a
-  finding naming that sheet and cell;
-* a smaller sample recalculated by Gnumeric (``ssconvert --recalc``) agrees too.
+  finding naming that sheet and cell, quoting what it holds and, for text with a number in it, the number
+  it seems to mean; a usable or empty cell is never blamed;
+* a smaller sample recalculated by Gnumeric (``ssconvert --recalc``) agrees too, and the openpyxl cell
+  source gives the same scores and findings as the calamine one on it.
 
 What a typed value means (the contract both the native formulas and the engine follow): a numeric input
 holding anything but a number (text, numeric text, an error value, a boolean) is not filled; a date is its
