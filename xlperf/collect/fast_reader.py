@@ -165,7 +165,7 @@ _ATTR_T_ERROR = re.compile(rb'\bt="e"')
 _V_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]{1,64})</(?:\w+:)?v>")
 
 
-def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
+def _scan_cells(xml: bytes, wanted: set[str] | None) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
     """Formula texts, style indexes and error values of the ``wanted`` cells of one sheet part.
 
     One pass over the raw XML (no parse): each ``<c>`` element gives its ``r="…"`` address, its
@@ -181,7 +181,7 @@ def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str,
         if ref is None:
             continue
         address = ref.group(1).decode()
-        if address not in wanted:
+        if wanted is not None and address not in wanted:
             continue
         if body and b"f" in body:
             formula = _F_TEXT.search(body)
@@ -263,6 +263,9 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
             all_sheets = not raw.is_form
         if all_sheets:
             wanted = set(directory.sheets)
+            for sheet in directory.sheets:  # hand-made forms: error values anywhere (calamine gives '')
+                with contextlib.suppress(KeyError):
+                    raw.errors[sheet] = _scan_cells(zf.read(directory.parts[sheet]), None)[2]
         else:
             wanted = {META_SHEET}
             for text in directory.names.values():
@@ -292,7 +295,21 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
         raise
     except Exception as exc:  # calamine could not parse it: let openpyxl try (it says why if it fails)
         _read_openpyxl(raw, path, wanted, exc)
+    if all_sheets:
+        _put_errors(raw)
     return raw
+
+
+def _put_errors(raw: RawWorkbook) -> None:
+    """Error values into the grids of every sheet read, so readers by label see ``#REF!`` as an error."""
+    for sheet, errors in raw.errors.items():
+        grid = raw.grids.get(sheet)
+        if not grid:
+            continue
+        for address, text in errors.items():
+            r, c = xl_cell_to_rowcol(address)
+            if r < len(grid) and c < len(grid[r]):
+                grid[r][c] = ErrorValue(text)
 
 
 def _read_calamine(raw: RawWorkbook, data: bytes, wanted: set[str]) -> None:
