@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from xlperf import libreoffice
+from xlperf.errors import XlperfError
 
 __all__ = [
     "GnumericError",
@@ -41,7 +42,7 @@ _EXPORTER = "Gnumeric_Excel:xlsx2"  # ISO/IEC 29500 (Excel 2010) .xlsx, formulas
 _SUFFIXES = (".xlsx", ".xlsm")
 
 
-class GnumericError(RuntimeError):
+class GnumericError(XlperfError, RuntimeError):
     """Gnumeric's ssconvert is missing, failed, timed out, or could not convert a workbook."""
 
 
