@@ -14,8 +14,10 @@ randomly parametrised indicators) and every built-in rubric, and then checks:
   a choice that is not one of the choices after Excel's TRIM, compared case-insensitively) appears in a
   finding naming that sheet and cell, quoting what it holds and, for text with a number in it, the number
   it seems to mean; a usable or empty cell is never blamed;
-* a smaller sample recalculated by Gnumeric (``ssconvert --recalc``) agrees too, and the openpyxl cell
-  source gives the same scores and findings as the calamine one on it.
+* the same corpus recalculated by Gnumeric (``ssconvert --recalc``, a few seconds) agrees too; Gnumeric
+  alone judges the cells that depend on a TRUE/FALSE typed into a number cell, which LibreOffice cannot
+  hold as Excel does (see :func:`libreoffice_blind`);
+* the openpyxl cell source gives the same scores and findings as the calamine one (on a sample).
 
 What a typed value means (the contract both the native formulas and the engine follow): a numeric input
 holding anything but a number (text, numeric text, an error value, a boolean) is not filled; a date is its
@@ -59,7 +61,6 @@ LEAVES_PER_METHOD = 72
 LEAVES_OF = {"levels": 128}  # the one method with Latin (cased) choices gets more indicators
 BUILTIN_VARIANTS = 4
 MIN_CASES = 2000
-GNUMERIC_MIN_CASES = 300
 SHOW = 25  # mismatches listed in a failure message
 
 
@@ -208,6 +209,7 @@ class Typed:
     value: Any
     blank: bool
     usable: bool
+    numeric: bool = True
 
     def describe(self) -> str:
         """``x_m3_actual=unit_text '48万元' (数据!F12)``."""
@@ -361,8 +363,8 @@ def _stems() -> list[str]:
 
 
 STEMS = _stems()
-#: the Gnumeric sample: one workbook per method family and rubric, about a sixth of the corpus
-GNUMERIC_STEMS = [s for s in STEMS if s.endswith("_1")] + [
+#: where the openpyxl reader is compared with the calamine one: a workbook per rubric and six methods
+READER_SAMPLE = [s for s in STEMS if s.endswith("_1")] + [
     f"method_{m}" for m in ("levels", "checklist", "ratio", "deduction", "execution", "composite")]
 
 
@@ -412,7 +414,8 @@ def type_into(path: Path, rubric: Rubric, rng: random.Random) -> list[Typed]:
                 kind, value = done[sheet, cell] = draw_typed(spec, leaf.full_points, rng, clean, unused)
             book[sheet][cell].value = value
             blank = is_blank(value)
-            typed.append(Typed(name, sheet, cell, kind, value, blank, not blank and usable(spec, value)))
+            typed.append(Typed(name, sheet, cell, kind, value, blank, not blank and usable(spec, value),
+                               spec.numeric))
     book.save(path)
     book.close()
     return typed
@@ -470,11 +473,35 @@ def expected_cells(result: ScoreResult) -> dict[str, tuple[Any, str, str | None]
     return cells
 
 
-def compare(workbook: Workbook, view: View, names: dict[str, Any]) -> tuple[int, list[Mismatch]]:
-    """(cells compared, mismatches) between a recalculated workbook's named cells and xlperf's view."""
+def libreoffice_blind(t: Typed) -> bool:
+    """A typed value LibreOffice cannot hold as Excel does: it has no boolean cells. It loads TRUE/FALSE as
+    the formula ``=TRUE()`` giving 1/0, so ISNUMBER is TRUE and, in a cell with a number format (every
+    numeric input but a plain score), ISLOGICAL is FALSE: no formula can tell it from the number 1. Excel
+    and Gnumeric have real booleans (ISNUMBER(TRUE) is FALSE there), so Gnumeric judges these cells."""
+    return t.numeric and isinstance(t.value, bool)
+
+
+def unjudged(workbook: Workbook, rubric: Rubric, blind: Callable[[Typed], bool]) -> set[str]:
+    """Names of the score cells whose value depends on an input a spreadsheet engine cannot hold: the
+    indicator's score, the subtotals above it, the total and the grade."""
+    skip: set[str] = set()
+    for _, node in rubric.walk():
+        leaves = [node] if node.is_leaf else [leaf for _, leaf in node.walk() if leaf.is_leaf]
+        if any(blind(t) for leaf in leaves for t in workbook.leaf_inputs(leaf.id)):
+            skip.add(score_name(node.id))
+    if skip:
+        skip |= {TOTAL, GRADE}
+    return skip
+
+
+def compare(workbook: Workbook, view: View, names: dict[str, Any],
+            blind: Callable[[Typed], bool] | None = None) -> tuple[int, list[Mismatch]]:
+    """(cells compared, mismatches) between a recalculated workbook's named cells and xlperf's view;
+    cells that depend on a typed value the engine is ``blind`` to are left out."""
     decimals = view.result.rubric.decimals
     mismatches: list[Mismatch] = []
-    cells = expected_cells(view.result)
+    skip = unjudged(workbook, view.result.rubric, blind) if blind is not None else set()
+    cells = {name: cell for name, cell in expected_cells(view.result).items() if name not in skip}
     for name, (want, explanation, leaf_id) in cells.items():
         got = names.get(name, "<missing name>")
         if _same(got, want, decimals):
@@ -548,9 +575,10 @@ def lo_names(corpus: dict[str, Workbook], tmp_path_factory: pytest.TempPathFacto
 @pytest.fixture(scope="module")
 def gnumeric_names(corpus: dict[str, Workbook], tmp_path_factory: pytest.TempPathFactory
                    ) -> dict[str, dict[str, Any]]:
-    """stem -> defined-name values after Gnumeric recalculated the sample."""
-    written = gnumeric.recalculate([corpus[s].path for s in GNUMERIC_STEMS], tmp_path_factory.mktemp("gnumeric"))
-    return {stem: gnumeric.defined_name_values(p) for stem, p in zip(GNUMERIC_STEMS, written, strict=True)}
+    """stem -> defined-name values after Gnumeric recalculated the whole corpus (about 2 s: ssconvert is
+    quick, so Gnumeric judges every cell, including those LibreOffice cannot, see ``libreoffice_blind``)."""
+    written = gnumeric.recalculate([w.path for w in corpus.values()], tmp_path_factory.mktemp("gnumeric"))
+    return {stem: gnumeric.defined_name_values(p) for stem, p in zip(corpus, written, strict=True)}
 
 
 # ------------------------------------------------------------------------------------ tests
@@ -559,7 +587,8 @@ def gnumeric_names(corpus: dict[str, Workbook], tmp_path_factory: pytest.TempPat
 def test_corpus_covers_every_kind_method_and_rubric(corpus: dict[str, Workbook]) -> None:
     typed = [t for w in corpus.values() for t in w.typed]
     assert len(typed) >= MIN_CASES, f"only {len(typed)} typed-value cases"
-    assert sum(len(corpus[s].typed) for s in GNUMERIC_STEMS) >= GNUMERIC_MIN_CASES
+    blind = [t for t in typed if libreoffice_blind(t)]
+    assert 0 < len(blind) < len(typed) / 20, "cells only Gnumeric judges should stay few"
     assert set(method_names()) <= set(PARAMS), "a scoring method has no typed-value workbook"
     assert {s.removeprefix("builtin_").rpartition("_")[0] for s in corpus if s.startswith("builtin_")} == set(
         builtin_names())
@@ -601,8 +630,8 @@ def test_libreoffice_equals_xlperf(corpus: dict[str, Workbook], views: dict[str,
                                    lo_names: dict[str, dict[str, Any]], stem: str) -> None:
     workbook, view = corpus[stem], views[stem]
     assert len(view.result.rubric.leaves()) == len(workbook.rubric.leaves())
-    compared, mismatches = compare(workbook, view, lo_names[stem])
-    assert compared > len(workbook.rubric.leaves())
+    compared, mismatches = compare(workbook, view, lo_names[stem], libreoffice_blind)
+    assert compared > len(workbook.rubric.leaves()) / 2
     assert not mismatches, report(mismatches, compared, "LibreOffice")
 
 
@@ -650,14 +679,14 @@ def test_usable_and_empty_inputs_are_not_blamed(corpus: dict[str, Workbook], vie
 
 
 @pytest.mark.gnumeric
-@pytest.mark.parametrize("stem", GNUMERIC_STEMS)
+@pytest.mark.parametrize("stem", STEMS)
 def test_gnumeric_equals_xlperf(corpus: dict[str, Workbook], views: dict[str, View],
                                 gnumeric_names: dict[str, dict[str, Any]], stem: str) -> None:
     compared, mismatches = compare(corpus[stem], views[stem], gnumeric_names[stem])
     assert not mismatches, report(mismatches, compared, "Gnumeric")
 
 
-@pytest.mark.parametrize("stem", GNUMERIC_STEMS)
+@pytest.mark.parametrize("stem", READER_SAMPLE)
 def test_both_readers_agree(corpus: dict[str, Workbook], views: dict[str, View], stem: str) -> None:
     """The openpyxl cell source gives the same scores and findings as the calamine one (score/check/collect)."""
     fast, slow = views[stem], openpyxl_view(corpus[stem].path)
@@ -679,7 +708,7 @@ def test_whole_corpus_summary(corpus: dict[str, Workbook], views: dict[str, View
     """One line per typed kind over the whole corpus, so a failure says which inputs still disagree."""
     compared, mismatches = 0, []
     for stem, workbook in corpus.items():
-        n, found = compare(workbook, views[stem], lo_names[stem])
+        n, found = compare(workbook, views[stem], lo_names[stem], libreoffice_blind)
         compared += n
         mismatches += found
     assert compared > sum(len(w.rubric.leaves()) for w in corpus.values())
