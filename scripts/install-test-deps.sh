@@ -4,11 +4,12 @@
 #   gnumeric: ssconvert --recalc, a second spreadsheet engine (xlperf.gnumeric)
 #   poppler-utils: pdftoppm/pdftotext for PDF -> PNG pages
 #   fonts-noto-cjk: Chinese glyphs in rendered PDFs
+#   python3-venv: `python3 -m venv` (the README's commands install into a virtual environment)
 # Idempotent: when every package is already installed, apt is not touched at all.
 # Installs no Python packages (the test command does the pip part).
 set -euo pipefail
 
-packages=(libreoffice-calc-nogui python3-uno gnumeric poppler-utils fonts-noto-cjk)
+packages=(libreoffice-calc-nogui python3-uno gnumeric poppler-utils fonts-noto-cjk python3-venv)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -62,6 +62,8 @@ class RawWorkbook:
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
     #: sheet → {address: error text} for named cells holding an error value (calamine gives ``''``)
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: when the workbook says it was last saved (``docProps/core.xml``, ISO 8601), or ""
+    modified: str = ""
     engine: str = "calamine"
 
     def value(self, sheet: str, row: int, col: int) -> Any:
@@ -82,6 +84,7 @@ def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
     return None
 
 
+@lru_cache(maxsize=65536)
 def _cell_index(address: str) -> tuple[int, int] | None:
     """``C7`` → (6, 2), 0-based; None for anything else."""
     if _CELL.match(address.strip()) is None:
@@ -163,6 +166,19 @@ _F_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.D
 
 _ATTR_T_ERROR = re.compile(rb'\bt="e"')
 _V_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]{1,64})</(?:\w+:)?v>")
+
+
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="e"[^>]*>'
+                         rb'(?:(?!</(?:\w+:)?c>).){0,2000}?<(?:\w+:)?v>([^<]{1,64})</', re.DOTALL)
+
+
+def _error_cells(xml: bytes) -> dict[str, str]:
+    """Every cell of a sheet part that holds an error value: {address: ``#REF!``}. Cells list ``r`` before
+    ``t`` (as Excel, LibreOffice and XlsxWriter write them); a cell's body is bounded, so the scan is linear."""
+    if b't="e"' not in xml:
+        return {}
+    return {m.group(1).decode(): html.unescape(m.group(2).decode("utf-8", "replace"))
+            for m in _ERROR_CELL.finditer(xml)}
 
 
 def _scan_cells(xml: bytes, wanted: set[str] | None) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
@@ -258,14 +274,14 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
                                  path=path, detail=repr(exc)) from exc
     with zf:
         directory = _directory(zf, path)
-        raw = RawWorkbook(path, directory.sheets, directory.names)
+        raw = RawWorkbook(path, directory.sheets, directory.names, modified=_modified(zf))
         if all_sheets is None:
             all_sheets = not raw.is_form
         if all_sheets:
             wanted = set(directory.sheets)
             for sheet in directory.sheets:  # hand-made forms: error values anywhere (calamine gives '')
                 with contextlib.suppress(KeyError):
-                    raw.errors[sheet] = _scan_cells(zf.read(directory.parts[sheet]), None)[2]
+                    raw.errors[sheet] = _error_cells(zf.read(directory.parts[sheet]))
         else:
             wanted = {META_SHEET}
             for text in directory.names.values():
@@ -298,6 +314,21 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     if all_sheets:
         _put_errors(raw)
     return raw
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([0-9T:.Z+\-]{10,40})</dcterms:modified>")
+
+
+def _modified(zf: zipfile.ZipFile) -> str:
+    """The last-saved time the workbook records in ``docProps/core.xml`` ("" when absent)."""
+    try:
+        info = zf.getinfo("docProps/core.xml")
+        if info.file_size > 65536:
+            return ""
+        match = _MODIFIED.search(zf.read(info))
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return ""
+    return match.group(1).decode("ascii") if match else ""
 
 
 def _put_errors(raw: RawWorkbook) -> None:
