@@ -134,11 +134,14 @@ class RatioWithFloor(Ratio):
 
 @pytest.fixture
 def trial_method() -> object:
-    """Register the trial method for one test only (the registry is global)."""
+    """Register the trial method for one test only (the registry is global; registering the subclass also
+    re-points the aliases it inherits, 完成率 and 比例, so the aliases are restored as they were)."""
+    aliases = dict(base._ALIASES)
     base.register(RatioWithFloor)
     yield RatioWithFloor
     base._REGISTRY.pop(RatioWithFloor.name, None)
-    base._ALIASES.pop(RatioWithFloor.label, None)
+    base._ALIASES.clear()
+    base._ALIASES.update(aliases)
 
 
 @pytest.mark.usefixtures("trial_method")
@@ -277,3 +280,17 @@ def test_shared_quantity_is_validated_and_round_trips() -> None:
     assert build_rubric(rubric_to_data(rubric)).shared == rubric.shared
     lonely = build_rubric({**rubric_to_data(rubric), "shared": ["没有这个输入"]})
     assert any(f.code == "shared_unused" and "没有这个输入" in f.message for f in validate(lonely))
+
+
+@pytest.mark.parametrize(("text", "number", "unit"), [
+    ("项目预算控制数 48.01万元", 48.01, "万元"),
+    ("成本不超过13.7584万元", 13.7584, "万元"),
+    ("出具评估报告总成本不超过0.3万元", 0.3, "万元"),
+    ("每日11:00前", None, ""),                   # a time of day is not a quantity
+    ("与预算一致", None, ""),
+])
+def test_parse_target_reads_quantities_inside_prose(text: str, number: float | None, unit: str) -> None:
+    from xlperf.values import parse_target
+
+    parsed = parse_target(text)
+    assert parsed.number == number and parsed.unit == unit
