@@ -17,12 +17,15 @@ randomly parametrised indicators) and every built-in rubric, and then checks:
 * the same corpus recalculated by Gnumeric (``ssconvert --recalc``, a few seconds) agrees too; Gnumeric
   alone judges the cells that depend on a TRUE/FALSE typed into a number cell, which LibreOffice cannot
   hold as Excel does (see :func:`libreoffice_blind`);
-* the openpyxl cell source gives the same scores and findings as the calamine one (on a sample).
+* the openpyxl cell source gives the same scores and findings as the calamine one (on a sample);
+* no formula of any form is longer than Excel accepts (8,192 characters).
 
 What a typed value means (the contract both the native formulas and the engine follow): a numeric input
 holding anything but a number (text, numeric text, an error value, a boolean) is not filled; a date is its
 Excel serial number; a choice compares TRIM()-ed text, case-insensitively, like Excel's ``=``; a cell that
-is empty or holds only spaces is blank.
+is empty or holds only spaces is blank; where the rubric allows it, ``不适用`` (TRIM()-ed) in any input marks
+the indicator not applicable (half the method workbooks and one variant per built-in rubric allow it, so
+折算 totals and ``s_raw`` are compared too; elsewhere 不适用 is just text).
 
 Everything is seeded, so a failure is repeatable; failures list the first mismatching cells (file, name,
 spreadsheet value, xlperf value, the typed inputs of the indicator) and count mismatches by typed kind.
