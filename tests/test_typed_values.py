@@ -193,7 +193,10 @@ def kinds_for(spec: InputSpec, allow_na: bool) -> list[str]:
 
 
 def excel_trim(text: str) -> str:
-    """Excel's TRIM: ASCII spaces removed at both ends and runs of them inside collapsed to one."""
+    """How a form's formula reads a choice: control characters dropped (CLEAN), no-break (U+00A0) and
+    ideographic (U+3000) spaces made spaces, then Excel's TRIM (ASCII spaces removed at both ends, runs
+    inside collapsed to one)."""
+    text = "".join(ch for ch in text if ord(ch) >= 32).replace("\u00a0", " ").replace("\u3000", " ")
     return " ".join(part for part in text.split(" ") if part)
 
 
