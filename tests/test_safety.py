@@ -305,7 +305,9 @@ def test_read_only_and_data_only(generated: Path) -> None:
         ("  =1+1", "'  =1+1"),
         ("\u3000=1", "'\u3000=1"),
         ("\t2", "'\t2"),
-        ("\r=1", "'\r=1"),
+        ("\r=1", "'\n=1"),
+        ("a\x00b\x1fc\x7f", "abc"),
+        ("\x01=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
         ("'=already", "'=already"),
         ("良好", "良好"),
         ("≥90%", "≥90%"),
@@ -326,7 +328,10 @@ def test_safe_cell_text_properties(text: str) -> None:
     out = safe_cell_text(text)
     assert isinstance(out, str)
     assert safe_cell_text(out) == out  # idempotent
-    assert out.endswith(text)
+    cleaned = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]", "",
+                     text).replace("\r\n", "\n").replace("\r", "\n")
+    assert out.removeprefix("'") == cleaned or out == cleaned
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", out)
     assert not out.lstrip().startswith(("=", "+", "-", "@"))
     assert not out.startswith(("\t", "\r", "\n"))
 

@@ -26,6 +26,7 @@ that can be shown to evaluators as is.
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import shutil
@@ -33,19 +34,25 @@ import struct
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
     "REASONS",
     "Limits",
+    "Package",
     "UnreadableWorkbook",
     "atomic_write",
     "inspect_workbook",
+    "is_nonfinite",
+    "neutralise",
     "open_openpyxl",
+    "read_package",
     "safe_cell_text",
+    "safe_value",
+    "sheet_extent",
 ]
 
 #: Default Chinese sentence for each reason code (the raised message may be more specific).
@@ -63,6 +70,13 @@ REASONS: dict[str, str] = {
     "truncated": "文件不完整（可能下载或传输中断），请重新提交",
     "too_many_members": "文件内部的部件数量异常多，为安全起见拒绝读取",
     "zip_bomb": "文件解压后的体积异常巨大（疑似“压缩炸弹”），为安全起见拒绝读取",
+    "sheet_too_large": "工作表的使用范围远超评分表的正常大小，为安全起见拒绝读取，请删除多余的行列后重新保存再提交",
+    "damaged_sheet": "文件中的工作表内容已损坏，无法读取，请在 Excel 中打开检查后另存再提交",
+    "too_slow": "读取该文件用时过长（文件可能已损坏或内容异常），已跳过，请在 Excel 中打开检查后另存再提交",
+    "crashed": "读取该文件时读取程序意外终止（文件可能已损坏），已跳过，请在 Excel 中打开检查后另存再提交",
+    "out_of_memory": "读取该文件所需内存过大（文件可能已损坏或内容异常），已跳过，请删除多余内容后重新保存再提交",
+    "invalid_rubric": "工作簿中记录的评分表无效或已被改动，无法按它评分，请使用最初下发的模板重新填写",
+    "unexpected": "文件内容异常，无法读取，请在 Excel 中打开检查后另存再提交",
     "xml_entities": "文件中含有不安全的 XML 声明（DOCTYPE/ENTITY），为安全起见拒绝读取",
     "corrupt": "文件已损坏或结构不符合 Excel 格式，无法读取，请在 Excel 中打开检查后另存再提交",
 }
@@ -97,6 +111,9 @@ class Limits:
     max_members: int = 2000  # zip entries
     max_uncompressed: int = 300 * 2**20  # sum of declared uncompressed sizes
     max_ratio: float = 200.0  # per-member compression ratio for members > 1 MB uncompressed
+    max_rows: int = 5000  # largest row a worksheet may use (cells, merged areas, hyperlinks)
+    max_cols: int = 702  # largest column (702 = ZZ)
+    max_cells: int = 1_000_000  # rows × columns of the used area of one worksheet
 
 
 _RATIO_MIN_SIZE = 2**20
@@ -387,6 +404,228 @@ def _check_xml_heads(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pa
             )
 
 
+# --------------------------------------------------------------------------- vetted packages
+
+
+_LOCAL_SIG = b"PK\x03\x04"
+_SHEET_REL = "/worksheet"
+# Linear-time patterns: a tag's attributes are matched with [^<>]*, so a scan never crosses the next tag
+# and a file full of unclosed tags costs one pass, not one pass per tag.
+_C_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])")
+_C_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^<>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})[\"']")
+_ROW_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])")
+_ROW_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\s[^<>]*?\br\s*=\s*[\"']([0-9]{1,9})[\"']")
+_AREA_REF = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:mergeCell|hyperlink)\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})"
+    rb"(?::\$?([A-Za-z]{1,4})\$?([0-9]{1,9}))?[\"']")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^<>]*?/>")
+
+
+def column_index(letters: str | bytes) -> int:
+    """Column letters to a 1-based index (``A`` → 1, ``ZZ`` → 702)."""
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """The largest (row, column) a parser could give a worksheet part, 1-based, found in one linear pass.
+
+    Cells and rows with an ``r`` attribute give their position; cells and rows without one are placed
+    after the previous by parsers, so each of them adds one (an upper bound). Merged areas and
+    hyperlink ranges count too: readers expand them cell by cell. ``<dimension>`` is not counted (it is
+    only a hint; :meth:`Package.vetted` drops an implausible one).
+    """
+    refs = _C_REF.findall(xml)
+    rows_attr = _ROW_REF.findall(xml)
+    areas = _AREA_REF.findall(xml)
+    letters = {r[0] for r in refs}
+    digits = {r[1] for r in refs} | set(rows_attr)
+    for a in areas:
+        letters.update(x for x in (a[0], a[2]) if x)
+        digits.update(x for x in (a[1], a[3]) if x)
+    max_col = max((column_index(x) for x in letters), default=0)
+    max_row = max((int(x) for x in digits), default=0)
+    bare_cells = len(_C_ANY.findall(xml)) - len(refs)
+    bare_rows = len(_ROW_ANY.findall(xml)) - len(rows_attr)
+    return max_row + max(bare_rows, 0) + (1 if bare_cells > 0 and not digits else 0), max_col + max(bare_cells, 0)
+
+
+@dataclass
+class Package:
+    """An inspected workbook package whose members are inflated by us, counted, before any parser.
+
+    Built by :func:`read_package`. :meth:`read` inflates one member from the raw deflate stream with a
+    byte budget: a member that inflates to more than its *declared* size (a zip bomb that lies in its
+    headers), or whose CRC is wrong, is refused; zipfile/calamine/openpyxl never decide how much is
+    read. :meth:`vetted` gives the bytes of a new, uncompressed package holding only members that were
+    read this way, with every worksheet's extent bounded: that is what parsers get.
+    """
+
+    path: Path
+    kind: str
+    data: bytes
+    infos: dict[str, zipfile.ZipInfo]
+    limits: Limits
+    _cache: dict[str, bytes] = field(default_factory=dict)
+    _inflated: int = 0
+
+    def names(self) -> list[str]:
+        """Member names in package order."""
+        return list(self.infos)
+
+    def has(self, name: str) -> bool:
+        """True when the package holds member ``name``."""
+        return name in self.infos
+
+    def read(self, name: str) -> bytes:
+        """One member, inflated and checked (KeyError when absent; :class:`UnreadableWorkbook` if bad)."""
+        if name in self._cache:
+            return self._cache[name]
+        info = self.infos[name]
+        body = self._inflate(info)
+        self._inflated += len(body)
+        if self._inflated > self.limits.max_uncompressed:
+            _fail("zip_bomb", path=self.path, detail=f"inflated {self._inflated} bytes")
+        self._cache[name] = body
+        return body
+
+    def _inflate(self, info: zipfile.ZipInfo) -> bytes:
+        data, off = self.data, info.header_offset
+        if off < 0 or data[off:off + 4] != _LOCAL_SIG:
+            _fail("corrupt", path=self.path, detail=f"{info.filename}: no local header at {off}")
+        name_len, extra_len = struct.unpack("<HH", data[off + 26:off + 30])
+        start = off + 30 + name_len + extra_len
+        raw = memoryview(data)[start:start + info.compress_size]
+        if len(raw) < info.compress_size:
+            _fail("truncated", path=self.path, detail=f"{info.filename}: compressed data cut short")
+        if info.compress_type == zipfile.ZIP_STORED:
+            body = bytes(raw)
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-15)
+            try:
+                body = inflater.decompress(raw, info.file_size + 1)
+            except zlib.error as exc:
+                raise UnreadableWorkbook(REASONS["corrupt"], "corrupt", path=self.path,
+                                         detail=f"{info.filename}: {exc}") from exc
+            if len(body) > info.file_size:
+                _fail("zip_bomb", "文件中的“" + _plain(info.filename) + "”解压后比文件声明的大小更大（疑似“压缩炸弹”），"
+                      "为安全起见拒绝读取", path=self.path, detail=f"declared {info.file_size}")
+            if not inflater.eof:
+                _fail("truncated", path=self.path, detail=f"{info.filename}: deflate stream does not end")
+        else:
+            _fail("corrupt", "文件使用了 Excel 不使用的压缩方式，无法读取，请在 Excel 中另存后再提交", path=self.path,
+                  detail=f"{info.filename}: compression {info.compress_type}")
+        if len(body) != info.file_size or zlib.crc32(body) != info.CRC:
+            _fail("corrupt", path=self.path, detail=f"{info.filename}: size or CRC-32 does not match")
+        return body
+
+    def worksheet_parts(self) -> dict[str, str]:
+        """Member name of every worksheet the workbook relationships point at (and any under
+        ``xl/worksheets/``), mapped to itself; what parsers treat as sheets."""
+        parts = {n: n for n in self.infos if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")}
+        for name in self.infos:
+            if not name.lower().endswith(".rels") or "/_rels/" not in f"/{name}":
+                continue
+            base = name.replace("_rels/", "", 1)[:-5] if name.startswith("_rels/") else \
+                name.replace("/_rels/", "/", 1)[:-5]
+            for match in _RELATIONSHIP.finditer(self.read(name)):
+                if match.group("type").decode("utf-8", "replace").endswith(_SHEET_REL):
+                    target = _resolve_target(base, html_unescape(match.group("target").decode("utf-8", "replace")))
+                    if target in self.infos:
+                        parts[target] = target
+        return parts
+
+    def check_sheet(self, name: str, sheet: str = "") -> bytes:
+        """A worksheet part, refused when it reaches beyond :class:`Limits` (rows, columns, area)."""
+        xml = self.read(name)
+        rows, cols = sheet_extent(xml)
+        lim = self.limits
+        if rows > lim.max_rows or cols > lim.max_cols or rows * cols > lim.max_cells:
+            where = f"“{_plain(sheet)}”" if sheet else ""
+            _fail("sheet_too_large",
+                  f"工作表{where}的使用范围异常大（约 {rows} 行 × {cols} 列，评分表不超过 {lim.max_rows} 行、"
+                  f"{lim.max_cols} 列），可能有内容误填到很远的单元格，请删除多余的行列后重新保存再提交",
+                  path=self.path, detail=f"{name}: extent {rows}x{cols}")
+        return xml
+
+    def vetted(self, members: Iterable[str] | None = None) -> bytes:
+        """A new uncompressed package of ``members`` (default: all), every one inflated and counted by
+        :meth:`read`, every worksheet bounded by :meth:`check_sheet` (an out-of-range ``<dimension>``
+        hint is dropped). Parsers read these bytes, never the original file."""
+        wanted = list(self.infos) if members is None else [m for m in members if m in self.infos]
+        sheets = self.worksheet_parts()
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout:
+            for name in wanted:
+                body = self.check_sheet(name) if name in sheets else self.read(name)
+                if name in sheets:
+                    body = _DIMENSION.sub(b"", body, count=1)
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                zout.writestr(info, body)
+        return out.getvalue()
+
+
+_RELATIONSHIP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b(?=[^<>]*\bType\s*=\s*[\"'](?P<type>[^\"'<>]*)[\"'])"
+                           rb"(?=[^<>]*\bTarget\s*=\s*[\"'](?P<target>[^\"'<>]*)[\"'])")
+
+
+def html_unescape(text: str) -> str:
+    """XML attribute text unescaped (``&amp;`` → ``&``)."""
+    import html
+
+    return html.unescape(text)
+
+
+def _resolve_target(base: str, target: str) -> str:
+    """A relationship target relative to the part ``base`` as a zip member name."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = base.split("/")[:-1]
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _plain(text: str, limit: int = 60) -> str:
+    """Untrusted text quoted in a message: control characters dropped, cut to ``limit`` characters."""
+    text = _CONTROL.sub("", str(text))
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def read_package(path: Path, limits: Limits = Limits()) -> Package:
+    """Read a file once, inspect it (:func:`inspect_workbook` checks on the same bytes) and return a
+    :class:`Package` whose members are inflated and counted on demand. Raises :class:`UnreadableWorkbook`."""
+    path = Path(path)
+    size = _stat_size(path, limits)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limits.max_bytes + 1)
+    except OSError as exc:
+        raise UnreadableWorkbook(REASONS["io_error"], "io_error", path=path, detail=repr(exc)) from exc
+    if len(data) != size:  # changed between stat and read
+        if not data:
+            _fail("empty", path=path)
+        if len(data) > limits.max_bytes:
+            _fail("too_large", path=path)
+    buffer = io.BytesIO(data)
+    kind = _inspect_stream(buffer, len(data), path, limits)
+    buffer.seek(0)
+    with zipfile.ZipFile(buffer) as zf:
+        infos: dict[str, zipfile.ZipInfo] = {}
+        for info in zf.infolist():
+            if info.filename in infos:
+                _fail("corrupt", path=path, detail=f"duplicate member {info.filename}")
+            if not info.is_dir():
+                infos[info.filename] = info
+    return Package(path, kind, data, infos, limits)
+
+
 # --------------------------------------------------------------------------- openpyxl
 
 
@@ -415,26 +654,13 @@ def open_openpyxl(
         raise RuntimeError(
             "defusedxml is not active for openpyxl (is it installed, and OPENPYXL_DEFUSEDXML unset?)"
         )
-    path = Path(path)
-    size = _stat_size(path, limits)
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(limits.max_bytes + 1)
-    except OSError as exc:
-        raise UnreadableWorkbook(REASONS["io_error"], "io_error", path=path, detail=repr(exc)) from exc
-    if len(data) != size:  # changed between stat and read
-        size = len(data)
-        if size == 0:
-            _fail("empty", path=path)
-        if size > limits.max_bytes:
-            _fail("too_large", path=path)
-    buffer = io.BytesIO(data)
-    _inspect_stream(buffer, size, path, limits)
-    buffer.seek(0)
+    package = read_package(Path(path), limits)
+    buffer = io.BytesIO(package.vetted())
     try:
         wb = openpyxl.load_workbook(buffer, read_only=read_only, data_only=data_only, keep_vba=keep_vba)
     except Exception as exc:
-        raise _wrap_parser_error(exc, path) from exc
+        raise _wrap_parser_error(exc, package.path) from exc
+    path = package.path
     if not wb.sheetnames:  # openpyxl silently skips sheets whose parts are missing
         _fail(
             "corrupt",
@@ -468,24 +694,60 @@ def _wrap_parser_error(exc: Exception, path: Path) -> UnreadableWorkbook:
 
 _FORMULA_TRIGGERS = ("=", "+", "-", "@")
 _CONTROL_TRIGGERS = ("\t", "\r", "\n")
+#: Characters that XML 1.0 forbids or that only confuse a reader: C0 controls except tab and line feed,
+#: DEL and C1 controls, lone surrogates, the non-characters U+FFFE/U+FFFF.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = re.compile(r"\s*[\t\r\n]+\s*")
+NONFINITE_TEXT = {"nan": "（无效数值 NaN）", "inf": "（无效数值 无穷大）", "-inf": "（无效数值 负无穷大）"}
+
+
+def neutralise(value: object, *, name: bool = False, limit: int | None = None) -> str:
+    """THE output neutraliser: what any untrusted text becomes before it is written into an output
+    (summary cells, table and column names, chart titles, sheet names, hyperlink locations and tips,
+    CSV, JSON).
+
+    * control characters are removed (C0 except tab/line feed, DEL, C1, lone surrogates, U+FFFE/FFFF:
+      XML 1.0 cannot hold them, and a summary containing one is malformed); CR LF and CR become LF;
+    * with ``name`` (titles, names, one-line labels) tabs and line breaks become one space;
+    * text whose first character, or first after leading whitespace, is ``= + - @``, or which starts
+      with a tab or line break, is prefixed with ``'`` (OWASP "CSV injection"): it stays text in Excel,
+      CSV consumers and XlsxWriter (which turns a chart title starting with ``=`` into a formula);
+    * ``limit`` cuts the result to that many characters (Excel: 31 for sheet names, 255 for names).
+
+    Idempotent: ``neutralise(neutralise(x)) == neutralise(x)``.
+    """
+    text = _CONTROL.sub("", value if isinstance(value, str) else str(value))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if name:
+        text = _BREAKS.sub(" ", text).strip()
+    if text.startswith(_CONTROL_TRIGGERS) or text.lstrip().startswith(_FORMULA_TRIGGERS):
+        text = "'" + text
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1].rstrip() + "…"
+    return text
 
 
 def safe_cell_text(value: object) -> object:
-    """Neutralise user-typed text before writing it into a summary workbook or CSV.
-
-    Approach (OWASP "CSV injection"): a string whose first character — or first character after
-    leading whitespace — is ``= + - @``, or which starts with a tab, CR or LF, is returned prefixed with
-    a single quote ``'``. The result no longer starts with ``=``, so openpyxl stores it as a text cell
-    (``data_type 's'``), and a CSV export or a copy-paste cannot turn it into a formula either. The
-    apostrophe stays visible in the cell, which tells the evaluator the text was neutralised.
-    Already-neutralised text (starting with ``'``) and non-strings are returned unchanged, so calling
-    this twice is harmless. (Writers may additionally set ``cell.data_type = 's'``, but do not need to.)
-    """
+    """:func:`neutralise` for strings; other values (numbers, None, booleans) unchanged."""
     if not isinstance(value, str) or not value:
         return value
-    if value.startswith(_CONTROL_TRIGGERS) or value.lstrip().startswith(_FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    return neutralise(value)
+
+
+def is_nonfinite(value: object) -> bool:
+    """True for a float NaN or ±infinity (XlsxWriter refuses them, JSON has no spelling for them)."""
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def safe_value(value: Any) -> Any:
+    """An output value: finite numbers, booleans and None as they are, NaN/±INF as a plain text
+    (:data:`NONFINITE_TEXT`), text through :func:`neutralise`, anything else as neutralised text."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return NONFINITE_TEXT[repr(value)] if not math.isfinite(value) else value
+    return neutralise(value)
 
 
 def _next_backup(path: Path) -> Path:
