@@ -10,6 +10,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 COMMANDS = ("rubric_cmd", "forms_cmd", "score_cmd", "check_cmd", "collect_cmd", "demo_cmd", "xl_cmd")
 
@@ -17,9 +18,10 @@ COMMANDS = ("rubric_cmd", "forms_cmd", "score_cmd", "check_cmd", "collect_cmd", 
 class CommandError(Exception):
     """A user-facing failure: printed as one line, exit code ``code``."""
 
-    def __init__(self, message: str, code: int = 2) -> None:
+    def __init__(self, message: str, code: int = 2, *, detail: str = "") -> None:
         super().__init__(message)
         self.code = code
+        self.detail = detail  # technical note, shown with --debug only
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    previous = _terminate_cleanly()
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
@@ -57,9 +60,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # every failure becomes one line unless --debug
         if args.debug or os.environ.get("XLPERF_DEBUG"):
+            if getattr(exc, "detail", ""):
+                print(f"xlperf: 详细信息：{exc.detail}", file=sys.stderr)  # type: ignore[attr-defined]
             raise
         print(f"xlperf: {error_line(exc)}", file=sys.stderr)
         return getattr(exc, "code", 2) if isinstance(exc, CommandError) else 2
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate_cleanly() -> Any:
+    """Turn SIGTERM into ``SystemExit`` so that ``finally`` blocks run (temporary files are removed,
+    worker processes ended) when a run is stopped; only kill -9 bypasses them."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def error_line(exc: BaseException) -> str:

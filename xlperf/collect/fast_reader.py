@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xlperf.forms.names import META_SHEET
+from xlperf.forms.names import META_SHEET, TOTAL
 from xlperf.forms.reader import CellData, FilledForm, parse_reference, read_source
 from xlperf.safety import Limits, Package, UnreadableWorkbook, read_package
 
@@ -63,8 +63,9 @@ class RawWorkbook:
 
     @property
     def is_form(self) -> bool:
-        """True when the workbook carries an xlperf meta sheet."""
-        return META_SHEET in self.sheet_names
+        """True when the workbook is an xlperf form: it carries the meta sheet, or our total's name (a form
+        whose record was deleted is still a form, reported as such, never read as a hand-made one)."""
+        return META_SHEET in self.sheet_names or TOTAL in self.names
 
 
 def column_letter(col: int) -> str:

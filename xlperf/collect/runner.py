@@ -11,22 +11,21 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xlperf.findings import Finding
 
-__all__ = ["FailedFile", "FormRecord", "discover", "process_file", "read_all"]
+__all__ = ["FailedFile", "FormRecord", "WorkerLimits", "discover", "process_file", "read_all"]
 
 #: Extensions picked up from folders. Non-.xlsx spreadsheets are listed so that their senders are told
 #: (in 失败文件) to save them as .xlsx; other files (reports in .docx/.pdf) are ignored.
 FOLDER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".et", ".ods")
 SOURCE_FORM = "xlperf 表"
 SOURCE_LEGACY = "旧版自评表"
-_CHUNK = 16
-_IN_PROCESS_BELOW = 8
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_MEMORY_MB = 1024
 
 
 @dataclass
@@ -64,6 +63,7 @@ class FailedFile:
     file: str
     reason: str
     code: str = "corrupt"
+    detail: str = ""  # technical note for developers (shown with --debug only)
 
 
 Outcome = list[FormRecord] | FailedFile
@@ -107,7 +107,7 @@ def process_file(path: Path) -> Outcome:
     from xlperf.collect.legacy import NotAForm, read_legacy
     from xlperf.forms.meta import MetaError
     from xlperf.forms.reader import read_source, score_form
-    from xlperf.safety import UnreadableWorkbook
+    from xlperf.safety import REASONS, UnreadableWorkbook
 
     name = str(path)
     try:
@@ -122,13 +122,13 @@ def process_file(path: Path) -> Outcome:
             records.append(_record(name, form, result, check_form(form, result), source))
         return records
     except UnreadableWorkbook as exc:
-        return FailedFile(name, str(exc), exc.reason_code)
+        return FailedFile(name, str(exc), exc.reason_code, exc.detail)
     except (MetaError, NotAForm) as exc:
-        return FailedFile(name, str(exc), "not_form")
+        return FailedFile(name, str(exc), getattr(exc, "code", "not_form"), getattr(exc, "detail", ""))
     except MemoryError:
-        return FailedFile(name, "文件内容过大，读取时内存不足，无法汇总", "too_large")
+        return FailedFile(name, REASONS["out_of_memory"], "out_of_memory", "MemoryError")
     except Exception as exc:  # one bad file must never stop a collection of hundreds
-        return FailedFile(name, f"读取时出错，无法汇总（{type(exc).__name__}：{exc}）", "internal")
+        return FailedFile(name, REASONS["unexpected"], "unexpected", f"{type(exc).__name__}: {exc}"[:2000])
 
 
 def _record(name: str, form: Any, result: Any, findings: list[Finding], source: str) -> FormRecord:
@@ -174,38 +174,39 @@ def _funds(form: Any, rubric: Any) -> tuple[float | None, float | None]:
     return parse_number(values.get(budget_key)), parse_number(values.get("spent"))
 
 
-def _chunk(paths: list[Path]) -> list[Outcome]:
-    outcomes = [process_file(p) for p in paths]
-    return outcomes
+@dataclass(frozen=True)
+class WorkerLimits:
+    """What one file may cost a worker: wall-clock seconds, and address space (MB) beyond what the
+    worker uses when it starts (``RLIMIT_AS``; ignored where the platform has no such limit)."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    memory_mb: int = DEFAULT_MEMORY_MB
 
 
 def read_all(files: Sequence[Path], jobs: int | None = None,
-             progress: Callable[[int], None] | None = None) -> Iterator[tuple[Path, Outcome]]:
-    """Process files on ``jobs`` worker processes (default: all cores), in chunks; yields in input order.
+             progress: Callable[[int], None] | None = None,
+             limits: WorkerLimits = WorkerLimits()) -> Iterator[tuple[Path, Outcome]]:
+    """Process files on ``jobs`` worker processes (default: all cores); yields in input order.
 
-    Small batches run in this process (starting workers costs more than it saves).
+    Every file is read in a worker, never in this process: a worker that crashes (a parser abort), runs
+    past ``limits.timeout`` on one file, or exceeds its memory limit is ended, that file becomes a
+    :class:`FailedFile` with a plain reason, and a fresh worker takes over the rest. Workers are reused
+    across files (each gets a few paths at a time and answers one by one) and end with this process.
     """
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    if jobs == 1 or len(files) < _IN_PROCESS_BELOW:
-        for path in files:
-            outcome = process_file(path)
+    from .workers import WorkerPool
+
+    if not files:
+        return
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
+    done: dict[int, Outcome] = {}
+    next_out = 0
+    with WorkerPool(jobs, limits.timeout, limits.memory_mb) as pool:
+        for n, outcome in pool.run(files):
+            done[n] = outcome
             if progress:
                 progress(1)
-            yield path, outcome
-        return
-    chunks = [list(files[i:i + _CHUNK]) for i in range(0, len(files), _CHUNK)]
-    done: dict[int, list[Outcome]] = {}
-    next_out = 0
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_chunk, chunk): n for n, chunk in enumerate(chunks)}
-        for future in as_completed(futures):
-            n = futures.pop(future)  # drop the future: its result lives on only in ``done``
-            done[n] = future.result()
-            if progress:
-                progress(len(chunks[n]))
             while next_out in done:
-                for path, outcome in zip(chunks[next_out], done.pop(next_out), strict=True):
-                    yield path, outcome
+                yield files[next_out], done.pop(next_out)
                 next_out += 1
 
 

@@ -68,8 +68,19 @@ def show_rubric(args: argparse.Namespace) -> int:
 
 
 def check_rubric(args: argparse.Namespace) -> int:
-    """Validate a rubric; exit 1 when any finding is an error."""
-    rubric = load_rubric(args.rubric)
+    """Validate a rubric; exit 1 when any finding is an error or the rubric cannot be loaded at all
+    (every problem on its own line)."""
+    from xlperf.rubrics import RubricError
+
+    try:
+        rubric = load_rubric(args.rubric)
+    except RubricError as exc:
+        if not Path(str(args.rubric)).exists() and not exc.source:
+            raise
+        print(f"评分表 {Path(str(args.rubric)).name} 无法使用：")
+        for problem in exc.problems:
+            print(f"  错误：{problem}")
+        return 1
     findings = validate(rubric)
     for finding in findings:
         print(finding)

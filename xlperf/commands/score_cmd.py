@@ -35,22 +35,31 @@ def load_scored(path: Path, grades: str | None = None) -> list[tuple[Any, Any, l
     from xlperf.checks import check_form
     from xlperf.collect.fast_reader import read_workbook
     from xlperf.collect.legacy import NotAForm, read_legacy
-    from xlperf.forms.meta import MetaError
+    from xlperf.forms.meta import InvalidRecord, MetaError
     from xlperf.forms.reader import read_form, score_form
     from xlperf.grades import GradeError, parse_bands
-    from xlperf.safety import UnreadableWorkbook
+    from xlperf.safety import REASONS, UnreadableWorkbook
 
     if not path.exists():
         raise CommandError(f"找不到文件 {path}")
     try:
-        forms = [read_form(path)]
-    except MetaError as exc:
         try:
-            forms = read_legacy(read_workbook(path, all_sheets=True))
-        except (NotAForm, UnreadableWorkbook) as legacy_exc:
-            raise CommandError(f"{path.name}：{legacy_exc}") from exc
-    except UnreadableWorkbook as exc:
-        raise CommandError(f"{path.name}：{exc}") from exc
+            forms = [read_form(path)]
+        except InvalidRecord:
+            raise  # our form with a broken record: reported, never read another way
+        except MetaError as exc:
+            try:
+                forms = read_legacy(read_workbook(path, all_sheets=True))
+            except (NotAForm, UnreadableWorkbook) as legacy_exc:
+                raise CommandError(f"{path.name}：{legacy_exc}") from exc
+    except (InvalidRecord, UnreadableWorkbook) as exc:
+        raise CommandError(f"{path.name}：{exc}", detail=exc.detail) from exc
+    except CommandError:
+        raise
+    except MemoryError as exc:
+        raise CommandError(f"{path.name}：{REASONS['out_of_memory']}", detail="MemoryError") from exc
+    except Exception as exc:  # a file that breaks a reader is still the file's problem: say so plainly
+        raise CommandError(f"{path.name}：{REASONS['unexpected']}", detail=f"{type(exc).__name__}: {exc}") from exc
     bands = None
     if grades:
         try:
@@ -62,8 +71,12 @@ def load_scored(path: Path, grades: str | None = None) -> list[tuple[Any, Any, l
         rubric = form.rubric
         if bands is not None:
             rubric = rubric.evolve(grades=bands, grade_scheme=grades if grades in ("national", "lincang") else "")
-        result = score_form(form, rubric)
-        scored.append((form, result, check_form(form, result)))
+        try:
+            result = score_form(form, rubric)
+            scored.append((form, result, check_form(form, result)))
+        except Exception as exc:
+            raise CommandError(f"{path.name}：{REASONS['unexpected']}",
+                               detail=f"{type(exc).__name__}: {exc}") from exc
     return scored
 
 
