@@ -180,6 +180,11 @@ def _stat_size(path: Path, limits: Limits) -> int:
 
 def _inspect_stream(fh: IO[bytes], size: int, path: Path, limits: Limits) -> str:
     """Inspect an open, seekable binary stream of ``size`` bytes (see :func:`inspect_workbook`)."""
+    return _inspect_members(fh, size, path, limits)[0]
+
+
+def _inspect_members(fh: IO[bytes], size: int, path: Path, limits: Limits) -> tuple[str, list[zipfile.ZipInfo]]:
+    """:func:`_inspect_stream`, also giving the zip members."""
     fh.seek(0)
     head = fh.read(8)
     if head.startswith(_OLE_MAGIC):
@@ -201,7 +206,7 @@ def _inspect_stream(fh: IO[bytes], size: int, path: Path, limits: Limits) -> str
         names = {info.filename.lower(): info for info in infos}
         kind = _classify_package(zf, names, path)
         _check_xml_heads(zf, infos, path)
-    return kind
+    return kind, infos
 
 
 def _classify_ole(fh: IO[bytes], path: Path) -> None:
@@ -429,20 +434,58 @@ def column_index(letters: str | bytes) -> int:
     return n
 
 
+_FAST_COLS = re.compile(rb'<c r="([A-Z]{1,4})[0-9]')
+_FAST_ROWS = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,9})"')
+_FAST_ROW_TAGS = re.compile(rb'<row r="([0-9]{1,9})"')
+_FAST_AREAS = re.compile(rb'<(?:mergeCell|hyperlink) [^<>]*?\bref="\$?([A-Z]{1,4})\$?([0-9]{1,9})'
+                         rb'(?::\$?([A-Z]{1,4})\$?([0-9]{1,9}))?"')
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|mergeCell|hyperlink)[\s/>]")
+
+
 def sheet_extent(xml: bytes) -> tuple[int, int]:
-    """The largest (row, column) a parser could give a worksheet part, 1-based, found in one linear pass.
+    """The largest (row, column) a parser could give a worksheet part, 1-based, in linear time.
 
     Cells and rows with an ``r`` attribute give their position; cells and rows without one are placed
     after the previous by parsers, so each of them adds one (an upper bound). Merged areas and
     hyperlink ranges count too: readers expand them cell by cell. ``<dimension>`` is not counted (it is
-    only a hint; :meth:`Package.vetted` drops an implausible one).
+    only a hint; :meth:`Package.vetted` drops it).
+
+    The usual layout (``<c r="B3" …>`` with ``r`` first, no namespace prefix: what Excel, WPS,
+    LibreOffice, XlsxWriter and openpyxl write) is measured with literal-prefixed patterns and byte
+    counts; anything else takes the general patterns, which are linear too.
     """
+    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/")
+    rows = xml.count(b"<row ") + xml.count(b"<row>") + xml.count(b"<row/")
+    cols = _FAST_COLS.findall(xml)
+    row_tags = _FAST_ROW_TAGS.findall(xml)
+    if len(cols) != cells or len(row_tags) != rows or _PREFIXED.search(xml):
+        return _general_extent(xml)
+    digits = set(_FAST_ROWS.findall(xml))
+    digits.update(row_tags)
+    letters = set(cols)
+    if b"<mergeCell " in xml or b"<hyperlink " in xml:
+        areas = _FAST_AREAS.findall(xml)
+        if len(areas) != xml.count(b"<mergeCell ") + xml.count(b"<hyperlink "):
+            return _general_extent(xml)
+        for a in areas:
+            letters.add(a[0])
+            letters.add(a[2])
+            digits.add(a[1])
+            digits.add(a[3])
+        letters.discard(b"")
+        digits.discard(b"")
+    max_col = max((column_index(x) for x in letters), default=0)
+    max_row = max((int(x) for x in digits), default=0)
+    return max_row, max_col
+
+
+def _general_extent(xml: bytes) -> tuple[int, int]:
+    """:func:`sheet_extent` for any layout (namespace prefixes, attributes in any order, no ``r``)."""
     refs = _C_REF.findall(xml)
     rows_attr = _ROW_REF.findall(xml)
-    areas = _AREA_REF.findall(xml)
     letters = {r[0] for r in refs}
     digits = {r[1] for r in refs} | set(rows_attr)
-    for a in areas:
+    for a in _AREA_REF.findall(xml):
         letters.update(x for x in (a[0], a[2]) if x)
         digits.update(x for x in (a[1], a[3]) if x)
     max_col = max((column_index(x) for x in letters), default=0)
@@ -470,6 +513,7 @@ class Package:
     limits: Limits
     _cache: dict[str, bytes] = field(default_factory=dict)
     _inflated: int = 0
+    _bounded: set[str] = field(default_factory=set)
 
     def names(self) -> list[str]:
         """Member names in package order."""
@@ -540,6 +584,8 @@ class Package:
     def check_sheet(self, name: str, sheet: str = "") -> bytes:
         """A worksheet part, refused when it reaches beyond :class:`Limits` (rows, columns, area)."""
         xml = self.read(name)
+        if name in self._bounded:
+            return xml
         rows, cols = sheet_extent(xml)
         lim = self.limits
         if rows > lim.max_rows or cols > lim.max_cols or rows * cols > lim.max_cells:
@@ -548,6 +594,7 @@ class Package:
                   f"工作表{where}的使用范围异常大（约 {rows} 行 × {cols} 列，评分表不超过 {lim.max_rows} 行、"
                   f"{lim.max_cols} 列），可能有内容误填到很远的单元格，请删除多余的行列后重新保存再提交",
                   path=self.path, detail=f"{name}: extent {rows}x{cols}")
+        self._bounded.add(name)
         return xml
 
     def vetted(self, members: Iterable[str] | None = None) -> bytes:
@@ -613,16 +660,13 @@ def read_package(path: Path, limits: Limits = Limits()) -> Package:
             _fail("empty", path=path)
         if len(data) > limits.max_bytes:
             _fail("too_large", path=path)
-    buffer = io.BytesIO(data)
-    kind = _inspect_stream(buffer, len(data), path, limits)
-    buffer.seek(0)
-    with zipfile.ZipFile(buffer) as zf:
-        infos: dict[str, zipfile.ZipInfo] = {}
-        for info in zf.infolist():
-            if info.filename in infos:
-                _fail("corrupt", path=path, detail=f"duplicate member {info.filename}")
-            if not info.is_dir():
-                infos[info.filename] = info
+    kind, members = _inspect_members(io.BytesIO(data), len(data), path, limits)
+    infos: dict[str, zipfile.ZipInfo] = {}
+    for info in members:
+        if info.filename in infos:
+            _fail("corrupt", path=path, detail=f"duplicate member {info.filename}")
+        if not info.is_dir():
+            infos[info.filename] = info
     return Package(path, kind, data, infos, limits)
 
 

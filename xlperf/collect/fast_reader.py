@@ -178,14 +178,48 @@ _CELL_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)c\s([^<>]*)>")
 _F_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?:\s[^<>]*)?(?:/>|>([^<]*)</(?:[A-Za-z_][\w.-]*:)?f>)")
 
 
+_CELL_R_FIRST = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^<>]*)>')
+
+
 def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int]]:
     """Formula texts and style indexes of the ``wanted`` cells of one sheet part.
 
-    One linear pass over the raw XML (no parse): each ``<c …>`` tag gives its ``r="…"`` address and its
-    ``s="…"`` style; a wanted cell's body runs to its ``</c>``, looked for only up to the next cell's
-    tag, and when it holds an ``<f>`` element that is the formula. Shared-formula children have no text
-    of their own and are given as ``=(共享公式)``.
+    One linear pass over the raw XML (no parse): the ``<c …>`` tag of each wanted cell gives its
+    ``s="…"`` style; its body runs to its ``</c>``, looked for only up to the next cell's tag, and when
+    it holds an ``<f>`` element that is the formula. Shared-formula children have no text of their own
+    and are given as ``=(共享公式)``. Parts with namespace prefixes or ``r`` not first take
+    :func:`_scan_prefixed` (also linear).
     """
+    cells = xml.count(b"<c ")
+    if not cells or cells != xml.count(b'<c r="'):  # prefixed elements, or r not the first attribute
+        return _scan_prefixed(xml, wanted)
+    formulas: dict[str, str] = {}
+    styles: dict[str, int] = {}
+    keys = {a.encode() for a in wanted}
+    for match in _CELL_R_FIRST.finditer(xml):
+        if match.group(1) not in keys:
+            continue
+        address, attrs = match.group(1).decode(), match.group(2)
+        if not attrs.endswith(b"/"):
+            following = xml.find(b"<c", match.end())
+            close = xml.find(b"</c>", match.end(), following if following >= 0 else len(xml))
+            _cell_body(address, xml[match.end():close] if close >= 0 else b"", formulas)
+        style = _ATTR_S.search(attrs)
+        if style is not None:
+            styles[address] = int(style.group(1))
+    return formulas, styles
+
+
+def _cell_body(address: str, body: bytes, formulas: dict[str, str]) -> None:
+    if b"f" in body:
+        formula = _F_TEXT.search(body)
+        if formula is not None:
+            text = (formula.group(1) or b"").decode("utf-8", "replace")
+            formulas[address] = "=" + html.unescape(text) if text else "=(共享公式)"
+
+
+def _scan_prefixed(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int]]:
+    """:func:`_scan_cells` for parts whose elements carry a namespace prefix (``<x:c r="B3">``)."""
     formulas: dict[str, str] = {}
     styles: dict[str, int] = {}
     opens = _CELL_OPEN.finditer(xml)
@@ -196,16 +230,10 @@ def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str,
         ref = _ATTR_R.search(attrs)
         address = ref.group(1).decode() if ref is not None else ""
         if address in wanted:
-            body = b""
             if not attrs.endswith(b"/"):
                 limit = following.start() if following is not None else len(xml)
                 close = xml.find(b"</" + match.group(1) + b"c>", match.end(), limit)
-                body = xml[match.end():close] if close >= 0 else b""
-            if b"f" in body:
-                formula = _F_TEXT.search(body)
-                if formula is not None:
-                    text = (formula.group(1) or b"").decode("utf-8", "replace")
-                    formulas[address] = "=" + html.unescape(text) if text else "=(共享公式)"
+                _cell_body(address, xml[match.end():close] if close >= 0 else b"", formulas)
             style = _ATTR_S.search(attrs)
             if style is not None:
                 styles[address] = int(style.group(1))
