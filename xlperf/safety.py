@@ -25,6 +25,7 @@ that can be shown to evaluators as is.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -34,7 +35,7 @@ import struct
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -42,13 +43,16 @@ from typing import IO, Any
 __all__ = [
     "REASONS",
     "Limits",
+    "OutputInUse",
     "Package",
     "UnreadableWorkbook",
     "atomic_write",
+    "atomic_write_all",
     "inspect_workbook",
     "is_nonfinite",
     "neutralise",
     "open_openpyxl",
+    "output_lock",
     "read_package",
     "safe_cell_text",
     "safe_value",
@@ -820,51 +824,167 @@ def _umask() -> int:
     return mask
 
 
+TEMP_PREFIX = ".~xlperf-"  # hidden, short; collection never reads files whose name starts with "."
+
+
+class OutputInUse(FileExistsError):
+    """Another run is writing the same output right now."""
+
+
+def _temp_for(path: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=f".tmp{path.suffix}", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _refuse_existing(path: Path, overwrite: bool) -> None:
+    if path.is_dir():
+        raise IsADirectoryError(f"目标“{path.name}”是一个文件夹，无法写入")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"目标文件“{path.name}”已存在，为避免覆盖已停止写入（如需覆盖请加 --force，原文件会备份为 .bak）")
+
+
+def _publish_new(tmp: Path, path: Path) -> None:
+    """Give ``tmp`` the name ``path`` only if nothing has that name yet (exclusive, even against a
+    concurrent run): a hard link fails when the name exists; without hard links, an exclusive create."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(f"目标文件“{path.name}”在写入期间已被另一个程序创建，为避免覆盖已放弃写入") from None
+    except OSError:  # no hard links here (some network or FAT file systems)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as out, tmp.open("rb") as src:
+            shutil.copyfileobj(src, out)
+            out.flush()
+            os.fsync(out.fileno())
+    tmp.unlink(missing_ok=True)
+
+
+def atomic_write_all(targets: list[tuple[Path, Callable[[Path], None]]], *, overwrite: bool = False,
+                     backup: bool = True) -> list[Path | None]:
+    """Write several outputs as one: every one of them, or none.
+
+    Each ``write(tmp)`` fills a hidden temporary file next to its target (:data:`TEMP_PREFIX`, so a
+    collection never mistakes it for a returned workbook). Only when all have been written (none empty)
+    are they given their names: new files exclusively (a hard link, which fails if a concurrent run got
+    there first), existing ones (``overwrite``) by ``os.replace`` after a ``.bak`` copy. If anything
+    fails, temporary files are removed and outputs already published by this call are taken back
+    (new ones deleted, replaced ones restored from their backup). Returns each target's backup or None.
+    """
+    paths = [Path(p) for p, _ in targets]
+    for path in paths:
+        _refuse_existing(path, overwrite)
+    temps: list[Path] = []
+    published: list[tuple[Path, Path | None, bool]] = []  # (path, backup, existed)
+    try:
+        for path, (_, write) in zip(paths, targets, strict=True):
+            tmp = _temp_for(path)
+            temps.append(tmp)
+            write(tmp)
+            if tmp.stat().st_size == 0:
+                raise OSError(f"写入“{path.name}”的结果是空文件，已放弃替换原文件")
+            _fsync(tmp)
+            # mkstemp creates 0600 files: give the result the mode a plain open() would (or the replaced file's)
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
+        for path, tmp in zip(paths, temps, strict=True):
+            existed = path.exists()
+            backup_path: Path | None = None
+            if existed and not overwrite:
+                raise FileExistsError(f"目标文件“{path.name}”在写入期间已被另一个程序创建，为避免覆盖已放弃写入")
+            if existed and backup:
+                backup_path = _next_backup(path)
+                shutil.copyfile(path, backup_path)
+                shutil.copystat(path, backup_path)
+            published.append((path, backup_path, existed))
+            if existed:
+                try:
+                    os.replace(tmp, path)
+                except PermissionError as exc:
+                    raise PermissionError(
+                        f"无法替换“{path.name}”（可能正被 Excel/WPS 打开），请关闭该文件后重试"
+                    ) from exc
+            else:
+                _publish_new(tmp, path)
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        for path, backup_path, existed in reversed(published):
+            with contextlib.suppress(OSError):
+                if backup_path is not None:
+                    os.replace(backup_path, path)  # the original back in place, no stray backup
+                elif not existed:
+                    path.unlink(missing_ok=True)
+        raise
+    return [b for _, b, _ in published]
+
+
 def atomic_write(
     path: Path, write: Callable[[Path], None], *, overwrite: bool = False, backup: bool = True
 ) -> Path | None:
-    """Write ``path`` via ``write(tmp)`` on a temporary file in the same directory, then ``os.replace``.
+    """Write ``path`` via ``write(tmp)`` on a temporary file in the same directory, then give it its name.
 
-    * ``path`` exists and ``overwrite`` is False → :class:`FileExistsError` (Chinese message).
-    * The temporary file keeps the target's suffix (``.report.x1y2.tmp.xlsx``) so writers that pick a
-      format from the extension work; it is removed if ``write`` raises, leaving any original
-      file byte-identical and no backup behind.
+    * ``path`` exists and ``overwrite`` is False → :class:`FileExistsError` (Chinese message); a new
+      ``path`` is created exclusively, so a concurrent writer of the same new file cannot be silently
+      replaced.
+    * The temporary file is hidden (``.~xlperf-….tmp.xlsx``) and keeps the target's suffix so writers
+      that pick a format from the extension work; it is removed if ``write`` raises, leaving any
+      original file byte-identical and no backup behind.
     * If ``write`` leaves the temporary file empty, nothing is replaced (:class:`OSError`): an empty file
       must never destroy a good workbook.
     * ``overwrite`` and ``backup``: after a successful write and just before the replace, the existing
       file is copied to ``<name>.bak`` (or ``.bak1``, ``.bak2``… when taken); that path is returned.
       Otherwise ``None`` is returned.
+
+    Several outputs that belong together: :func:`atomic_write_all`.
     """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"目标文件“{path.name}”已存在，为避免覆盖已停止写入（如需覆盖请加 --force，原文件会备份为 .bak）")
-    if path.is_dir():
-        raise IsADirectoryError(f"目标“{path.name}”是一个文件夹，无法写入")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    backup_path: Path | None = None
+    return atomic_write_all([(Path(path), write)], overwrite=overwrite, backup=backup)[0]
+
+
+@contextlib.contextmanager
+def output_lock(paths: Iterable[Path]) -> Iterator[None]:
+    """Hold an exclusive lock per output for the duration of a run, so two runs writing the same output
+    cannot both proceed: the second is refused at once with :class:`OutputInUse`.
+
+    The lock is a hidden file ``.~xlperf-<name>.lock`` next to the output, locked with ``flock`` (the
+    kernel releases it when the process dies, even by kill -9; the file left behind is harmless and
+    reused). Where ``flock`` does not exist, an exclusively created lock file stands in.
+    """
+    held: list[tuple[Path, int | None]] = []
     try:
-        write(tmp)
-        if tmp.stat().st_size == 0:
-            raise OSError(f"写入“{path.name}”的结果是空文件，已放弃替换原文件")
-        _fsync(tmp)
-        # mkstemp creates 0600 files: give the result the mode a plain open() would (or the replaced file's)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        if overwrite and backup and path.exists():
-            backup_path = _next_backup(path)
-            shutil.copyfile(path, backup_path)
-            shutil.copystat(path, backup_path)
+        for path in sorted({Path(p).absolute() for p in paths}):
+            held.append(_acquire(path))
+        yield
+    finally:
+        for lock, fd in reversed(held):
+            with contextlib.suppress(OSError):
+                lock.unlink()
+            if fd is not None:
+                os.close(fd)
+
+
+def _acquire(path: Path) -> tuple[Path, int | None]:
+    lock = path.with_name(f"{TEMP_PREFIX}{path.name}.lock")
+    busy = OutputInUse(f"另一个 xlperf 任务正在写入“{path.name}”，请等它结束后再运行")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows)
         try:
-            os.replace(tmp, path)
-        except PermissionError as exc:
-            raise PermissionError(
-                f"无法替换“{path.name}”（可能正被 Excel/WPS 打开），请关闭该文件后重试"
-            ) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        if backup_path is not None and path.exists():
-            backup_path.unlink(missing_ok=True)  # the original is untouched; no stray backup
-            backup_path = None
-        raise
-    return backup_path
+            os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        except FileExistsError:
+            raise busy from None
+        return lock, None
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise busy from None
+        try:
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:  # not unlinked by a finishing run meanwhile
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+                return lock, fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)

@@ -72,7 +72,9 @@ Outcome = list[FormRecord] | FailedFile
 def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> tuple[list[Path], list[Path]]:
     """Files to read (given files as is; folders recursively by suffix) and skipped Office lock files.
 
-    ``exclude`` (our own outputs) is never read. Order: as given, folders sorted by path; duplicates once.
+    ``exclude`` (our own outputs) is never read, nor are hidden files and folders found in a folder
+    (names starting with ``.``: our temporary files, system metadata). Order: as given, folders sorted by
+    path; duplicates once.
     """
     excluded = {Path(p).resolve() for p in exclude}
     files: list[Path] = []
@@ -93,6 +95,9 @@ def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> tuple
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
+                # hidden files are never returns: our own temporary files (.~xlperf-…), macOS "._x.xlsx"
+                if child.name.startswith(".") or any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
                 if child.is_file() and child.suffix.lower() in FOLDER_SUFFIXES:
                     add(child)
         else:
@@ -143,12 +148,26 @@ def _record(name: str, form: Any, result: Any, findings: list[Finding], source: 
         sheet = next((s for s, _ in form.cells.values()), "")
     unit = _text(header.get("unit") or header.get("department"))
     project = _text(header.get("project") or header.get("department") or header.get("unit"))
+    findings = list(findings) + _nonfinite(budget, spent, rate, result)
     return FormRecord(
         file=name, sheet=sheet, source=source, rubric_id=rubric.id, rubric_title=rubric.title,
         unit=unit, project=project, budget=budget, spent=spent, rate=rate,
         subtotals=[(top.name, result.scores[top.id].score) for top in rubric.indicators],
         total=result.total, grade=result.grade, grades=[b.label for b in rubric.grades],
-        claimed_total=form.claims.get(names.TOTAL), complete=result.complete, findings=list(findings))
+        claimed_total=form.claims.get(names.TOTAL), complete=result.complete, findings=findings)
+
+
+def _nonfinite(budget: Any, spent: Any, rate: Any, result: Any) -> list[Finding]:
+    """One finding when a figure of the summary row is NaN or infinite (it is written as text)."""
+    from xlperf.safety import is_nonfinite
+
+    figures = {"全年预算数": budget, "全年执行数": spent, "执行率": rate, "总分": result.total}
+    figures.update({f"「{s.indicator.name[:40]}」得分": s.score for s in result.scores.values() if is_nonfinite(s.score)})
+    bad = [label for label, value in figures.items() if is_nonfinite(value)]
+    if not bad:
+        return []
+    return [Finding("error", "nonfinite_value", f"{'、'.join(bad)} 不是有效的数值（无穷大或非数值），汇总中按文字写出",
+                    fix="检查填报的数字是否过大或含有无效内容")]
 
 
 def _text(value: Any) -> str:

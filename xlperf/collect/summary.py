@@ -4,7 +4,9 @@ Every sheet is a real Excel table (filters, banded rows) under a frozen header r
 and column widths. The workbook is written row by row (XlsxWriter ``constant_memory``) from a
 :class:`~xlperf.collect.spool.RecordSpool`, so memory does not grow with the number of forms; the
 tables and hyperlinks, which that mode cannot hold, are added by :mod:`xlperf.collect.package`. Text that users typed (unit and project names, file names, messages quoting typed
-text) goes through :func:`xlperf.safety.safe_cell_text` and ``write_string``: it never becomes a formula.
+text, indicator names that become column names, rubric titles that become chart titles, sheet names in
+link locations) goes through :func:`xlperf.safety.neutralise` and ``write_string``: it never becomes a
+formula and never puts a control character into the package; NaN/INF are written as text.
 Findings link back to the cell of the returned workbook (``file:///…#'Sheet'!A1``).
 """
 
@@ -21,7 +23,7 @@ from typing import Any
 from urllib.request import pathname2url
 
 from xlperf.findings import SEVERITY_ORDER
-from xlperf.safety import safe_cell_text
+from xlperf.safety import neutralise, safe_value
 
 from .package import LinkSpool, SheetParts, TableSpec, add_tables_and_links
 from .runner import FailedFile, FormRecord
@@ -51,8 +53,16 @@ def summary_columns(levels: Sequence[str]) -> list[tuple[str, str, float]]:
             ("执行率", _RATE, 9)]
     tail = [("重新计算总分", _SCORE, 13), ("等级", _TEXT, 7), ("表内填报总分", _TEXT, 13), ("问题数", _INT, 8),
             ("其中错误", _INT, 9)]
-    fixed = {h for h, _, _ in head + tail}
-    middle = [(name if name not in fixed else f"{name}（得分）", _SCORE, max(9.0, len(name) * 2.2)) for name in levels]
+    taken = {h.casefold() for h, _, _ in head + tail}
+    middle = []
+    for raw in levels:  # names come from returned workbooks: neutralised, unique (Excel tables need both)
+        name = neutralise(raw, name=True, limit=200) or "（未命名指标）"
+        candidate, n = (name if name.casefold() not in taken else f"{name}（得分）"), 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{name}（得分{n}）"
+        taken.add(candidate.casefold())
+        middle.append((candidate, _SCORE, max(9.0, min(len(candidate), 40) * 2.2)))
     return head + middle + tail
 
 
@@ -81,8 +91,8 @@ def _link(path: str, sheet: str | None = None, cell: str | None = None) -> tuple
     uri = _file_uri(path)
     if not sheet:
         return uri, None
-    quoted = sheet.replace("'", "''")
-    return uri, f"'{quoted}'!{cell or 'A1'}"
+    quoted = neutralise(sheet, name=True).removeprefix("'").replace("'", "''")
+    return uri, f"'{quoted}'!{neutralise(cell or 'A1', name=True).removeprefix(chr(39))}"
 
 
 def _cell(row: int, col: int) -> str:
@@ -145,7 +155,9 @@ class _Writer:
 
     # -- helpers -----------------------------------------------------------------------------------
     def put(self, ws: Any, row: int, col: int, value: Any, kind: str) -> None:
-        """Write one value: numbers as numbers, everything else as neutralised text."""
+        """Write one value: finite numbers as numbers, everything else (NaN/INF included) as text through
+        :func:`xlperf.safety.safe_value`."""
+        value = safe_value(value)
         if value is None or value == "":
             ws.write_blank(row, col, None, self.fmt[kind])
         elif isinstance(value, bool):
@@ -155,12 +167,17 @@ class _Writer:
         elif isinstance(value, int | float):
             ws.write_number(row, col, float(value), self.fmt[_SCORE])
         else:
-            ws.write_string(row, col, str(safe_cell_text(str(value))), self.fmt[_TEXT])
+            ws.write_string(row, col, value, self.fmt[_TEXT])
+
+    def text(self, ws: Any, row: int, col: int, value: Any, fmt: str = _TEXT) -> None:
+        """Write untrusted text, neutralised, as a string cell."""
+        ws.write_string(row, col, neutralise(value), self.fmt[fmt])
 
     def link(self, ws: Any, row: int, col: int, text: str, target: tuple[str, str | None],
              tip: str | None = None) -> None:
         """A hyperlink cell: the text now, the link itself when the package is assembled."""
-        ws.write_string(row, col, text, self.fmt["link"])
+        ws.write_string(row, col, neutralise(text), self.fmt["link"])
+        tip = neutralise(tip, name=True, limit=255) if tip else None
         links = self.parts[ws.name].links
         if links is None:
             links = self.parts[ws.name].links = LinkSpool()
@@ -192,8 +209,7 @@ class _Writer:
             row = summary_row(record, levels)
             for c, ((_, kind, _), value) in enumerate(zip(columns, row, strict=True)):
                 if c == 0 and n <= _MAX_LINKS:
-                    self.link(ws, n, 0, str(safe_cell_text(str(value))), _link(record.file, record.sheet or None),
-                              tip=str(safe_cell_text(record.file))[:255])
+                    self.link(ws, n, 0, str(value), _link(record.file, record.sheet or None), tip=record.file)
                 else:
                     self.put(ws, n, c, value, kind)
 
@@ -206,7 +222,7 @@ class _Writer:
         top = 0
         for gid, title in self._titles():
             members = spool.group_members(gid)
-            ws.write_string(top, 0, str(safe_cell_text(f"{title}（{len(members)} 份）")), self.fmt["title"])
+            self.text(ws, top, 0, f"{title}（{len(members)} 份）", "title")
             # highest total first; ties by unit, then in the order the files were read
             members.sort(key=lambda i: (-spool.totals[i], unit_order[spool.unit_ids[i]], i))
             self.table(ws, top + 1, columns, len(members))
@@ -227,7 +243,7 @@ class _Writer:
             group = self.spool.groups[gid]
             grades = list(group.grades) or sorted(group.grade_counts)
             counts = [group.grade_counts.get(g, 0) for g in grades]
-            ws.write_string(top, 0, str(safe_cell_text(f"{title}：等级分布")), self.fmt["title"])
+            self.text(ws, top, 0, f"{title}：等级分布", "title")
             columns = [("等级", _TEXT, 12), ("份数", _INT, 10), ("占比", _RATE, 10)]
             self.table(ws, top + 1, columns, len(grades))
             for i, (grade, count) in enumerate(zip(grades, counts, strict=True), start=top + 2):
@@ -247,7 +263,7 @@ class _Writer:
             units = self._unit_means(group)
             shown = units[:_MAX_UNITS_CHART]
             utop = top + max(len(grades) + 4, 17)  # below the 288-pixel chart
-            ws.write_string(utop, 0, str(safe_cell_text(f"{title}：各单位平均总分")), self.fmt["title"])
+            self.text(ws, utop, 0, f"{title}：各单位平均总分", "title")
             self.table(ws, utop + 1, [("单位", _TEXT, 12), ("平均总分", _SCORE, 10), ("份数", _INT, 10)], len(units))
             for i, (unit, mean, count) in enumerate(units, start=utop + 2):
                 self.put(ws, i, 0, unit or "（未填单位）", _TEXT)
@@ -279,18 +295,17 @@ class _Writer:
             for finding in sorted(record.findings,
                                   key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet or "", f.cell or "")):
                 n += 1
-                ws.write_string(n, 0, str(safe_cell_text(os.path.basename(record.file))), self.fmt[_TEXT])
+                self.text(ws, n, 0, os.path.basename(record.file))
                 self.put(ws, n, 1, record.unit, _TEXT)
                 self.put(ws, n, 2, finding.sheet, _TEXT)
                 if finding.sheet and links < _MAX_LINKS:
                     links += 1
-                    self.link(ws, n, 3, str(safe_cell_text(finding.cell or finding.sheet)),
-                              _link(record.file, finding.sheet, finding.cell))
+                    self.link(ws, n, 3, str(finding.cell or finding.sheet), _link(record.file, finding.sheet, finding.cell))
                 else:
                     self.put(ws, n, 3, finding.cell, _TEXT)
                 ws.write_string(n, 4, finding.severity_label,
                                 self.fmt["error"] if finding.severity == "error" else self.fmt[_TEXT])
-                ws.write_string(n, 5, str(safe_cell_text(finding.message)), self.fmt[_TEXT])
+                self.text(ws, n, 5, finding.message)
                 self.put(ws, n, 6, finding.fix, _TEXT)
 
     def failures(self) -> None:
@@ -299,9 +314,9 @@ class _Writer:
         self.table(ws, 0, columns, len(self.failed))
         ws.freeze_panes(1, 0)
         for n, failed in enumerate(self.failed, start=1):
-            ws.write_string(n, 0, str(safe_cell_text(Path(failed.file).name)), self.fmt[_TEXT])
-            ws.write_string(n, 1, str(safe_cell_text(failed.reason)), self.fmt[_TEXT])
-            ws.write_string(n, 2, str(safe_cell_text(str(Path(failed.file).parent))), self.fmt[_TEXT])
+            self.text(ws, n, 0, Path(failed.file).name)
+            self.text(ws, n, 1, failed.reason)
+            self.text(ws, n, 2, str(Path(failed.file).parent))
 
     # -- grouping ----------------------------------------------------------------------------------
     def _titles(self) -> list[tuple[int, str]]:
@@ -309,8 +324,10 @@ class _Writer:
         titles: dict[str, int] = defaultdict(int)
         for group in self.spool.groups:
             titles[group.title] += 1
-        return [(gid, g.title if titles[g.title] == 1 else f"{g.title}（{g.rubric_id}）")
-                for gid, g in enumerate(self.spool.groups)]
+        # titles come from returned workbooks: neutralised before they reach cells and chart titles
+        # (XlsxWriter reads a chart title starting with "=" as a formula)
+        return [(gid, neutralise(g.title if titles[g.title] == 1 else f"{g.title}（{g.rubric_id}）", name=True,
+                                 limit=200)) for gid, g in enumerate(self.spool.groups)]
 
     @staticmethod
     def _unit_means(group: Group) -> list[tuple[str, float, int]]:
