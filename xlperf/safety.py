@@ -76,6 +76,7 @@ REASONS: dict[str, str] = {
     "zip_bomb": "文件解压后的体积异常巨大（疑似“压缩炸弹”），为安全起见拒绝读取",
     "sheet_too_large": "工作表的使用范围远超评分表的正常大小，为安全起见拒绝读取，请删除多余的行列后重新保存再提交",
     "damaged_sheet": "文件中的工作表内容已损坏，无法读取，请在 Excel 中打开检查后另存再提交",
+    "damaged_zip": "文件已损坏（内部压缩数据校验不通过），无法读取，请重新保存或重新下载后提交",
     "too_slow": "读取该文件用时过长（文件可能已损坏或内容异常），已跳过，请在 Excel 中打开检查后另存再提交",
     "crashed": "读取该文件时读取程序意外终止（文件可能已损坏），已跳过，请在 Excel 中打开检查后另存再提交",
     "out_of_memory": "读取该文件所需内存过大（文件可能已损坏或内容异常），已跳过，请删除多余内容后重新保存再提交",
@@ -200,7 +201,8 @@ def _inspect_members(fh: IO[bytes], size: int, path: Path, limits: Limits) -> tu
     fh.seek(0)
     try:
         zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError,
+            struct.error) as exc:
         raise UnreadableWorkbook(REASONS["truncated"], "truncated", path=path, detail=repr(exc)) from exc
     with zf:
         infos = zf.infolist()
@@ -542,7 +544,7 @@ class Package:
     def _inflate(self, info: zipfile.ZipInfo) -> bytes:
         data, off = self.data, info.header_offset
         if off < 0 or data[off:off + 4] != _LOCAL_SIG:
-            _fail("corrupt", path=self.path, detail=f"{info.filename}: no local header at {off}")
+            _fail("damaged_zip", path=self.path, detail=f"{info.filename}: no local header at {off}")
         name_len, extra_len = struct.unpack("<HH", data[off + 26:off + 30])
         start = off + 30 + name_len + extra_len
         raw = memoryview(data)[start:start + info.compress_size]
@@ -555,7 +557,7 @@ class Package:
             try:
                 body = inflater.decompress(raw, info.file_size + 1)
             except zlib.error as exc:
-                raise UnreadableWorkbook(REASONS["corrupt"], "corrupt", path=self.path,
+                raise UnreadableWorkbook(REASONS["damaged_zip"], "damaged_zip", path=self.path,
                                          detail=f"{info.filename}: {exc}") from exc
             if len(body) > info.file_size:
                 _fail("zip_bomb", "文件中的“" + _plain(info.filename) + "”解压后比文件声明的大小更大（疑似“压缩炸弹”），"
@@ -566,7 +568,7 @@ class Package:
             _fail("corrupt", "文件使用了 Excel 不使用的压缩方式，无法读取，请在 Excel 中另存后再提交", path=self.path,
                   detail=f"{info.filename}: compression {info.compress_type}")
         if len(body) != info.file_size or zlib.crc32(body) != info.CRC:
-            _fail("corrupt", path=self.path, detail=f"{info.filename}: size or CRC-32 does not match")
+            _fail("damaged_zip", path=self.path, detail=f"{info.filename}: size or CRC-32 does not match")
         return body
 
     def worksheet_parts(self) -> dict[str, str]:
@@ -584,6 +586,21 @@ class Package:
                     if target in self.infos:
                         parts[target] = target
         return parts
+
+    def sheet_titles(self) -> dict[str, str]:
+        """Worksheet member → the sheet's name as the workbook part gives it (for messages)."""
+        titles: dict[str, str] = {}
+        book = "xl/workbook.xml"
+        rels = "xl/_rels/workbook.xml.rels"
+        if not (self.has(book) and self.has(rels)):
+            return titles
+        targets = {m.group(1): m.group(2) for m in _REL_ID_TARGET.finditer(self.read(rels))}
+        for m in _SHEET_NAME_ID.finditer(self.read(book)):
+            target = targets.get(m.group(2))
+            if target is not None:
+                member = _resolve_target(book, html_unescape(target.decode("utf-8", "replace")))
+                titles[member] = html_unescape(m.group(1).decode("utf-8", "replace"))
+        return titles
 
     def check_sheet(self, name: str, sheet: str = "") -> bytes:
         """A worksheet part, refused when it reaches beyond :class:`Limits` (rows, columns, area)."""
@@ -607,10 +624,11 @@ class Package:
         hint is dropped). Parsers read these bytes, never the original file."""
         wanted = list(self.infos) if members is None else [m for m in members if m in self.infos]
         sheets = self.worksheet_parts()
+        titles = self.sheet_titles() if any(m in sheets for m in wanted) else {}
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout:
             for name in wanted:
-                body = self.check_sheet(name) if name in sheets else self.read(name)
+                body = self.check_sheet(name, titles.get(name, "")) if name in sheets else self.read(name)
                 if name in sheets:
                     body = _DIMENSION.sub(b"", body, count=1)
                 info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
@@ -618,6 +636,10 @@ class Package:
         return out.getvalue()
 
 
+_REL_ID_TARGET = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b(?=[^<>]*\bId\s*=\s*[\"']([^\"'<>]*)[\"'])"
+                            rb"(?=[^<>]*\bTarget\s*=\s*[\"']([^\"'<>]*)[\"'])")
+_SHEET_NAME_ID = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\b(?=[^<>]*\bname\s*=\s*\"([^\"<>]*)\")"
+                            rb"(?=[^<>]*\br:id\s*=\s*\"([^\"<>]*)\")")
 _RELATIONSHIP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b(?=[^<>]*\bType\s*=\s*[\"'](?P<type>[^\"'<>]*)[\"'])"
                            rb"(?=[^<>]*\bTarget\s*=\s*[\"'](?P<target>[^\"'<>]*)[\"'])")
 
@@ -732,6 +754,8 @@ def _wrap_parser_error(exc: Exception, path: Path) -> UnreadableWorkbook:
         return UnreadableWorkbook(REASONS["xml_entities"], "xml_entities", path=path, detail=detail)
     if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
         return UnreadableWorkbook(REASONS["truncated"], "truncated", path=path, detail=detail)
+    if any(type(e).__name__ in ("ParseError", "ExpatError", "SAXParseException", "XMLSyntaxError") for e in chain):
+        return UnreadableWorkbook(REASONS["damaged_sheet"], "damaged_sheet", path=path, detail=detail)
     if isinstance(exc, MemoryError):
         return UnreadableWorkbook(REASONS["too_large"], "too_large", path=path, detail=detail)
     return UnreadableWorkbook(REASONS["corrupt"], "corrupt", path=path, detail=detail)
@@ -746,6 +770,7 @@ _CONTROL_TRIGGERS = ("\t", "\r", "\n")
 #: DEL and C1 controls, lone surrogates, the non-characters U+FFFE/U+FFFF.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _BREAKS = re.compile(r"\s*[\t\r\n]+\s*")
+_REF_LIKE = re.compile(r"^'?=?[^!]+!\$?[A-Za-z]+\$?\d+")  # what XlsxWriter (and people) read as a reference
 NONFINITE_TEXT = {"nan": "（无效数值 NaN）", "inf": "（无效数值 无穷大）", "-inf": "（无效数值 负无穷大）"}
 
 
@@ -756,7 +781,9 @@ def neutralise(value: object, *, name: bool = False, limit: int | None = None) -
 
     * control characters are removed (C0 except tab/line feed, DEL, C1, lone surrogates, U+FFFE/FFFF:
       XML 1.0 cannot hold them, and a summary containing one is malformed); CR LF and CR become LF;
-    * with ``name`` (titles, names, one-line labels) tabs and line breaks become one space;
+    * with ``name`` (titles, names, one-line labels) tabs and line breaks become one space, and a name
+      that reads like a cell reference (``x!A1``: XlsxWriter makes such a chart title a formula) gets a
+      full-width ``！``;
     * text whose first character, or first after leading whitespace, is ``= + - @``, or which starts
       with a tab or line break, is prefixed with ``'`` (OWASP "CSV injection"): it stays text in Excel,
       CSV consumers and XlsxWriter (which turns a chart title starting with ``=`` into a formula);
@@ -769,6 +796,8 @@ def neutralise(value: object, *, name: bool = False, limit: int | None = None) -
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if name:
         text = _BREAKS.sub(" ", text).strip()
+        if _REF_LIKE.match(text):
+            text = text.replace("!", "！")
     if text.startswith(_CONTROL_TRIGGERS) or text.lstrip().startswith(_FORMULA_TRIGGERS):
         text = "'" + text
     if limit is not None and len(text) > limit:
