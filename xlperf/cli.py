@@ -97,6 +97,8 @@ def error_line(exc: BaseException) -> str:
              "DemoError", "FormError", "ProjectListError", "CollectError", "VbaBuildError"}
     if type(exc).__name__ in known:
         return str(exc)
+    if isinstance(exc, OSError):
+        return f"无法写入或读取文件（{exc.strerror or exc}），未完成"
     return f"内部错误（{type(exc).__name__}）：{exc}。加 --debug 可查看详细信息"
 
 

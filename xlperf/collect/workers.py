@@ -81,8 +81,11 @@ def _limit_memory(extra_mb: int) -> None:
 
 def _worker(conn: Connection, parent: int, memory_mb: int) -> None:
     """Worker main loop: read batches of (index, path), answer (index, outcome) per file."""
+    import faulthandler
+
     from .runner import process_file
 
+    faulthandler.disable()  # a parser abort is reported as this file's failure, not as a stack dump
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's business
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
