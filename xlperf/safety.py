@@ -55,6 +55,7 @@ __all__ = [
     "output_lock",
     "read_package",
     "safe_cell_text",
+    "safe_data",
     "safe_value",
     "sheet_extent",
 ]
@@ -825,6 +826,16 @@ def safe_value(value: Any) -> Any:
     if isinstance(value, float):
         return NONFINITE_TEXT[repr(value)] if not math.isfinite(value) else value
     return neutralise(value)
+
+
+def safe_data(value: Any) -> Any:
+    """Plain data (dicts, lists, scalars) for a JSON output: every text through :func:`neutralise`,
+    NaN/INF as text (strict JSON has no spelling for them)."""
+    if isinstance(value, dict):
+        return {neutralise(k) if isinstance(k, str) else k: safe_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [safe_data(v) for v in value]
+    return safe_value(value)
 
 
 def _next_backup(path: Path) -> Path:

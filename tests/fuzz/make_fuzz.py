@@ -247,6 +247,11 @@ def targeted(data: bytes, is_form: bool) -> list[tuple[str, str, str, bytes]]:
                 add(kind, f"header_unit_{n}", "ok", _shared_strings(data, lambda xml, e=escaped: xml.replace(
                     "单位".encode(), e, 1)))
 
+    # 2. non-finite numbers typed into the cells (calamine reads <v>1e999</v> as inf)
+    for way, value in (("inf", b"1e999"), ("minus_inf", b"-1e999"), ("nan", b"NaN")):
+        add("nonfinite_input", way, "any", replace_member(data, main, lambda xml, v=value: re.sub(
+            rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?>)<v>[0-9.]+</v>', lambda m: m.group(1) + b"<v>" + v + b"</v>", xml)))
+
     if is_form:
         # 2. non-finite numbers in the embedded rubric
         for way, value in (("1e999", b"1e999"), ("Infinity", b"Infinity"), ("NaN", b"NaN"), ("-Infinity", b"-Infinity"),

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlperf.safety import atomic_write_all, neutralise, output_lock, safe_value
+from xlperf.safety import atomic_write_all, neutralise, output_lock, safe_data, safe_value
 
 from .runner import SOURCE_FORM, FailedFile, FormRecord, WorkerLimits, discover, progress_bar, read_all
 from .spool import RecordSpool
@@ -154,21 +154,12 @@ def _form_json(r: FormRecord) -> dict[str, Any]:
     }
 
 
-def _clean(value: Any) -> Any:
-    """Plain JSON data with every text neutralised and NaN/INF as text (strict JSON has neither)."""
-    if isinstance(value, dict):
-        return {neutralise(k) if isinstance(k, str) else k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return safe_value(value)
-
-
 def write_json(path: Path, report: CollectReport) -> None:
     """Forms (with findings) and failed files as strict JSON, written form by form; every text goes
     through :func:`xlperf.safety.neutralise`, NaN/INF are written as text."""
 
     def dump(value: Any, pad: str) -> str:
-        return _json.dumps(_clean(value), ensure_ascii=False, indent=1, default=str,
+        return _json.dumps(safe_data(value), ensure_ascii=False, indent=1, default=str,
                            allow_nan=False).replace("\n", "\n" + pad)
 
     failed = [{"file": f.file, "reason": f.reason, "code": f.code} for f in report.failed]

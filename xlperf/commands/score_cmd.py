@@ -165,8 +165,11 @@ def score_command(args: argparse.Namespace) -> int:
     """Score a filled workbook; exit 1 when any finding is an error."""
     scored = load_scored(args.file, args.grades)
     if args.json:
+        from xlperf.safety import safe_data
+
         data = [score_data(*item) for item in scored]
-        print(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2, default=str))
+        print(json.dumps(safe_data(data[0] if len(data) == 1 else data), ensure_ascii=False, indent=2, default=str,
+                         allow_nan=False))
     else:
         print("\n\n".join("\n".join(render_score(*item)) for item in scored))
     return 1 if any(has_errors(findings) for _, _, findings in scored) else 0
