@@ -446,6 +446,7 @@ _FAST_ROWS = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,9})"')
 _FAST_ROW_TAGS = re.compile(rb'<row r="([0-9]{1,9})"')
 _FAST_AREAS = re.compile(rb'<(?:mergeCell|hyperlink) [^<>]*?\bref="\$?([A-Z]{1,4})\$?([0-9]{1,9})'
                          rb'(?::\$?([A-Z]{1,4})\$?([0-9]{1,9}))?"')
+_COMMENT_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?comment\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})")
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|mergeCell|hyperlink)[\s/>]")
 
 
@@ -619,6 +620,18 @@ class Package:
         self._bounded.add(name)
         return xml
 
+    def check_comments(self, name: str) -> bytes:
+        """A comments part, refused when a comment sits beyond :class:`Limits` (openpyxl creates the
+        cell it is attached to, and a sheet's size follows its farthest cell)."""
+        xml = self.read(name)
+        refs = _COMMENT_REF.findall(xml)
+        rows = max((int(r[1]) for r in refs), default=0)
+        cols = max((column_index(r[0]) for r in {r[0]: r for r in refs}.values()), default=0)
+        if rows > self.limits.max_rows or cols > self.limits.max_cols:
+            _fail("sheet_too_large", f"文件中的批注位于异常远的单元格（第 {rows} 行、第 {cols} 列），为安全起见拒绝读取，"
+                  "请删除多余的批注后重新保存再提交", path=self.path, detail=f"{name}: comment at {rows}x{cols}")
+        return xml
+
     def vetted(self, members: Iterable[str] | None = None) -> bytes:
         """A new uncompressed package of ``members`` (default: all), every one inflated and counted by
         :meth:`read`, every worksheet bounded by :meth:`check_sheet` (an out-of-range ``<dimension>``
@@ -629,7 +642,12 @@ class Package:
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout:
             for name in wanted:
-                body = self.check_sheet(name, titles.get(name, "")) if name in sheets else self.read(name)
+                if name in sheets:
+                    body = self.check_sheet(name, titles.get(name, ""))
+                elif name.rsplit("/", 1)[-1].lower().startswith("comments") and name.lower().endswith(".xml"):
+                    body = self.check_comments(name)
+                else:
+                    body = self.read(name)
                 if name in sheets:
                     body = _DIMENSION.sub(b"", body, count=1)
                 info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))

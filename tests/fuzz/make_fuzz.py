@@ -203,6 +203,10 @@ def targeted(data: bytes, is_form: bool) -> list[tuple[str, str, str, bytes]]:
         data, main, _before(b"</sheetData>", b'<row r="200">' + b"<c><v>1</v></c>" * 20000 + b"</row>")))
     add("far_cell", "bare_rows_6000", "fail:sheet_too_large", replace_member(
         data, main, _before(b"</sheetData>", b"<row><c><v>1</v></c></row>" * 6000)))
+    add("far_cell", "comment_far_away", "any", build_zip([*members(data), (
+        "xl/comments9.xml", b'<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><authors>'
+        b'<author>x</author></authors><commentList><comment ref="XFD1048576" authorId="0"><text><t>x</t></text>'
+        b"</comment></commentList></comments>")]))
     add("far_cell", "prefixed_far_cell", "fail:sheet_too_large", replace_member(
         data, main, _before(b"</sheetData>", b'<x:row r="9" xmlns:x="urn:x"><x:c r="XFD9"><x:v>1</x:v></x:c></x:row>')))
 
