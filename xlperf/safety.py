@@ -1021,7 +1021,12 @@ def output_lock(paths: Iterable[Path]) -> Iterator[None]:
 
 
 def _acquire(path: Path) -> tuple[Path, int | None]:
-    lock = path.with_name(f"{TEMP_PREFIX}{path.name}.lock")
+    name = f"{TEMP_PREFIX}{path.name}.lock"
+    if len(name.encode()) > 200:  # a long output name: keep the lock's name within file-system limits
+        import hashlib
+
+        name = f"{TEMP_PREFIX}{hashlib.sha1(path.name.encode()).hexdigest()}.lock"
+    lock = path.with_name(name)
     busy = OutputInUse(f"另一个 xlperf 任务正在写入“{path.name}”，请等它结束后再运行")
     try:
         import fcntl
