@@ -10,8 +10,9 @@ answers one ``(index, outcome)`` message per file. The parent waits on all pipes
 * a worker over its memory limit (``RLIMIT_AS``: its size at start plus ``memory_mb``) gets
   ``MemoryError`` (the file becomes ``out_of_memory``) or aborts (``crashed``).
 
-Either way a fresh worker is started and the unanswered rest of that worker's batch is handed out
-again. Workers end with the parent: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` on Linux, and everywhere a
+Either way a fresh worker is started and the unanswered rest of that worker's paths is handed out
+again. A worker is given its next paths while it works on its last one, so it never waits for the
+parent. Workers end with the parent: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` on Linux, and everywhere a
 watchdog thread that exits when the parent process is gone; a worker idle on its pipe also ends when
 the pipe closes.
 """
@@ -125,8 +126,10 @@ class _Worker:
         self.since = 0.0
 
     def assign(self, batch: list[tuple[int, Path]]) -> None:
+        """Queue more paths; the clock of the file in progress is not reset."""
+        if not self.batch:
+            self.since = time.monotonic()
         self.batch.extend(batch)
-        self.since = time.monotonic()
         self.conn.send(batch)
 
     def kill(self) -> None:
@@ -187,7 +190,7 @@ class WorkerPool:
 
         while remaining:
             for worker in self.workers:
-                if not worker.batch and pending:
+                if len(worker.batch) <= 1 and pending:  # the next batch waits in the pipe: no idle gap
                     worker.assign([pending.popleft() for _ in range(min(_BATCH, len(pending)))])
             busy = [w for w in self.workers if w.batch]
             now = time.monotonic()
