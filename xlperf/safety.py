@@ -119,7 +119,7 @@ class Limits:
     max_ratio: float = 200.0  # per-member compression ratio for members > 1 MB uncompressed
     max_rows: int = 5000  # largest row a worksheet may use (cells, merged areas, hyperlinks)
     max_cols: int = 702  # largest column (702 = ZZ)
-    max_cells: int = 1_000_000  # rows × columns of the used area of one worksheet
+    max_cells: int = 250_000  # rows × columns of the used area of one worksheet (a form uses ~1,000)
 
 
 _RATIO_MIN_SIZE = 2**20
@@ -614,8 +614,9 @@ class Package:
         if rows > lim.max_rows or cols > lim.max_cols or rows * cols > lim.max_cells:
             where = f"“{_plain(sheet)}”" if sheet else ""
             _fail("sheet_too_large",
-                  f"工作表{where}的使用范围异常大（约 {rows} 行 × {cols} 列，评分表不超过 {lim.max_rows} 行、"
-                  f"{lim.max_cols} 列），可能有内容误填到很远的单元格，请删除多余的行列后重新保存再提交",
+                  f"工作表{where}的使用范围异常大（约 {rows} 行 × {cols} 列；评分表不超过 {lim.max_rows} 行、"
+                  f"{lim.max_cols} 列、共 {lim.max_cells} 个单元格），可能有内容误填到很远的单元格，"
+                  "请删除多余的行列后重新保存再提交",
                   path=self.path, detail=f"{name}: extent {rows}x{cols}")
         self._bounded.add(name)
         return xml

@@ -195,6 +195,11 @@ def targeted(data: bytes, is_form: bool) -> list[tuple[str, str, str, bytes]]:
         for ref in ("XFD1048576", "A1048576", "AAA1", "A5001"):
             add("far_cell", f"{where}_{ref}", "fail:sheet_too_large", replace_member(data, part, _far_cell(ref)))
         add("far_cell", f"{where}_ZZ100_ok", "ok", replace_member(data, part, _far_cell("ZZ100")))
+    # the most a sheet may use: a far cell and a merged area over all of it (legacy readers spread merges)
+    for ref in ("ZZ350", "AX5000"):
+        near = replace_member(data, main, _far_cell(ref))
+        add("far_cell", f"near_limit_{ref}", "any", replace_member(near, main, _after_sheet_data(
+            f'<mergeCells count="1"><mergeCell ref="A40:{ref}"/></mergeCells>'.encode())))
     add("far_cell", "merge_whole_sheet", "fail:sheet_too_large", replace_member(
         data, main, _after_sheet_data(b'<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>')))
     add("far_cell", "hyperlink_range", "fail:sheet_too_large", replace_member(
