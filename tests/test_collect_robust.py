@@ -211,6 +211,26 @@ def test_output_lock_refuses_a_second_run_and_is_released(forms: list[Path], tmp
     assert report.exit_code == 0 and out.exists()
 
 
+def test_score_and_check_as_commands_refuse_a_broken_record_plainly(forms: list[Path], tmp_path: Path) -> None:
+    """``python -m xlperf.cli`` (as in the README's development notes) and the same refusal as collect."""
+    import zipfile
+
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(forms[0]) as zin, zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename == "xl/sharedStrings.xml":
+                body = body.replace(b'"points":', b'"points":NaN,"x":', 1)
+            zout.writestr(info.filename, body)
+    failed = collect([broken], progress=False).failed
+    assert [f.code for f in failed] == ["invalid_rubric"] and "NaN" in failed[0].reason
+    for command in ("score", "check"):
+        run = subprocess.run([sys.executable, "-m", "xlperf.cli", command, str(broken)], env=ENV, capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 2, run.stderr
+        assert failed[0].reason in run.stderr and "内部错误" not in run.stderr and "Traceback" not in run.stderr
+
+
 # --------------------------------------------------------------------------- all outputs or none
 
 

@@ -103,4 +103,7 @@ def error_line(exc: BaseException) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # run the package's module, not this __main__ copy: commands raise xlperf.cli.CommandError
+    from xlperf.cli import main as _package_main
+
+    sys.exit(_package_main())

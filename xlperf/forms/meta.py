@@ -68,14 +68,18 @@ class InvalidRecord(MetaError):
         self.detail = detail
 
 
+class _NonFinite(ValueError):
+    """A number the recorded rubric may not hold."""
+
+
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"non-finite number {name} in the recorded rubric")
+    raise _NonFinite(name)
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise ValueError(f"number {text[:40]} is out of range in the recorded rubric")
+        raise _NonFinite(text[:40])
     return value
 
 
@@ -97,6 +101,9 @@ def parse_meta(rows: Iterable[tuple[Any, Any]]) -> FormMeta:
                             f"{len(chunks)} characters")
     try:
         rubric = _rubric_from_json(chunks)
+    except _NonFinite as exc:
+        raise InvalidRecord(f"工作簿中记录的评分表无效（含有无效数值 {exc}），无法按它评分，请使用最初下发的模板重新填写",
+                            f"non-finite number {exc}") from exc
     except RubricError as exc:
         first = exc.problems[0] if exc.problems else str(exc)
         raise InvalidRecord(f"工作簿中记录的评分表无效（{first}），无法按它评分，请使用最初下发的模板重新填写",
