@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from xlperf.engine import score
+from xlperf.engine import score, shared_values
 from xlperf.forms.names import input_name
 from xlperf.methods import YES
 from xlperf.rubrics import build_rubric, load_rubric
@@ -111,7 +111,7 @@ def test_checklist() -> None:
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    ((0, 4, 12), 12.0), ((2, 4, 12), 4.0), ((5, 4, 12), 0.0), ((None, 4, 12), 12.0),  # blank count = 0
+    ((0, 4, 12), 12.0), ((2, 4, 12), 4.0), ((5, 4, 12), 0.0), ((None, 4, 12), ""),  # a blank count is not filled
     ((3, 0.5, 2, 1), 1.0),  # at most 1 deducted
 ])
 def test_deduct(args: tuple, expected: float) -> None:
@@ -148,7 +148,9 @@ def test_parse() -> None:
 
 def test_generic_score_and_table() -> None:
     assert XLPERF_SCORE("ratio", "direction: ≤", 10, 2, 30, 35) == 8.57
-    assert XLPERF_SCORE("完成比例", "", 10, 2, "≥90%", 0.85) == 9.44  # Chinese method label
+    assert XLPERF_SCORE("完成比例", "", 10, 2, 0.9, 0.85) == 9.44  # Chinese method label
+    # XLPERF_SCORE stands in a form's score cell: it reads cells as the native formula does
+    assert "填的是文字“≥90%”" in XLPERF_SCORE("完成比例", "", 10, 2, "≥90%", 0.85)
     assert XLPERF_SCORE("tiers", TIERS, 6, 2, 0.85) == 4.0  # bare main parameter
     assert XLPERF_SCORE("manual", "", 5, 2, 7) == 5.0  # bounded to [0, points]
     assert is_error(XLPERF_SCORE("nonsense", "", 5, 2, 1))
@@ -156,7 +158,7 @@ def test_generic_score_and_table() -> None:
         ["ratio", "execution", "tiers", None, "manual"],
         ["", "", TIERS, None, ""],
         [10, 10, 6, None, 5],
-        [["≥90%", 0.8], [100, 95], [0.85, None], [None, None], [-1, None]],
+        [[0.9, 0.8], [100, 95], [0.85, None], [None, None], [-1, None]],
     )
     assert table == [[8.89], [9.5], [4.0], [""], [0.0]]
     assert is_error(XLPERF_SCORE_TABLE(["ratio"], [""], [10, 5], [[1, 1]])[0][0])
@@ -187,6 +189,7 @@ def test_udf_formula_gives_the_engine_numbers(name: str) -> None:
     compared = 0
     for _ in range(25):
         values = {leaf.id: {s.key: random_value(s, rng) for s in leaf.inputs()} for leaf in rubric.leaves()}
+        values = shared_values(rubric, values)  # a form has one cell per shared quantity
         result = score(rubric, values)
         cells = {input_name(leaf_id, key): v for leaf_id, entered in values.items() for key, v in entered.items()}
         for leaf in rubric.leaves():

@@ -12,10 +12,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from xlperf.errors import XlperfError
+
 COMMANDS = ("rubric_cmd", "forms_cmd", "score_cmd", "check_cmd", "collect_cmd", "demo_cmd", "xl_cmd")
 
 
-class CommandError(Exception):
+class CommandError(XlperfError):
     """A user-facing failure: printed as one line, exit code ``code``."""
 
     def __init__(self, message: str, code: int = 2, *, detail: str = "") -> None:
@@ -93,9 +95,7 @@ def error_line(exc: BaseException) -> str:
 
     if isinstance(exc, CommandError | RubricError | FileExistsError | FileNotFoundError | PermissionError):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    known = {"UnreadableWorkbook", "LibreOfficeError", "MetaError", "GradeError", "MethodError", "FillError",
-             "DemoError", "FormError", "ProjectListError", "CollectError", "VbaBuildError"}
-    if type(exc).__name__ in known:
+    if isinstance(exc, XlperfError):
         return str(exc)
     if isinstance(exc, OSError):
         return f"无法写入或读取文件（{exc.strerror or exc}），未完成"

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xlperf.errors import XlperfError
 from xlperf.expr import IF, Expr, Text, cmp
 
 
@@ -25,7 +26,7 @@ SCHEMES: dict[str, tuple[str, tuple[GradeBand, ...]]] = {
 }
 
 
-class GradeError(ValueError):
+class GradeError(XlperfError, ValueError):
     """A grade scheme that is unknown or malformed."""
 
 
@@ -76,6 +77,10 @@ def check_bands(bands: Sequence[GradeBand]) -> tuple[GradeBand, ...]:
     if ordered[-1].minimum > 0:
         raise GradeError(f"最低等级 {ordered[-1].label} 的下限应为 0，得到 {ordered[-1].minimum:g}")
     return ordered
+
+
+#: what a form shows instead of a grade while nothing has been entered (a blank is not 差)
+BLANK_GRADE = "未填报"
 
 
 def grade_of(total: float, bands: Sequence[GradeBand]) -> str:

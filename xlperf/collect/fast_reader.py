@@ -26,11 +26,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.utility import xl_cell_to_rowcol
+
 from xlperf.forms.names import META_SHEET, TOTAL
 from xlperf.forms.reader import CellData, FilledForm, parse_reference, read_source
 from xlperf.safety import Limits, Package, UnreadableWorkbook, read_package
+from xlperf.values import ErrorValue
 
-__all__ = ["CalamineSource", "RawWorkbook", "column_letter", "read_fast_form", "read_workbook"]
+__all__ = ["CalamineSource", "RawWorkbook", "read_fast_form", "read_workbook"]
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -55,6 +58,8 @@ class RawWorkbook:
     merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)
     formulas: dict[str, dict[str, str]] = field(default_factory=dict)
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: sheet → {address: error text} for named cells holding an error value (calamine gives ``''``)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
     engine: str = "calamine"
 
     def value(self, sheet: str, row: int, col: int) -> Any:
@@ -68,23 +73,6 @@ class RawWorkbook:
         return META_SHEET in self.sheet_names or TOTAL in self.names
 
 
-def column_letter(col: int) -> str:
-    """0-based column index to letters (0 → A, 27 → AB)."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
     """A value from a grid; blanks (``''``) and cells outside the grid are ``None``."""
     if row < len(grid) and col < len(grid[row]):
@@ -95,10 +83,9 @@ def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
 
 def _cell_index(address: str) -> tuple[int, int] | None:
     """``C7`` → (6, 2), 0-based; None for anything else."""
-    match = _CELL.match(address.strip())
-    if match is None:
+    if _CELL.match(address.strip()) is None:
         return None
-    return int(match.group(2)) - 1, _column_index(match.group(1))
+    return xl_cell_to_rowcol(address.strip())
 
 
 def _resolve(base: str, target: str) -> str:
@@ -179,10 +166,13 @@ _F_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?:\s[^<>]*)?(?:/>|>([^<]*)</(?:
 
 
 _CELL_R_FIRST = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^<>]*)>')
+_ATTR_T_ERROR = re.compile(rb'\bt="e"')
+_V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]{1,64})</(?:[A-Za-z_][\w.-]*:)?v>")
+Scan = tuple[dict[str, str], dict[str, int], dict[str, str]]
 
 
-def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int]]:
-    """Formula texts and style indexes of the ``wanted`` cells of one sheet part.
+def _scan_cells(xml: bytes, wanted: set[str]) -> Scan:
+    """Formula texts, style indexes and error values of the ``wanted`` cells of one sheet part.
 
     One linear pass over the raw XML (no parse): the ``<c …>`` tag of each wanted cell gives its
     ``s="…"`` style; its body runs to its ``</c>``, looked for only up to the next cell's tag, and when
@@ -193,35 +183,41 @@ def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str,
     cells = xml.count(b"<c ")
     if not cells or cells != xml.count(b'<c r="'):  # prefixed elements, or r not the first attribute
         return _scan_prefixed(xml, wanted)
-    formulas: dict[str, str] = {}
-    styles: dict[str, int] = {}
+    found: Scan = ({}, {}, {})
     keys = {a.encode() for a in wanted}
     for match in _CELL_R_FIRST.finditer(xml):
         if match.group(1) not in keys:
             continue
         address, attrs = match.group(1).decode(), match.group(2)
+        body = b""
         if not attrs.endswith(b"/"):
             following = xml.find(b"<c", match.end())
             close = xml.find(b"</c>", match.end(), following if following >= 0 else len(xml))
-            _cell_body(address, xml[match.end():close] if close >= 0 else b"", formulas)
-        style = _ATTR_S.search(attrs)
-        if style is not None:
-            styles[address] = int(style.group(1))
-    return formulas, styles
+            body = xml[match.end():close] if close >= 0 else b""
+        _cell(address, attrs, body, found)
+    return found
 
 
-def _cell_body(address: str, body: bytes, formulas: dict[str, str]) -> None:
+def _cell(address: str, attrs: bytes, body: bytes, found: Scan) -> None:
+    """Record one wanted cell's formula, style and error value."""
+    formulas, styles, errors = found
     if b"f" in body:
         formula = _F_TEXT.search(body)
         if formula is not None:
             text = (formula.group(1) or b"").decode("utf-8", "replace")
             formulas[address] = "=" + html.unescape(text) if text else "=(共享公式)"
+    style = _ATTR_S.search(attrs)
+    if style is not None:
+        styles[address] = int(style.group(1))
+    if body and _ATTR_T_ERROR.search(attrs):
+        value = _V_TEXT.search(body)
+        if value is not None:
+            errors[address] = html.unescape(value.group(1).decode("utf-8", "replace"))
 
 
-def _scan_prefixed(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int]]:
+def _scan_prefixed(xml: bytes, wanted: set[str]) -> Scan:
     """:func:`_scan_cells` for parts whose elements carry a namespace prefix (``<x:c r="B3">``)."""
-    formulas: dict[str, str] = {}
-    styles: dict[str, int] = {}
+    found: Scan = ({}, {}, {})
     opens = _CELL_OPEN.finditer(xml)
     match = next(opens, None)
     while match is not None:
@@ -230,15 +226,14 @@ def _scan_prefixed(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[s
         ref = _ATTR_R.search(attrs)
         address = ref.group(1).decode() if ref is not None else ""
         if address in wanted:
+            body = b""
             if not attrs.endswith(b"/"):
                 limit = following.start() if following is not None else len(xml)
                 close = xml.find(b"</" + match.group(1) + b"c>", match.end(), limit)
-                _cell_body(address, xml[match.end():close] if close >= 0 else b"", formulas)
-            style = _ATTR_S.search(attrs)
-            if style is not None:
-                styles[address] = int(style.group(1))
+                body = xml[match.end():close] if close >= 0 else b""
+            _cell(address, attrs, body, found)
         match = following
-    return formulas, styles
+    return found
 
 
 def _number_formats(package: Package) -> list[str]:
@@ -307,8 +302,9 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
         part = directory.parts.get(sheet)
         if part is None or part not in parts:
             continue
-        formulas, styles = _scan_cells(package.read(part), cells)
+        formulas, styles, errors = _scan_cells(package.read(part), cells)
         raw.formulas[sheet] = formulas
+        raw.errors[sheet] = errors
         raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes)}
     members = [*_CALAMINE_PARTS, directory.book_part, directory.rels_part, *parts]
     vetted = package.vetted(dict.fromkeys(members))
@@ -379,6 +375,9 @@ class CalamineSource:
         value = self.raw.value(sheet, *index) if index else None
         formula = self.raw.formulas.get(sheet, {}).get(ref)
         fmt = self.raw.formats.get(sheet, {}).get(ref, "General")
+        error = self.raw.errors.get(sheet, {}).get(ref)
+        if error is not None:
+            value = ErrorValue(error)
         if formula is not None:
             return CellData(None, formula, value, fmt)
         return CellData(value, None, value, fmt)

@@ -27,6 +27,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from xlperf.errors import NotAForm
 from xlperf.findings import Finding
 from xlperf.forms import names
 from xlperf.forms.meta import FormMeta
@@ -35,7 +38,7 @@ from xlperf.model import Rubric
 from xlperf.rubrics import RubricError, load_rubric, with_indicators
 from xlperf.values import parse_number
 
-from .fast_reader import RawWorkbook, column_letter
+from .fast_reader import RawWorkbook
 
 __all__ = ["LEGACY_GENERATOR", "NotAForm", "find_legacy_sheets", "read_legacy"]
 
@@ -52,10 +55,6 @@ _FUNDS_LABELS = {"年初预算数": "initial", "全年预算数": "budget", "全
 _PLACEHOLDER = re.compile(r"^(指标\d*[:：]?|[…\.。·]+|\d+[\.、]?)$")
 _YEAR = re.compile(r"[（(]\s*(\d{4})\s*年度?\s*[)）]")
 _END_LABELS = ("总分", "其他需要说明", "合计")
-
-
-class NotAForm(ValueError):
-    """A workbook that is neither an xlperf form nor a recognisable legacy form (plain reason)."""
 
 
 def norm(value: Any) -> str:
@@ -103,7 +102,7 @@ class _Sheet:
     def a1(self, r: int, c: int) -> str:
         """The address of the cell that holds the value (the top-left of a merged area)."""
         r, c = self.origin.get((r, c), (r, c))
-        return f"{column_letter(c)}{r + 1}"
+        return xl_rowcol_to_cell(r, c)
 
     def find(self, label: str, *, start: bool = False, rows: range | None = None) -> list[tuple[int, int]]:
         """Cells whose label text equals (or starts with) ``label``, top-left cells of merges only."""
@@ -190,7 +189,8 @@ def _read_sheet(path: Path | None, sheet: _Sheet) -> FilledForm:
 
     # funds block -> the execution leaf (zj)
     base = _base_rubric()
-    exec_leaf = next(leaf for leaf in base.leaves() if leaf.method_name == "execution")
+    exec_leaf = base.spending_leaf()
+    assert exec_leaf is not None  # the self-evaluation rubric scores its funds block
     funds = _funds(sheet, head_row)
     if funds is None:
         problems.append(Finding("warning", "legacy_no_funds", "表中找不到“年度资金总额”及全年预算数、全年执行数",
@@ -248,6 +248,7 @@ def _read_sheet(path: Path | None, sheet: _Sheet) -> FilledForm:
 
     meta = FormMeta(rubric, {k: str(v) for k, v in header.items()}, LEGACY_GENERATOR)
     return FilledForm(path, meta, values=values, header=header, claims=claims, reasons=reasons, cells=cells,
+                      formulas=False,
                       problems=problems)
 
 

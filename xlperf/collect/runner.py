@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.findings import Finding
+from xlperf.pipeline import SOURCE_LEGACY, ScoredForm
 
 __all__ = ["FailedFile", "FormRecord", "WorkerLimits", "discover", "process_file", "read_all"]
 
 #: Extensions picked up from folders. Non-.xlsx spreadsheets are listed so that their senders are told
 #: (in 失败文件) to save them as .xlsx; other files (reports in .docx/.pdf) are ignored.
 FOLDER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".et", ".ods")
-SOURCE_FORM = "xlperf 表"
-SOURCE_LEGACY = "旧版自评表"
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MEMORY_MB = 1024
 
@@ -106,29 +105,18 @@ def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> tuple
 
 
 def process_file(path: Path) -> Outcome:
-    """Read, score and check one workbook; never raises (failures come back as :class:`FailedFile`)."""
-    from xlperf.checks import check_form
-    from xlperf.collect.fast_reader import CalamineSource, read_workbook
-    from xlperf.collect.legacy import NotAForm, read_legacy
-    from xlperf.forms.meta import MetaError
-    from xlperf.forms.reader import read_source, score_form
+    """Read, score and check one workbook through :func:`xlperf.pipeline.read_path`; never raises
+    (failures come back as :class:`FailedFile`)."""
+    from xlperf.errors import NotAForm
+    from xlperf.pipeline import read_path
     from xlperf.safety import REASONS, UnreadableWorkbook
 
     name = str(path)
     try:
-        raw = read_workbook(path)
-        if raw.is_form:
-            forms, source = [read_source(CalamineSource(raw), path)], SOURCE_FORM
-        else:
-            forms, source = read_legacy(raw), SOURCE_LEGACY
-        records = []
-        for form in forms:
-            result = score_form(form)
-            records.append(_record(name, form, result, check_form(form, result), source))
-        return records
+        return [_record(name, scored) for scored in read_path(path)]
     except UnreadableWorkbook as exc:
         return FailedFile(name, str(exc), exc.reason_code, exc.detail)
-    except (MetaError, NotAForm) as exc:
+    except NotAForm as exc:  # MetaError / InvalidRecord: our form with a broken record
         return FailedFile(name, str(exc), getattr(exc, "code", "not_form"), getattr(exc, "detail", ""))
     except MemoryError:
         return FailedFile(name, REASONS["out_of_memory"], "out_of_memory", "MemoryError")
@@ -136,21 +124,27 @@ def process_file(path: Path) -> Outcome:
         return FailedFile(name, REASONS["unexpected"], "unexpected", f"{type(exc).__name__}: {exc}"[:2000])
 
 
-def _record(name: str, form: Any, result: Any, findings: list[Finding], source: str) -> FormRecord:
+def _record(name: str, scored: ScoredForm) -> FormRecord:
     from xlperf.forms import names
 
+    form, result = scored.form, scored.result
     rubric = result.rubric
     header = form.header
-    budget, spent = _funds(form, rubric)
-    rate = spent / budget if budget and spent is not None else None
+    budget = spent = rate = None
+    leaf = rubric.spending_leaf()
+    if leaf is not None and leaf.method is not None:
+        inputs = result.scores[leaf.id].inputs
+        budget_key, spent_key = leaf.method.spending()  # type: ignore[misc]
+        budget, spent = inputs.get(budget_key), inputs.get(spent_key)
+        rate = leaf.method.spending_rate(inputs)
     sheet = ""
-    if source == SOURCE_LEGACY:
+    if scored.source == SOURCE_LEGACY:
         sheet = next((s for s, _ in form.cells.values()), "")
     unit = _text(header.get("unit") or header.get("department"))
     project = _text(header.get("project") or header.get("department") or header.get("unit"))
-    findings = list(findings) + _nonfinite(budget, spent, rate, result)
+    findings = list(scored.findings) + _nonfinite(budget, spent, rate, result)
     return FormRecord(
-        file=name, sheet=sheet, source=source, rubric_id=rubric.id, rubric_title=rubric.title,
+        file=name, sheet=sheet, source=scored.source, rubric_id=rubric.id, rubric_title=rubric.title,
         unit=unit, project=project, budget=budget, spent=spent, rate=rate,
         subtotals=[(top.name, result.scores[top.id].score) for top in rubric.indicators],
         total=result.total, grade=result.grade, grades=[b.label for b in rubric.grades],
@@ -176,21 +170,6 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _funds(form: Any, rubric: Any) -> tuple[float | None, float | None]:
-    """全年预算数 and 全年执行数 from the execution indicator (or the one named 预算执行率)."""
-    from xlperf.values import parse_number
-
-    leaves = rubric.leaves()
-    leaf = next((x for x in leaves if x.method_name == "execution"), None) or \
-        next((x for x in leaves if "预算执行率" in x.name and any(s.key == "spent" for s in x.inputs())), None)
-    if leaf is None:
-        return None, None
-    values = form.values.get(leaf.id, {})
-    money = [s.key for s in leaf.inputs() if s.kind == "money" and s.key != "spent"]
-    budget_key = "budget" if "budget" in values else (money[0] if money else "budget")
-    return parse_number(values.get(budget_key)), parse_number(values.get("spent"))
 
 
 @dataclass(frozen=True)

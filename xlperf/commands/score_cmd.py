@@ -10,7 +10,8 @@ from typing import Any
 from xlperf.cli import CommandError
 from xlperf.findings import Finding, has_errors
 from xlperf.forms import names
-from xlperf.rounding import format_number
+from xlperf.pipeline import ScoredForm, score_filled
+from xlperf.rounding import format_number, format_total
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,60 +29,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.set_defaults(handler=fill_command)
 
 
-def load_scored(path: Path, grades: str | None = None) -> list[tuple[Any, Any, list[Finding]]]:
-    """Read, score and check the forms in a workbook: [(form, result, findings)]. An xlperf form gives one;
-    a hand-made legacy self-evaluation workbook (seed-002 layout, read by its labels) gives one per sheet.
-    Unreadable files raise CommandError."""
-    from xlperf.checks import check_form
-    from xlperf.collect.fast_reader import read_workbook
-    from xlperf.collect.legacy import NotAForm, read_legacy
-    from xlperf.forms.meta import InvalidRecord, MetaError
-    from xlperf.forms.reader import read_form, score_form
+def load_scored(path: Path, grades: str | None = None) -> list[ScoredForm]:
+    """Read, score and check the forms in a workbook through the one pipeline collection uses
+    (:func:`xlperf.pipeline.read_path`): an xlperf form gives one, a hand-made 自评表 workbook one per
+    sheet. Unreadable files, workbooks that are not forms and our forms whose recorded rubric is invalid
+    raise CommandError with the same plain reason collection gives (technical detail under --debug)."""
+    from xlperf.errors import XlperfError
     from xlperf.grades import GradeError, parse_bands
-    from xlperf.safety import REASONS, UnreadableWorkbook
+    from xlperf.pipeline import read_path
+    from xlperf.safety import REASONS
 
     if not path.exists():
         raise CommandError(f"找不到文件 {path}")
     try:
-        try:
-            forms = [read_form(path)]
-        except InvalidRecord:
-            raise  # our form with a broken record: reported, never read another way
-        except MetaError as exc:
-            try:
-                forms = read_legacy(read_workbook(path, all_sheets=True))
-            except (NotAForm, UnreadableWorkbook) as legacy_exc:
-                raise CommandError(f"{path.name}：{legacy_exc}") from exc
-    except (InvalidRecord, UnreadableWorkbook) as exc:
-        raise CommandError(f"{path.name}：{exc}", detail=exc.detail) from exc
-    except CommandError:
-        raise
+        scored = read_path(path)
+    except XlperfError as exc:
+        raise CommandError(f"{path.name}：{exc}", detail=getattr(exc, "detail", "")) from exc
     except MemoryError as exc:
         raise CommandError(f"{path.name}：{REASONS['out_of_memory']}", detail="MemoryError") from exc
     except Exception as exc:  # a file that breaks a reader is still the file's problem: say so plainly
         raise CommandError(f"{path.name}：{REASONS['unexpected']}", detail=f"{type(exc).__name__}: {exc}") from exc
-    bands = None
-    if grades:
-        try:
-            bands = parse_bands(grades)
-        except GradeError as exc:
-            raise CommandError(str(exc)) from exc
-    scored = []
-    for form in forms:
-        rubric = form.rubric
-        if bands is not None:
-            rubric = rubric.evolve(grades=bands, grade_scheme=grades if grades in ("national", "lincang") else "")
-        try:
-            result = score_form(form, rubric)
-            scored.append((form, result, check_form(form, result)))
-        except Exception as exc:
-            raise CommandError(f"{path.name}：{REASONS['unexpected']}",
-                               detail=f"{type(exc).__name__}: {exc}") from exc
-    return scored
+    if not grades:
+        return scored
+    try:
+        bands = parse_bands(grades)
+    except GradeError as exc:
+        raise CommandError(str(exc)) from exc
+    scheme = grades if grades in ("national", "lincang") else ""
+    return [score_filled(item.form, item.result.rubric.evolve(grades=bands, grade_scheme=scheme), item.source)
+            for item in scored]
 
 
-def score_data(form: Any, result: Any, findings: list[Finding]) -> dict[str, Any]:
+def score_data(scored: ScoredForm) -> dict[str, Any]:
     """The JSON document of ``xlperf score --json``."""
+    form, result, findings = scored.form, scored.result, scored.findings
     rubric = result.rubric
     indicators, subtotals = [], []
     for _, node in rubric.walk():
@@ -126,8 +107,9 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def render_score(form: Any, result: Any, findings: list[Finding]) -> list[str]:
+def render_score(scored: ScoredForm) -> list[str]:
     """The readable table of ``xlperf score``."""
+    form, result, findings = scored.form, scored.result, scored.findings
     rubric = result.rubric
     lines = [f"{rubric.title}（{rubric.id}）  {form.path.name if form.path else ''}"]
     for field_name, label in names.HEADER_FIELDS.items():
@@ -143,7 +125,7 @@ def render_score(form: Any, result: Any, findings: list[Finding]) -> list[str]:
         note = scored.explanation if node.is_leaf else ""
         lines.append(f"{_pad(name, 40)}{_pad(format_number(node.full_points), 8)}{_pad(shown, 8)}{note}")
     where = form.location(names.TOTAL)
-    lines.append(f"总分：{format_number(result.total)} / {format_number(rubric.total_points)}"
+    lines.append(f"总分：{format_total(result.total)} / {format_number(rubric.total_points)}"
                  + (f"  等级：{result.grade}" if result.grade else "") + (f"  （{where}）" if where else ""))
     if not result.complete:
         lines.append("注意：有指标缺少输入，总分只计已填写的指标")
@@ -167,12 +149,12 @@ def score_command(args: argparse.Namespace) -> int:
     if args.json:
         from xlperf.safety import safe_data
 
-        data = [score_data(*item) for item in scored]
+        data = [score_data(item) for item in scored]
         print(json.dumps(safe_data(data[0] if len(data) == 1 else data), ensure_ascii=False, indent=2, default=str,
                          allow_nan=False))
     else:
-        print("\n\n".join("\n".join(render_score(*item)) for item in scored))
-    return 1 if any(has_errors(findings) for _, _, findings in scored) else 0
+        print("\n\n".join("\n".join(render_score(item)) for item in scored))
+    return 1 if any(has_errors(item.findings) for item in scored) else 0
 
 
 def fill_command(args: argparse.Namespace) -> int:

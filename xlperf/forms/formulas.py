@@ -22,20 +22,21 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from xlperf.engine import bounded_expression
+from xlperf.errors import XlperfError
 from xlperf.expr import Var
 from xlperf.forms.names import TOTAL, input_name, score_name
-from xlperf.grades import GradeBand, grade_expr
-from xlperf.model import Indicator
-from xlperf.values import parse_value
+from xlperf.grades import BLANK_GRADE, GradeBand, grade_expr
+from xlperf.model import Indicator, Rubric
+from xlperf.values import parse_target
 
 if TYPE_CHECKING:
-    from xlperf.forms.writer import FormOptions
+    from xlperf.forms.context import FormOptions
 
 RefFn = Callable[[str], str]
 ENGINES = ("native", "xlwings")
 
 
-class FormulaError(ValueError):
+class FormulaError(XlperfError, ValueError):
     """A formula that cannot be produced (e.g. an engine that is not available)."""
 
 
@@ -59,17 +60,17 @@ def score_formula(indicator: Indicator, ref_fn: RefFn, decimals: int, options: F
 
 def _native_score(indicator: Indicator, ref_fn: RefFn, decimals: int) -> str:
     body = bounded_expression(indicator, decimals).to_excel(ref_fn)
-    required = [ref_fn(spec.key) for spec in indicator.inputs() if spec.required]
-    if not required:
+    guards = [Var(spec.key, None, spec.numeric).filled_test(ref_fn) for spec in indicator.inputs()
+              if spec.required]
+    if not guards:
         return "=" + body
-    blanks = ",".join(f'{ref}=""' for ref in required)
-    return f'=IF(OR({blanks}),"",{body})'
+    return f'=IF(AND({",".join(guards)}),{body},"")'
 
 
 @lru_cache(maxsize=8192)
 def leaf_formula(indicator: Indicator, decimals: int, engine: str = "native") -> str:
     """:func:`score_formula` with the standard name references, cached per indicator object."""
-    from xlperf.forms.writer import FormOptions
+    from xlperf.forms.context import FormOptions
 
     return score_formula(indicator, input_ref(indicator.id), decimals, FormOptions(engine=engine))
 
@@ -81,14 +82,25 @@ def subtotal_formula(child_ids: Sequence[str], decimals: int) -> str:
     return f"=ROUND(SUM({','.join(score_name(c) for c in child_ids)}),{decimals})"
 
 
-def total_formula(top_ids: Sequence[str], decimals: int) -> str:
-    """The total: the rounded sum of the top-level scores."""
-    return subtotal_formula(top_ids, decimals)
+def filled_leaves(rubric: Rubric) -> list[str]:
+    """Ids of the leaves that need entries (a leaf whose inputs all have defaults is always scored)."""
+    return [leaf.id for leaf in rubric.leaves() if any(spec.required for spec in leaf.inputs())]
+
+
+def total_formula(rubric: Rubric) -> str:
+    """The total: the rounded sum of the top-level scores; blank (``""``) while no leaf that needs entries
+    has a score, so that an untouched form shows no 0 total and no grade (engine: ``total is None``)."""
+    body = subtotal_formula([top.id for top in rubric.indicators], rubric.decimals)[1:]
+    watched = filled_leaves(rubric)
+    if not watched:
+        return "=" + body
+    return f'=IF(COUNT({",".join(score_name(i) for i in watched)})=0,"",{body})'
 
 
 def grade_formula(bands: Sequence[GradeBand]) -> str:
-    """The grade of ``s_total`` as nested IFs (``=""`` when the rubric has no bands)."""
-    return "=" + grade_expr(Var("total"), bands).to_excel(lambda _: TOTAL)
+    """The grade of ``s_total`` as nested IFs; 未填报 while the total is blank."""
+    grade = grade_expr(Var("total"), bands).to_excel(lambda _: TOTAL)
+    return f'=IF({TOTAL}="","{BLANK_GRADE}",{grade})'
 
 
 # --------------------------------------------------------------------------- number formats
@@ -112,7 +124,7 @@ def target_display(text: str) -> tuple[float, str, str] | None:
     ``≥90%`` -> (0.9, ``"≥"0%``, ``0%``); ``4个`` -> (4, ``0"个"``, ``0"个"``);
     ``48万元`` -> (48, ``0.00"万元"``, ``0.00"万元"``); ``不超过 87.712 万元`` -> (87.712, ``"≤"0.000"万元"``, …).
     """
-    parsed = parse_value(text)
+    parsed = parse_target(text)
     if parsed.number is None or parsed.kind in ("text", "deadline", "blank", "error"):
         return None
     sign = _quote(_OP_SIGN.get(parsed.op or "", ""))

@@ -34,7 +34,7 @@ from xlperf.forms.formulas import (
     total_formula,
 )
 from xlperf.forms.grid import Grid, a1, print_setup
-from xlperf.forms.inputs import input_format, input_label, validation
+from xlperf.forms.inputs import input_format, input_label, write_input_rules
 from xlperf.forms.names import GRADE, RATE_KEY, TOTAL, header_name, input_name, reason_name, score_name
 from xlperf.forms.tree import Span, plan_rows, text_lines
 from xlperf.methods import InputSpec
@@ -55,19 +55,21 @@ FUND_ROWS = (("total", "年度资金总额"), ("current", "其中：当年财政
 
 def is_blank_row(node: Indicator) -> bool:
     """True for a placeholder indicator row (``指标1：``) that the unit fills in itself."""
-    return bool(BLANK_NAME.match(node.name)) and not node.target and node.method_name == "manual"
+    return bool(BLANK_NAME.match(node.name)) and not node.target and node.method is not None \
+        and node.method.evaluator_entered
 
 
 def funds_leaf(ctx: FormContext) -> Indicator | None:
     """The top-level 预算执行率 leaf scored in the funds block (method ``execution``)."""
     for node in ctx.rubric.indicators:
-        if node.is_leaf and node.method is not None and node.method.name == "execution":
+        if node.is_leaf and node.method is not None and node.method.measures_spending:
             return node
     return None
 
 
 def _rows_for(node: Indicator) -> int:
-    if node.method is not None and node.method.name not in ("ratio", "manual"):
+    method = node.method
+    if method is not None and not (method.target_vs_actual or method.evaluator_entered):
         return len(node.inputs())
     return 1
 
@@ -79,7 +81,6 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
     ws.set_column(SUB2, SUB1, WIDTHS[SUB2], None, {"level": 1})
-    decimals = ctx.rubric.decimals
 
     g.merge(0, 0, 0, REASON, ctx.rubric.title, "title")
     ws.set_row(0, 30)
@@ -137,7 +138,7 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
     g.merge(row, 0, row, ACTUAL, "总分", "subtotal_label")
     g.value(row, POINTS, total_points, "subtotal_points")
     g.text(row, OWN, "", "subtotal")
-    g.formula(row, SCORE, total_formula([t.id for t in ctx.rubric.indicators], decimals), "subtotal")
+    g.formula(row, SCORE, total_formula(ctx.rubric), "subtotal")
     g.define(TOTAL, row, SCORE)
     g.text(row, REASON, "", "subtotal")
     g.merge(row + 1, 0, row + 1, ACTUAL, "自评等级", "subtotal_label")
@@ -183,10 +184,12 @@ def _funds_block(ctx: FormContext, g: Grid, row: int) -> int:
             g.define(name, r, col)
             g.validate(r, col, {"validate": "decimal", "criteria": ">=", "value": 0,
                                 "input_title": label.replace("其中：", ""),
-                                "input_message": "请填写金额（万元），只填数字。",
+                                "input_message": "请填写金额（万元），只填数字（填文字或带单位的不计分）。",
                                 "error_title": "输入无效", "error_message": "请填写不小于 0 的金额（万元）。"})
+            g.highlight(r, col, r, col, f"=AND(NOT(ISBLANK({a1(r, col)})),NOT(ISNUMBER({a1(r, col)})))", "cf_error")
         budget, spent = a1(r, ACTUAL), a1(r, POINTS)
-        g.formula(r, SCORE, f'=IF(OR({budget}="",{spent}="",N({budget})=0),"",{spent}/{budget})', "formula", "0.00%")
+        g.formula(r, SCORE, f'=IF(AND(ISNUMBER({budget}),ISNUMBER({spent})),IF({budget}<=0,"",{spent}/{budget}),"")',
+                  "formula", "0.00%")
         if key == "total" and leaf is not None:
             g.define(input_name(leaf.id, RATE_KEY), r, SCORE)  # the 执行率 the form shows (checked if typed over)
             g.value(r, OWN, leaf.full_points, "points")
@@ -246,7 +249,7 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
         g.define(f"t_{node.id}_name", r, name_col)
     else:
         g.merge(r, name_col, last, 3, node.name, "text")
-    if method.name == "ratio":
+    if method.target_vs_actual:
         target_col_value = None
         shown = target_display(node.target) if node.target else None
         target_fmt = shown[1] if shown else input_format(method.inputs()[0])
@@ -258,21 +261,21 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
                 target_col_value = shown[0] if shown else None
             g.value(r, TARGET, target_col_value, "input", target_fmt)
             g.define(input_name(node.id, "target"), r, TARGET)
-            g.validate(r, TARGET, validation(_spec(node, "target"), node.full_points, node.name))
+            write_input_rules(g, r, TARGET, _spec(node, "target"), node.full_points, node.name)
         else:
             g.value(r, TARGET, method.fixed_target, "points", target_fmt)  # type: ignore[attr-defined]
         g.value(r, ACTUAL, ctx.value(node.id, "actual"), "input", actual_fmt)
         g.define(input_name(node.id, "actual"), r, ACTUAL)
-        g.validate(r, ACTUAL, validation(_spec(node, "actual"), node.full_points, node.name))
+        write_input_rules(g, r, ACTUAL, _spec(node, "actual"), node.full_points, node.name)
         g.text(r, OWN, "—", "muted")
-    elif method.name == "manual":
+    elif method.evaluator_entered:
         g.text(r, TARGET, "" if blank else node.target, "input")
         g.define(f"t_{node.id}_target", r, TARGET)
         g.text(r, ACTUAL, "", "input")
         g.define(f"t_{node.id}_actual", r, ACTUAL)
         g.value(r, OWN, ctx.value(node.id, "score"), "input", "0.##")
         g.define(input_name(node.id, "score"), r, OWN)
-        g.validate(r, OWN, validation(_spec(node, "score"), node.full_points, node.name or "自评打分"))
+        write_input_rules(g, r, OWN, _spec(node, "score"), node.full_points, node.name or "自评打分")
         g.highlight(r, OWN, r, OWN, f"=AND(ISNUMBER({a1(r, OWN)}),{a1(r, OWN)}>{format_number(node.full_points, 6)})",
                     "cf_error")
     else:  # any other method: one row per input, label in 年度指标值, value in 实际完成值
@@ -280,7 +283,7 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
             g.text(r + i, TARGET, input_label(spec), "text")
             g.value(r + i, ACTUAL, ctx.value(node.id, spec.key), "input", input_format(spec))
             g.define(input_name(node.id, spec.key), r + i, ACTUAL)
-            g.validate(r + i, ACTUAL, validation(spec, node.full_points, node.name))
+            write_input_rules(g, r + i, ACTUAL, spec, node.full_points, node.name)
         if last > r:
             g.merge(r, OWN, last, OWN, "—", "muted")
     if blank:

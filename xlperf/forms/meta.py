@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from xlperf import __version__
+from xlperf.errors import NotAForm
 from xlperf.model import Rubric
 from xlperf.rubrics.build import RubricError, build_rubric, rubric_to_data
 
@@ -49,8 +50,8 @@ def meta_rows(rubric: Rubric, header: Mapping[str, Any] | None = None) -> list[t
 MAX_JSON_CHARS = 4 * 2**20
 
 
-class MetaError(ValueError):
-    """The workbook is not an xlperf form (it has no ``_xlperf`` record): it may be read another way."""
+class MetaError(NotAForm):
+    """The workbook has no readable xlperf record."""
 
     code = "not_form"
     detail = ""

@@ -23,7 +23,9 @@ from typing import Any
 
 import xlsxwriter
 
-from xlperf.forms.context import FormContext
+from xlperf.engine import shared_values
+from xlperf.errors import XlperfError
+from xlperf.forms.context import DEFAULT_OPTIONS, FormContext, FormOptions
 from xlperf.forms.formulas import ENGINES, FormulaError
 from xlperf.forms.funds_sheet import write_funds_sheet
 from xlperf.forms.grid import FormLayout
@@ -46,24 +48,8 @@ _PROTECT = {"select_locked_cells": True, "select_unlocked_cells": True, "format_
             "format_rows": True}
 
 
-class FormError(ValueError):
+class FormError(XlperfError, ValueError):
     """A form that cannot be written as asked (one Chinese line)."""
-
-
-@dataclass(frozen=True)
-class FormOptions:
-    """How forms are written.
-
-    ``password``: sheet protection password (None: protected without password); ``buttons``: add the
-    VBA project from ``macros/*.bas`` and a 重新计算 button (the file must be .xlsm); ``engine``: how
-    score formulas are written (``native`` Excel formulas; ``xlwings`` UDFs, see ``forms/formulas.py``);
-    ``grades``: a named grade scheme (``national``, ``lincang``) replacing the rubric's bands.
-    """
-
-    password: str | None = None
-    buttons: bool = False
-    engine: str = "native"
-    grades: str | None = None
 
 
 @dataclass
@@ -95,7 +81,7 @@ def form_rubric(rubric: Rubric, options: FormOptions) -> Rubric:
 
 
 def write_form(rubric: Rubric, path: Path, header: Mapping[str, str] | None = None,
-               options: FormOptions = FormOptions(), values: Mapping[str, Any] | None = None, *,
+               options: FormOptions = DEFAULT_OPTIONS, values: Mapping[str, Any] | None = None, *,
                overwrite: bool = False) -> FormLayout:
     """Write one form for ``rubric`` to ``path`` and return where each named cell went.
 
@@ -113,7 +99,7 @@ def write_form(rubric: Rubric, path: Path, header: Mapping[str, str] | None = No
     layout = FormLayout(path=str(path))
 
     def write(tmp: Path) -> None:
-        _write_workbook(rubric, tmp, clean_header, options, values or {}, layout)
+        _write_workbook(rubric, tmp, clean_header, options, shared_values(rubric, values or {}), layout)
 
     atomic_write(path, write, overwrite=overwrite)
     return layout
@@ -206,7 +192,7 @@ def project_rubric(rubric: Rubric, project: ProjectRow, has_indicators: bool) ->
 
 
 def build_forms(rubric: Rubric, projects: Sequence[ProjectRow], out_dir: Path,
-                options: FormOptions = FormOptions(), progress: bool = True, *, overwrite: bool = False,
+                options: FormOptions = DEFAULT_OPTIONS, progress: bool = True, *, overwrite: bool = False,
                 has_indicators: bool = True) -> BuildReport:
     """Write one form per project into ``out_dir``; rows that fail are reported, not fatal.
 
@@ -236,9 +222,10 @@ def build_forms(rubric: Rubric, projects: Sequence[ProjectRow], out_dir: Path,
         header = dict(project.header)
         values: dict[str, Any] = {}
         if project.budget is not None:
-            leaf = next((n for n in concrete.indicators if n.is_leaf and n.method_name == "execution"), None)
-            if leaf is not None:
-                values[f"{leaf.id}.budget"] = project.budget
+            leaf = next((n for n in concrete.indicators if n.is_leaf and n.method is not None
+                         and n.method.spending() is not None), None)
+            if leaf is not None and leaf.method is not None:
+                values[f"{leaf.id}.{leaf.method.spending()[0]}"] = project.budget  # type: ignore[index]
         target = out_dir / filename
         try:
             write_form(concrete, target, header, options, values, overwrite=overwrite)

@@ -7,23 +7,24 @@ duplicate ids) are collected for every node and raised together, each naming the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from xlperf.errors import XlperfError
 from xlperf.grades import GradeError, parse_bands, scheme
 from xlperf.methods import MethodError, create
-from xlperf.methods.base import to_number
+from xlperf.methods.base import param_number
 from xlperf.model import FAMILIES, ID_PATTERN, Indicator, Rubric
 from xlperf.rubrics.validate import limit_problems, short
 
 # methods whose parameters can be read off the 评分标准 text when none are given
-_FROM_RULE = {"checklist": "items", "levels": "levels"}
 
 
 _MAX_PROBLEM = 300  # characters of one problem message (values quoted in it may come from hostile files)
 
 
-class RubricError(ValueError):
+class RubricError(XlperfError, ValueError):
     """A rubric that cannot be loaded; ``problems`` lists every message (each names its indicator)."""
 
     def __init__(self, problems: Sequence[str], source: str = "") -> None:
@@ -41,11 +42,11 @@ def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
     family = str(data.get("family", "key_project"))
     if family not in FAMILIES:
         problems.append(f"评分表类型 {family} 未知，可用：{'、'.join(FAMILIES)}")
-    total = to_number(data.get("total", 100))
+    total = param_number(data.get("total", 100))
     if total is None:
         problems.append(f"总分应为数值，得到 {short(data.get('total'))}")
         total = 100.0
-    cap = to_number(data["leaf_cap"]) if data.get("leaf_cap") not in (None, "") else None
+    cap = param_number(data["leaf_cap"]) if data.get("leaf_cap") not in (None, "") else None
     decimals = int(float(data["decimals"])) if data.get("decimals") not in (None, "") else 2
     grade_scheme, bands = "", ()
     raw_grades = data.get("grades", "national")
@@ -77,6 +78,7 @@ def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
         grades=bands,
         grade_scheme=grade_scheme,
         grade_choices=tuple(data.get("grade_choices") or ()),
+        shared=_shared_labels(data.get("shared")),
         source=str(data.get("source", "")),
         year=str(data.get("year", "")),
     )
@@ -95,7 +97,7 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
     seen.add(node_id)
     points: float | None = None
     if raw.get("points") not in (None, ""):
-        points = to_number(raw.get("points"))
+        points = param_number(raw.get("points"))
         if points is None:
             problems.append(f"{label}的分值应为数值，得到 {short(raw.get('points'))}")
         elif points < 0:
@@ -119,13 +121,22 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
     try:
         from xlperf.methods import method_class
 
-        method_name = method_class(method_name).name
-        if method_name in _FROM_RULE and _FROM_RULE[method_name] not in params:
-            params[_FROM_RULE[method_name]] = rule
+        cls = method_class(method_name)
+        method_name = cls.name
+        if cls.rule_param and cls.rule_param not in params:
+            params[cls.rule_param] = rule
         method = create(method_name, params, points, label_hint=name)
     except MethodError as exc:
         problems.append(f"{label}：{exc}")
     return Indicator(**common, method_name=method_name, params=params, method=method)
+
+
+def _shared_labels(raw: Any) -> tuple[str, ...]:
+    """Shared quantities as labels: a list, or one text separated by commas/、/；."""
+    if not raw:
+        return ()
+    items = raw if isinstance(raw, list | tuple) else re.split(r"[,，、;；\n]", str(raw))
+    return tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
 
 
 def rubric_to_data(rubric: Rubric) -> dict[str, Any]:
@@ -140,6 +151,8 @@ def rubric_to_data(rubric: Rubric) -> dict[str, Any]:
     data["grades"] = rubric.grade_scheme or [{"grade": b.label, "min": b.minimum} for b in rubric.grades]
     if rubric.grade_choices:
         data["grade_choices"] = list(rubric.grade_choices)
+    if rubric.shared:
+        data["shared"] = list(rubric.shared)
     if rubric.source:
         data["source"] = rubric.source
     data["indicators"] = [_node_to_data(node) for node in rubric.indicators]
@@ -159,7 +172,8 @@ def _node_to_data(node: Indicator) -> dict[str, Any]:
         out["children"] = [_node_to_data(c) for c in node.children]
     elif not node.slot:
         out["method"] = node.method_name
-        params = {k: v for k, v in node.params.items() if not (k in _FROM_RULE.values() and v == node.rule)}
+        rule_param = node.method.rule_param if node.method is not None else None
+        params = {k: v for k, v in node.params.items() if not (k == rule_param and v == node.rule)}
         if params:
             out["params"] = params
     return out

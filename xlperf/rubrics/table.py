@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from xlperf.methods import MethodError, method_class
 from xlperf.model import FAMILIES, Rubric
 from xlperf.rubrics.build import RubricError, build_rubric, rubric_to_data
 
@@ -39,12 +40,9 @@ SYNONYMS = {
 }
 SETTINGS = {"名称": "title", "标题": "title", "编号": "id", "类型": "family", "版本": "version", "年度": "year",
             "总分": "total", "单项上限": "leaf_cap", "小数位数": "decimals", "等级": "grades", "来源": "source",
-            "可选等级方案": "grade_choices"}
+            "可选等级方案": "grade_choices", "共用数据": "shared"}
 SETTINGS_SHEET = "设置"
 SLOT_WORDS = ("由项目填写", "项目填写", "slot")
-_MAIN_PARAM = {"tiers": "tiers", "分档计分": "tiers", "levels": "levels", "等级计分": "levels",
-               "checklist": "items", "要点计分": "items", "ratio": "direction", "完成比例": "direction",
-               "deduction": "per", "扣分计分": "per", "quarterly": "schedule"}
 _POINTS_IN_NAME = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 
 
@@ -169,10 +167,18 @@ def parse_params(text: str, method: str = "") -> dict[str, Any]:
             key, _, value = part.partition("=")
             out[key.strip()] = yaml.safe_load(value.strip()) if value.strip() else ""
         return out
-    main = _MAIN_PARAM.get(method.strip())
+    main = _main_param(method)
     if main:
         return {main: text}
     raise RubricError([f"参数无法识别：{text}（写成 键: 值，或 键=值; 键=值）"])
+
+
+def _main_param(method: str) -> str | None:
+    """The parameter a bare 参数 text sets for the method named (by name, label or alias)."""
+    try:
+        return method_class(method).main_param
+    except MethodError:
+        return None
 
 
 def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:
@@ -203,7 +209,7 @@ def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:
                 ["版本", rubric.version], ["年度", rubric.year], ["总分", rubric.total_points],
                 ["单项上限", rubric.leaf_cap if rubric.leaf_cap is not None else ""],
                 ["小数位数", rubric.decimals], ["等级", grade_text], ["可选等级方案", ",".join(rubric.grade_choices)],
-                ["来源", rubric.source]]
+                ["来源", rubric.source], ["共用数据", "、".join(rubric.shared)]]
     return rows, settings
 
 

@@ -301,7 +301,7 @@ def _write_forms(rubric: Any, projects: Sequence[Any], out_dir: Path, settings: 
 def run_collect(book: WorkbookAccess) -> RunReport:
     """Collect the returned forms of 收集文件夹 into 汇总文件; every file read or failed goes to 运行结果."""
     from xlperf.collect import collect_paths
-    from xlperf.rounding import format_number
+    from xlperf.rounding import format_total
 
     report = RunReport()
     try:
@@ -316,7 +316,7 @@ def run_collect(book: WorkbookAccess) -> RunReport:
         return _finish(book, report, "汇总")
     for record in result.records:
         report.add("读取", f"{record.unit} {record.project}".strip(), record.file,
-                   f"总分 {format_number(record.total)}，等级 {record.grade or '—'}"
+                   f"总分 {format_total(record.total)}，等级 {record.grade or '—'}"
                    f"{'' if record.complete else '（不完整）'}；{record.errors} 个错误、"
                    f"{len(record.findings) - record.errors} 个其他提示")
     for failed in result.failed:

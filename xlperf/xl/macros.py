@@ -33,12 +33,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlperf.checks import check_form
 from xlperf.engine import ScoreResult
+from xlperf.errors import XlperfError
 from xlperf.findings import Finding, sort_findings
 from xlperf.forms import names
-from xlperf.forms.reader import FilledForm, parse_reference, read_source, score_form
-from xlperf.rounding import format_number
+from xlperf.forms.reader import FilledForm, parse_reference
+from xlperf.pipeline import recheck, score_source
+from xlperf.rounding import format_total
 from xlperf.xl.workbook_access import WorkbookAccess
 
 __all__ = [
@@ -186,7 +187,7 @@ def _result_rows(result: ScoreResult, findings: list[Finding]) -> list[list[Any]
         rows.append([f.severity_label, f.location, indicator, f.message, f.fix or ""])
     rows.append([])
     complete = "" if result.complete else "（有指标缺少输入，总分不完整）"
-    rows.append(["总分", format_number(result.total) + complete, "等级", result.grade, ""])
+    rows.append(["总分", format_total(result.total) + complete, "等级", result.grade, ""])
     rows.append(["错误", errors, "警告", warnings, ""])
     return rows
 
@@ -238,16 +239,16 @@ def _run(book: WorkbookAccess, write: bool) -> RecalcReport:
 def _run_unprotected(book: WorkbookAccess, write: bool) -> RecalcReport:
     record = _load_record(book)
     _restore_marks(book, record)
-    form = read_source(book, getattr(book, "path", None))
-    result = score_form(form)
+    scored = score_source(book, getattr(book, "path", None))
+    form, result = scored.form, scored.result
     written = _fill_scores(book, form, result, record, write)
-    findings = sort_findings(check_form(form, result))
+    findings = sort_findings(recheck(scored).findings)  # checked after the score cells were written
     marked = _apply_marks(book, findings, record)
     book.write_sheet(RESULT_SHEET, _result_rows(result, findings), widths=(8, 16, 18, 70, 40))
     book.write_sheet(RECORD_SHEET, record.rows(), hidden=True)
     errors = sum(f.severity == "error" for f in findings)
     verb = "重新计算完成" if write else "检查完成"
-    message = (f"{verb}：总分 {format_number(result.total)}，等级 {result.grade or '—'}；"
+    message = (f"{verb}：总分 {format_total(result.total)}，等级 {result.grade or '—'}；"
                f"发现 {errors} 个错误、{len(findings) - errors} 个其他提示，详见“{RESULT_SHEET}”工作表")
     return RecalcReport(result, findings, written, marked, message)
 
@@ -310,7 +311,7 @@ def check(book: WorkbookAccess | None = None) -> RecalcReport | None:
 # -- control workbook --------------------------------------------------------------------------------------
 
 
-class ControlError(ValueError):
+class ControlError(XlperfError, ValueError):
     """A control-workbook setting or sheet that cannot be used; one Chinese line."""
 
 
