@@ -231,6 +231,20 @@ def test_score_and_check_as_commands_refuse_a_broken_record_plainly(forms: list[
         assert failed[0].reason in run.stderr and "内部错误" not in run.stderr and "Traceback" not in run.stderr
 
 
+def test_untouched_templates_are_summarised_without_a_place(forms: list[Path], tmp_path: Path) -> None:
+    """A unit that sends the blank template back: no total, no place in 排名, the batch goes on."""
+    folder = _copies(forms, tmp_path / "in", 3)
+    write_form(load_rubric("menyuan_2023_key_project"), folder / "blank.xlsx", {"project": "空表", "unit": "丁局"})
+    out = tmp_path / "s.xlsx"
+    report = collect_paths([folder], out, progress=False)
+    assert report.exit_code == 0 and len(report.records) == 4
+    blank = next(r for r in report.records if r.file.endswith("blank.xlsx"))
+    assert blank.total is None
+    ranking = list(openpyxl.load_workbook(out)["排名"].iter_rows(values_only=True))
+    row = next(r for r in ranking if r[2] == "空表")
+    assert row[0] is None and ranking.index(row) == 5  # title, header, three scored forms, then it: no place
+
+
 # --------------------------------------------------------------------------- all outputs or none
 
 

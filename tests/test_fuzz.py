@@ -74,6 +74,7 @@ def collected(corpus: list[Any], tmp_path_factory: pytest.TempPathFactory) -> di
 def test_corpus_has_every_kind_and_enough_mutants(corpus: list[Any]) -> None:
     kinds = Counter(m.kind for m in corpus)
     assert len(corpus) >= 1000
+    assert kinds["blank_form"] >= 4
     for kind in ("far_cell", "nonfinite_rubric", "nonfinite_input", "unclosed_tags", "zip_lies", "control_chars", "formula_text",
                  "rubric_limits", "broken_record", "random"):
         assert kinds[kind] >= 5, kind

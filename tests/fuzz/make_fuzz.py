@@ -364,6 +364,14 @@ def make_fuzz(outdir: Path, seed: int = 20261201, random_per_base: int = 90) -> 
         # 5/9. names: control characters and formula text in the file name itself
         write(f"{base_name}__name_\x01\x1b[31m.xlsx", data, "control_chars", "ok", total)
         write(f"=cmd|' calc'!A0 {base_name}.xlsx", data, "formula_text", "ok", total)
+    # templates sent back untouched: nothing entered, no total (must not take the batch down either)
+    from xlperf.forms.writer import write_form
+    from xlperf.rubrics import builtin_names, load_rubric
+
+    for name in builtin_names():
+        path = returned / f"blank_{name}.xlsx"
+        write_form(load_rubric(name), path, {"project": "未填写的项目", "unit": "=未填写单位"})
+        mutants.append(Mutant(path, "blank_form", "ok", "", None))
     # 9. what collection must not read as a return: a stale temporary file of a killed run
     (returned / ".~xlperf-stale.tmp.xlsx").write_bytes(b"")
     return mutants

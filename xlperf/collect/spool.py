@@ -10,6 +10,7 @@ of forms. It is a read-only :class:`~collections.abc.Sequence`: ``len``, iterati
 
 from __future__ import annotations
 
+import math
 import pickle
 import sys
 import tempfile
@@ -76,15 +77,19 @@ class RecordSpool(Sequence[FormRecord]):
         if uid is None:
             uid = self._unit_index[record.unit] = len(self.units)
             self.units.append(sys.intern(record.unit))
-        self.totals.append(record.total)
+        # a form with nothing entered has no total (None), a broken one may have NaN: NaN in the index,
+        # left out of the per-unit means, ranked after every scored form
+        total = record.total if isinstance(record.total, int | float) and math.isfinite(record.total) else math.nan
+        self.totals.append(total)
         self.group_ids.append(gid)
         self.unit_ids.append(uid)
         group = self.groups[gid]
         group.count += 1
         group.grade_counts[record.grade] = group.grade_counts.get(record.grade, 0) + 1
-        stats = group.unit_totals.setdefault(self.units[uid], [0.0, 0])
-        stats[0] += record.total
-        stats[1] += 1
+        if not math.isnan(total):
+            stats = group.unit_totals.setdefault(self.units[uid], [0.0, 0])
+            stats[0] += total
+            stats[1] += 1
         for name, _ in record.subtotals:
             self._levels.setdefault(name, None)
         self.findings += len(record.findings)

@@ -12,6 +12,7 @@ Findings link back to the cell of the returned workbook (``file:///…#'Sheet'!A
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from bisect import bisect_left
@@ -98,10 +99,11 @@ def _cell(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def rank(totals: Sequence[float]) -> list[int]:
-    """Competition ranking (1, 2, 2, 4) of totals, highest first (O(n log n))."""
-    below = sorted(-t for t in totals)
-    return [1 + bisect_left(below, -(t + 1e-9)) for t in totals]
+def rank(totals: Sequence[float]) -> list[int | None]:
+    """Competition ranking (1, 2, 2, 4) of totals, highest first (O(n log n)); a NaN total (a form with
+    nothing entered) gets no place."""
+    below = sorted(-t for t in totals if not math.isnan(t))
+    return [None if math.isnan(t) else 1 + bisect_left(below, -(t + 1e-9)) for t in totals]
 
 
 class _Writer:
@@ -217,7 +219,8 @@ class _Writer:
             members = spool.group_members(gid)
             self.text(ws, top, 0, f"{title}（{len(members)} 份）", "title")
             # highest total first; ties by unit, then in the order the files were read
-            members.sort(key=lambda i: (-spool.totals[i], unit_order[spool.unit_ids[i]], i))
+            members.sort(key=lambda i: (math.isnan(spool.totals[i]), 0.0 if math.isnan(spool.totals[i])
+                                        else -spool.totals[i], unit_order[spool.unit_ids[i]], i))
             self.table(ws, top + 1, columns, len(members))
             places = rank([spool.totals[i] for i in members])
             for n, (place, i) in enumerate(zip(places, members, strict=True), start=top + 2):
