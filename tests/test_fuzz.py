@@ -168,8 +168,8 @@ def test_score_and_check_on_a_sample(corpus: list[Any], collected: dict[str, Any
     """score and check (the CLI functions, in-process in a process of their own so that its peak RSS is
     the cost of the worst file): every targeted mutant of one generated form and of one hand-made form,
     and a spread of random mutants. A form collect refuses for its record, score/check refuse alike."""
-    sample = [m for m in corpus if m.kind != "random" and m.path.name.startswith(("base_self_evaluation__",
-                                                                                   "legacy_lincang__"))]
+    sample = [m for m in corpus if m.kind != "random" and m.path.name.startswith(
+        ("base_self_evaluation__", "base_menyuan_2023_key_project__", "legacy_lincang__", "blank_"))]
     sample += [m for m in corpus if m.kind == "random"][::25]
     listing = tmp_path / "files.txt"
     listing.write_text("\n".join(str(m.path) for m in sample), encoding="utf-8")
