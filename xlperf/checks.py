@@ -15,6 +15,7 @@ Every message is Chinese, states both numbers, and comes with a suggested fix.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -336,6 +337,80 @@ def _place(form: FilledForm, finding: Finding, leaf: Indicator | None) -> Findin
     return finding.at(*form.where(name))
 
 
+def funds_sum_findings(form: FilledForm) -> list[Finding]:
+    """年度资金总额 against the sum of its 其中 rows, column by column (a 0/0/0 total row above a filled
+    当年财政拨款 row cost a real unit its 10 points)."""
+    findings: list[Finding] = []
+    parts = [row for row in names.FUND_ROWS if row != "total"]
+    for column, column_label in names.FUND_COLUMNS.items():
+        total_name = names.fund_name("total", column)
+        if total_name not in form.cells:
+            continue
+        values = {row: claimed_number(form.funds.get(names.fund_name(row, column))) for row in parts}
+        if all(v is None for v in values.values()):
+            continue
+        part_sum = sum(v for v in values.values() if v is not None)
+        total = claimed_number(form.funds.get(total_name))
+        if total is not None and abs(total - part_sum) < 0.005:
+            continue
+        shown = " + ".join(f"{names.FUND_ROWS[row]} {format_number(values[row] or 0, 6)}" for row in parts)
+        claimed = "未填" if total is None else format_number(total, 6)
+        findings.append(Finding(
+            "error", "funds_not_sum",
+            f"年度资金总额的{column_label}为{claimed}，其中各项合计 {format_number(part_sum, 6)}（{shown}）",
+            None, *form.where(total_name),
+            fix=f"年度资金总额的{column_label}应为其中各项之和 {format_number(part_sum, 6)}；"
+                "执行率和得分按年度资金总额一行计算"))
+    return findings
+
+
+#: a money figure this many times the form's own budget (or this fraction of it) is in the wrong unit
+_UNIT_FACTOR = 5000
+
+
+def unit_findings(form: FilledForm, result: ScoreResult) -> list[Finding]:
+    """Figures in the wrong unit: 元 typed where 万元 is asked (or the reverse) against the form's own
+    budget, a date typed as money or a count, a rate typed as 95 where 95% is meant."""
+    findings: list[Finding] = []
+    spending = result.rubric.spending_leaf()
+    budget = None
+    if spending is not None and spending.method is not None and spending.id in result.scores:
+        budget = result.scores[spending.id].inputs.get(spending.method.spending()[0])  # type: ignore[index]
+    for leaf in result.rubric.leaves():
+        scored = result.scores.get(leaf.id)
+        if scored is None:
+            continue
+        for spec in leaf.inputs():
+            raw = form.values.get(leaf.id, {}).get(spec.key)
+            value = scored.inputs.get(spec.key)
+            where = form.where(names.input_name(leaf.id, spec.key))
+            label = f"「{leaf.name}」的{spec.label}"
+            if isinstance(raw, dt.date | dt.datetime) and spec.numeric and spec.kind != "number":
+                findings.append(Finding(
+                    "warning", "unit_date", f"{label}填的是日期 {raw:%Y-%m-%d}（表内按 {format_number(value or 0)} 计算）",
+                    leaf.id, *where, fix=f"填写{spec.label}的数值" + (f"（{spec.unit}）" if spec.unit else ""),
+                    input_key=spec.key))
+            elif spec.kind == "percent" and isinstance(value, float) and 1.5 < value <= 100 and form.formulas:
+                findings.append(Finding(
+                    "warning", "unit_percent",
+                    f"{label}填报 {format_number(value)}，按百分比即 {format_number(value * 100)}%，"
+                    f"可能把 {format_number(value)}% 填成了 {format_number(value)}",
+                    leaf.id, *where, fix=f"填写 {format_number(value)}%（或 {format_number(value / 100, 4)}）",
+                    input_key=spec.key))
+            elif spec.kind == "money" and isinstance(value, float) and value > 0 and budget and budget > 0 \
+                    and leaf is not spending and (value / budget >= _UNIT_FACTOR or budget / value >= _UNIT_FACTOR):
+                times = value / budget
+                ratio = f"{format_number(times, 0)} 倍" if times > 1 else f"1/{format_number(1 / times, 0)}"
+                likely = (f"可能按“元”填写了（本表单位为{spec.unit or '万元'}）" if times > 1
+                          else "可能全年预算数按“元”填写了")
+                findings.append(Finding(
+                    "warning", "unit_money",
+                    f"{label}为 {format_number(value, 6)}，约为本表全年预算数 {format_number(budget, 6)} 的 {ratio}，"
+                    f"{likely}", leaf.id, *where, fix=f"核对单位：本表金额单位为{spec.unit or '万元'}",
+                    input_key=spec.key))
+    return findings
+
+
 def check_form(form: FilledForm, result: ScoreResult) -> list[Finding]:
     """Every finding for a filled form, each placed at its sheet and cell, errors first."""
     rubric = result.rubric
@@ -355,6 +430,8 @@ def check_form(form: FilledForm, result: ScoreResult) -> list[Finding]:
             continue
         findings.append(placed)
     findings.extend(compare_claims(result, claims_from_form(form)))
+    findings.extend(funds_sum_findings(form))
+    findings.extend(unit_findings(form, result))
     return sort_findings(findings)
 
 
@@ -386,6 +463,8 @@ def _leaf_checks(form: FilledForm, result: ScoreResult, leaf: Indicator,
                 fix="在评分表中改用“评价打分”或“等级计分”，或把目标改写成可计量的数值"))
         for key in ("target", "actual"):
             raw = values.get(key)
+            if scored is not None and not scored.verified:
+                break  # its claimed score is kept, 未核实: the engine's warning says so
             if key in keys and isinstance(raw, str) and _qualitative(parse_value(raw)):
                 spec = next(s for s in leaf.inputs() if s.key == key)
                 skip_cells.add(cell(key))

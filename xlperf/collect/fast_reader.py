@@ -171,8 +171,9 @@ _V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]{1,64})</(?:[A-Za-z_][\w.-
 Scan = tuple[dict[str, str], dict[str, int], dict[str, str]]
 
 
-def _scan_cells(xml: bytes, wanted: set[str]) -> Scan:
-    """Formula texts, style indexes and error values of the ``wanted`` cells of one sheet part.
+def _scan_cells(xml: bytes, wanted: set[str] | None) -> Scan:
+    """Formula texts, style indexes and error values of the ``wanted`` cells (None: every cell) of one
+    sheet part.
 
     One linear pass over the raw XML (no parse): the ``<c …>`` tag of each wanted cell gives its
     ``s="…"`` style; its body runs to its ``</c>``, looked for only up to the next cell's tag, and when
@@ -184,9 +185,9 @@ def _scan_cells(xml: bytes, wanted: set[str]) -> Scan:
     if not cells or cells != xml.count(b'<c r="'):  # prefixed elements, or r not the first attribute
         return _scan_prefixed(xml, wanted)
     found: Scan = ({}, {}, {})
-    keys = {a.encode() for a in wanted}
+    keys = None if wanted is None else {a.encode() for a in wanted}
     for match in _CELL_R_FIRST.finditer(xml):
-        if match.group(1) not in keys:
+        if keys is not None and match.group(1) not in keys:
             continue
         address, attrs = match.group(1).decode(), match.group(2)
         body = b""
@@ -215,7 +216,7 @@ def _cell(address: str, attrs: bytes, body: bytes, found: Scan) -> None:
             errors[address] = html.unescape(value.group(1).decode("utf-8", "replace"))
 
 
-def _scan_prefixed(xml: bytes, wanted: set[str]) -> Scan:
+def _scan_prefixed(xml: bytes, wanted: set[str] | None) -> Scan:
     """:func:`_scan_cells` for parts whose elements carry a namespace prefix (``<x:c r="B3">``)."""
     found: Scan = ({}, {}, {})
     opens = _CELL_OPEN.finditer(xml)
@@ -225,7 +226,7 @@ def _scan_prefixed(xml: bytes, wanted: set[str]) -> Scan:
         attrs = match.group(2)
         ref = _ATTR_R.search(attrs)
         address = ref.group(1).decode() if ref is not None else ""
-        if address in wanted:
+        if address and (wanted is None or address in wanted):
             body = b""
             if not attrs.endswith(b"/"):
                 limit = following.start() if following is not None else len(xml)
@@ -296,7 +297,9 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
                 named.setdefault(ref[0], set()).add(ref[1])
     parts = {directory.parts[s]: s for s in wanted if s in directory.parts and package.has(directory.parts[s])}
     for part, sheet in parts.items():
-        package.check_sheet(part, sheet)  # bounded before any parser sees it
+        xml = package.check_sheet(part, sheet)  # bounded before any parser sees it
+        if all_sheets:  # hand-made forms: error values anywhere (calamine gives '')
+            raw.errors[sheet] = _scan_cells(xml, None)[2] if b't="e"' in xml else {}
     codes = _number_formats(package) if named else []
     for sheet, cells in named.items():
         part = directory.parts.get(sheet)
@@ -314,7 +317,21 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
         raise
     except Exception as exc:  # calamine could not parse it: let openpyxl try (it says why if it fails)
         _read_openpyxl(raw, package.path, wanted, exc, limits)
+    if all_sheets:
+        _put_errors(raw)
     return raw
+
+
+def _put_errors(raw: RawWorkbook) -> None:
+    """Error values into the grids of every sheet read, so readers by label see ``#REF!`` as an error."""
+    for sheet, errors in raw.errors.items():
+        grid = raw.grids.get(sheet)
+        if not grid:
+            continue
+        for address, text in errors.items():
+            r, c = xl_cell_to_rowcol(address)
+            if r < len(grid) and c < len(grid[r]):
+                grid[r][c] = ErrorValue(text)
 
 
 def _read_calamine(raw: RawWorkbook, data: bytes, wanted: set[str]) -> None:

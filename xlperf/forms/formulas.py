@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING
 from xlperf.engine import bounded_expression
 from xlperf.errors import XlperfError
 from xlperf.expr import Var
-from xlperf.forms.names import TOTAL, input_name, score_name
+from xlperf.forms.names import RAW_TOTAL, TOTAL, input_name, score_name
 from xlperf.grades import BLANK_GRADE, GradeBand, grade_expr
 from xlperf.model import Indicator, Rubric
+from xlperf.rounding import format_number
 from xlperf.values import parse_target
 
 if TYPE_CHECKING:
@@ -91,10 +92,18 @@ def total_formula(rubric: Rubric) -> str:
     """The total: the rounded sum of the top-level scores; blank (``""``) while no leaf that needs entries
     has a score, so that an untouched form shows no 0 total and no grade (engine: ``total is None``)."""
     body = subtotal_formula([top.id for top in rubric.indicators], rubric.decimals)[1:]
+    if rubric.rescale and rubric.available_points > 0:
+        body = (f"ROUND({RAW_TOTAL}*{format_number(rubric.total_points, 6)}/"
+                f"{format_number(rubric.available_points, 6)},{rubric.decimals})")
     watched = filled_leaves(rubric)
     if not watched:
         return "=" + body
     return f'=IF(COUNT({",".join(score_name(i) for i in watched)})=0,"",{body})'
+
+
+def raw_total_formula(rubric: Rubric) -> str:
+    """原始得分: the rounded sum of the top-level scores, before 折算."""
+    return subtotal_formula([top.id for top in rubric.indicators], rubric.decimals)
 
 
 def grade_formula(bands: Sequence[GradeBand]) -> str:
