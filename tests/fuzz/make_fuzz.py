@@ -223,6 +223,12 @@ def targeted(data: bytes, is_form: bool) -> list[tuple[str, str, str, bytes]]:
     add("unclosed_tags", "defined_names", "any", replace_member(
         data, "xl/workbook.xml", _before(b"</workbook>", b"<definedName " * 50_000)))
 
+    # XML declarations naming an encoding nobody has, in each part a parser reads
+    for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml", main, meta):
+        if part is not None and part in dict(members(data)):
+            add("xml_encoding", part.rsplit("/", 1)[-1], "any", replace_member(
+                data, part, lambda xml: re.sub(rb'encoding="[^"]*"', b'encoding="UTF-99999"', xml, count=1)))
+
     # 4. zip entries that lie
     size = dict(members(data))[main]
     add("zip_lies", "under_declared", "fail", _patch_sizes(data, main, file_size=max(1, len(size) // 50)))

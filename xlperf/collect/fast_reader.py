@@ -129,7 +129,7 @@ def _directory(package: Package) -> _Directory:
         if package.has(rels_part):
             for rel in ET.fromstring(package.read(rels_part)).iter(f"{_REL_NS}Relationship"):
                 targets[rel.get("Id", "")] = _resolve(book_part, rel.get("Target", ""))
-    except (KeyError, ET.ParseError, DefusedXmlException, ValueError, RecursionError) as exc:
+    except (KeyError, ET.ParseError, DefusedXmlException, ValueError, RecursionError, LookupError) as exc:
         raise UnreadableWorkbook("文件已损坏或结构不符合 Excel 格式（工作簿目录无法读取），无法读取，请在 Excel 中"
                                  "打开检查后另存再提交", "corrupt", path=path, detail=repr(exc)) from exc
     sheets: list[str] = []
