@@ -240,9 +240,11 @@ def test_untouched_templates_are_summarised_without_a_place(forms: list[Path], t
     assert report.exit_code == 0 and len(report.records) == 4
     blank = next(r for r in report.records if r.file.endswith("blank.xlsx"))
     assert blank.total is None
-    ranking = list(openpyxl.load_workbook(out)["排名"].iter_rows(values_only=True))
-    row = next(r for r in ranking if r[2] == "空表")
-    assert row[0] is None and ranking.index(row) == 5  # title, header, three scored forms, then it: no place
+    book = openpyxl.load_workbook(out)
+    assert not [r for r in book["排名"].iter_rows(values_only=True) if "空表" in r]  # not ranked
+    summary = list(book["汇总"].iter_rows(values_only=True))
+    row = next(r for r in summary if "空表" in r)
+    assert "未填报" in row
 
 
 # --------------------------------------------------------------------------- all outputs or none

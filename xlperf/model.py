@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from xlperf.grades import GradeBand
@@ -99,7 +100,12 @@ class Rubric:
 
     def leaves(self) -> list[Indicator]:
         """Scored indicators in form order."""
-        return [node for _, node in self.walk() if node.is_leaf]
+        return list(self._leaves)
+
+    @cached_property
+    def _leaves(self) -> tuple[Indicator, ...]:
+        """The leaves, walked once (a rubric never changes; ``evolve`` makes a new one)."""
+        return tuple(node for _, node in self.walk() if node.is_leaf)
 
     @property
     def available_points(self) -> float:

@@ -202,7 +202,7 @@ def collect_paths(paths: Iterable[Path | str], out: Path | str, force: bool = Fa
             return report
         report.output = out
         writers: list[tuple[Path, Callable[[Path], None]]] = [
-            (out, lambda tmp: write_summary(tmp, report.records, report.failed))]
+            (out, lambda tmp: write_summary(tmp, report.records, report.failed, Path(out).parent))]
         if csv is not None:
             writers.append((Path(csv), lambda tmp: write_csv(tmp, report.records)))
         if json is not None:

@@ -60,6 +60,8 @@ class RawWorkbook:
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
     #: sheet → {address: error text} for named cells holding an error value (calamine gives ``''``)
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: when the workbook says it was last saved (``docProps/core.xml``, ISO 8601), or ""
+    modified: str = ""
     engine: str = "calamine"
 
     def value(self, sheet: str, row: int, col: int) -> Any:
@@ -81,6 +83,7 @@ def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
     return None
 
 
+@lru_cache(maxsize=65536)
 def _cell_index(address: str) -> tuple[int, int] | None:
     """``C7`` → (6, 2), 0-based; None for anything else."""
     if _CELL.match(address.strip()) is None:
@@ -282,7 +285,7 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     """
     package = read_package(Path(path), limits)
     directory = _directory(package)
-    raw = RawWorkbook(package.path, directory.sheets, directory.names)
+    raw = RawWorkbook(package.path, directory.sheets, directory.names, modified=_modified(package))
     if all_sheets is None:
         all_sheets = not raw.is_form
     named: dict[str, set[str]] = {}
@@ -320,6 +323,21 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     if all_sheets:
         _put_errors(raw)
     return raw
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([0-9T:.Z+\-]{10,40})</dcterms:modified>")
+
+
+def _modified(package: Package) -> str:
+    """The last-saved time the workbook records in ``docProps/core.xml`` ("" when absent or unreadable)."""
+    name = "docProps/core.xml"
+    if not package.has(name) or package.infos[name].file_size > 65536:
+        return ""
+    try:
+        match = _MODIFIED.search(package.read(name))
+    except UnreadableWorkbook:
+        return ""
+    return match.group(1).decode("ascii") if match else ""
 
 
 def _put_errors(raw: RawWorkbook) -> None:
