@@ -426,29 +426,38 @@ _SHEET_REL = "/worksheet"
 # Linear-time patterns: a tag's attributes are matched with [^<>]*, so a scan never crosses the next tag
 # and a file full of unclosed tags costs one pass, not one pass per tag.
 _C_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])")
-_C_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^<>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})[\"']")
+_C_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^<>]*?\br\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)[\"']")
 _ROW_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])")
-_ROW_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\s[^<>]*?\br\s*=\s*[\"']([0-9]{1,9})[\"']")
+_ROW_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\s[^<>]*?\br\s*=\s*[\"']([0-9]+)[\"']")
 _AREA_REF = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(?:mergeCell|hyperlink)\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})"
-    rb"(?::\$?([A-Za-z]{1,4})\$?([0-9]{1,9}))?[\"']")
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:mergeCell|hyperlink)\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)"
+    rb"(?::\$?([A-Za-z]+)\$?([0-9]+))?[\"']")
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^<>]*?/>")
 
 
+def _number(digits: bytes) -> int:
+    """A row number from its digits, capped (a hostile reference may have thousands of digits)."""
+    return int(digits) if len(digits) <= 9 else _HUGE
+
+
 def column_index(letters: str | bytes) -> int:
-    """Column letters to a 1-based index (``A`` → 1, ``ZZ`` → 702)."""
+    """Column letters to a 1-based index (``A`` → 1, ``ZZ`` → 702); capped for absurd lengths."""
+    if len(letters) > 6:
+        return _HUGE
     n = 0
     for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
         n = n * 26 + ord(ch) - 64
     return n
 
 
-_FAST_COLS = re.compile(rb'<c r="([A-Z]{1,4})[0-9]')
-_FAST_ROWS = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,9})"')
-_FAST_ROW_TAGS = re.compile(rb'<row r="([0-9]{1,9})"')
-_FAST_AREAS = re.compile(rb'<(?:mergeCell|hyperlink) [^<>]*?\bref="\$?([A-Z]{1,4})\$?([0-9]{1,9})'
-                         rb'(?::\$?([A-Z]{1,4})\$?([0-9]{1,9}))?"')
-_COMMENT_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?comment\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})")
+# references are matched whatever their length (A999999999999 is a row too) and then capped by _number
+_FAST_COLS = re.compile(rb'<c r="([A-Z]+)[0-9]')
+_FAST_ROWS = re.compile(rb'<c r="[A-Z]+([0-9]+)"')
+_FAST_ROW_TAGS = re.compile(rb'<row r="([0-9]+)"')
+_FAST_AREAS = re.compile(rb'<(?:mergeCell|hyperlink) [^<>]*?\bref="\$?([A-Z]+)\$?([0-9]+)'
+                         rb'(?::\$?([A-Z]+)\$?([0-9]+))?"')
+_HUGE = 10**9
+_COMMENT_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?comment\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)")
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|mergeCell|hyperlink)[\s/>]")
 
 
@@ -485,7 +494,7 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
         letters.discard(b"")
         digits.discard(b"")
     max_col = max((column_index(x) for x in letters), default=0)
-    max_row = max((int(x) for x in digits), default=0)
+    max_row = max((_number(x) for x in digits), default=0)
     return max_row, max_col
 
 
@@ -499,7 +508,7 @@ def _general_extent(xml: bytes) -> tuple[int, int]:
         letters.update(x for x in (a[0], a[2]) if x)
         digits.update(x for x in (a[1], a[3]) if x)
     max_col = max((column_index(x) for x in letters), default=0)
-    max_row = max((int(x) for x in digits), default=0)
+    max_row = max((_number(x) for x in digits), default=0)
     bare_cells = len(_C_ANY.findall(xml)) - len(refs)
     bare_rows = len(_ROW_ANY.findall(xml)) - len(rows_attr)
     return max_row + max(bare_rows, 0) + (1 if bare_cells > 0 and not digits else 0), max_col + max(bare_cells, 0)
@@ -628,7 +637,7 @@ class Package:
         cell it is attached to, and a sheet's size follows its farthest cell)."""
         xml = self.read(name)
         refs = _COMMENT_REF.findall(xml)
-        rows = max((int(r[1]) for r in refs), default=0)
+        rows = max((_number(r[1]) for r in refs), default=0)
         cols = max((column_index(r[0]) for r in {r[0]: r for r in refs}.values()), default=0)
         if rows > self.limits.max_rows or cols > self.limits.max_cols:
             _fail("sheet_too_large", f"文件中的批注位于异常远的单元格（第 {rows} 行、第 {cols} 列），为安全起见拒绝读取，"
