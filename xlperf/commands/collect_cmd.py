@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=int, default=None, metavar="进程数", help="并行进程数（默认：全部 CPU 核）")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="秒",
                    help=f"单个文件的读取时限，超时的文件列入“失败文件”（默认 {DEFAULT_TIMEOUT:g} 秒）")
-    p.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
+    p.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="兆字节",
                    help=f"每个读取进程可额外使用的内存上限（默认 {DEFAULT_MEMORY_MB} MB；0 表示不限）")
     p.set_defaults(handler=run)
 
