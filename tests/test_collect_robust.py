@@ -321,9 +321,9 @@ def test_rubric_check_refuses_an_alias_bomb_quickly(tmp_path: Path, capsys: pyte
     path.write_text("\n".join(lines), encoding="utf-8")
     assert len(path.read_bytes()) < 600
     start = time.perf_counter()
-    assert main(["rubric", "check", str(path)]) == 1
-    out = capsys.readouterr().out
-    assert "锚点" in out and len(out) < 500
+    assert main(["rubric", "check", str(path)]) == 2  # not readable as a rubric
+    captured = capsys.readouterr()
+    assert "锚点" in captured.err and len(captured.out + captured.err) < 500
     assert time.perf_counter() - start < 2
 
 
@@ -331,8 +331,8 @@ def test_rubric_check_refuses_an_alias_bomb_quickly(tmp_path: Path, capsys: pyte
 def test_rubric_check_decimals(tmp_path: Path, capsys: pytest.CaptureFixture[str], value: float, ok: bool) -> None:
     path = tmp_path / "r.yaml"
     path.write_text(f"title: t\ndecimals: {value}\nindicators: [{{name: x, points: 100}}]\n", encoding="utf-8")
-    assert main(["rubric", "check", str(path)]) == (0 if ok else 1)
+    assert main(["rubric", "check", str(path)]) == (0 if ok else 2)
     if not ok:
-        assert "小数位数应为 0～6 的整数" in capsys.readouterr().out
+        assert "小数位数应为 0～6 的整数" in capsys.readouterr().err
     else:
         assert load_rubric(path).decimals == value

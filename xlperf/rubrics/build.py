@@ -12,14 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from xlperf.errors import XlperfError
+from xlperf.findings import Finding
 from xlperf.grades import GradeError, parse_bands, scheme
 from xlperf.methods import MethodError, create
 from xlperf.methods.base import param_number
 from xlperf.model import FAMILIES, ID_PATTERN, Indicator, Rubric
 from xlperf.rubrics.validate import limit_problems, short
-
-# methods whose parameters can be read off the 评分标准 text when none are given
-
 
 _MAX_PROBLEM = 300  # characters of one problem message (values quoted in it may come from hostile files)
 
@@ -34,9 +32,13 @@ class RubricError(XlperfError, ValueError):
         super().__init__(where + "；".join(self.problems))
 
 
-def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
-    """Turn plain data into a Rubric, raising RubricError with every structural problem found."""
-    problems: list[str] = limit_problems(data)
+def build_rubric(data: Mapping[str, Any], source: str = "", *, lenient: bool = False) -> Rubric:
+    """Turn plain data into a Rubric, raising RubricError with every structural problem found.
+
+    ``lenient`` (for ``rubric check``) builds what it can instead: a leaf whose method is refused is scored
+    by 评价打分, and each problem becomes an error in the rubric's ``notices``, so one run reports them all.
+    """
+    problems: list[str] = limit_problems(data)  # the limits shared with embedded rubrics: never lenient
     if problems:
         raise RubricError(problems, source)
     family = str(data.get("family", "key_project"))
@@ -62,9 +64,11 @@ def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
     raw_indicators = data.get("indicators") or []
     if not raw_indicators:
         problems.append("评分表没有任何指标")
-    indicators = tuple(_build_node(node, f"i{i + 1}", seen, problems) for i, node in enumerate(raw_indicators))
-    if problems:
+    indicators = tuple(_build_node(node, f"i{i + 1}", seen, problems, lenient)
+                       for i, node in enumerate(raw_indicators))
+    if problems and not (lenient and indicators):
         raise RubricError(problems, source)
+    notices = tuple(Finding("error", "rubric_problem", p) for p in problems)
     rubric_id = str(data.get("id") or data.get("title") or "rubric")
     return Rubric(
         id=rubric_id,
@@ -79,13 +83,16 @@ def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
         grade_scheme=grade_scheme,
         grade_choices=tuple(data.get("grade_choices") or ()),
         shared=_shared_labels(data.get("shared")),
-        rescale=str(data.get("rescale", "")).strip().lower() in ("true", "1", "yes", "是", "折算"),
+        rescale=_yes(data.get("rescale")),
+        not_applicable=_yes(data.get("not_applicable")),
         source=str(data.get("source", "")),
         year=str(data.get("year", "")),
+        notices=notices,
     )
 
 
-def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problems: list[str]) -> Indicator:
+def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problems: list[str],
+                lenient: bool = False) -> Indicator:
     name = str(raw.get("name") or "").strip()
     node_id = str(raw.get("id") or default_id).strip()
     label = f"指标「{name or node_id}」"
@@ -103,7 +110,7 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
             problems.append(f"{label}的分值应为数值，得到 {short(raw.get('points'))}")
         elif points < 0:
             problems.append(f"{label}的分值不能为负：{points:g}")
-    children = tuple(_build_node(child, f"{node_id}_{i + 1}", seen, problems)
+    children = tuple(_build_node(child, f"{node_id}_{i + 1}", seen, problems, lenient)
                      for i, child in enumerate(raw.get("children") or []))
     slot = bool(raw.get("slot", False))
     rule = str(raw.get("rule") or "")
@@ -128,8 +135,17 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
             params[cls.rule_param] = rule
         method = create(method_name, params, points, label_hint=name)
     except MethodError as exc:
-        problems.append(f"{label}：{exc}")
+        where = f"（{raw['_where']}）" if raw.get("_where") else ""
+        problems.append(f"{label}{where}：{exc}")
+        if lenient:
+            method_name, params = "manual", {}
+            method = create("manual", {}, points, label_hint=name)
     return Indicator(**common, method_name=method_name, params=params, method=method)
+
+
+def _yes(raw: Any) -> bool:
+    """A yes/no setting: ``true``, ``是``, ``允许``, ``折算``…"""
+    return str(raw if raw is not None else "").strip().lower() in ("true", "1", "yes", "是", "允许", "折算")
 
 
 def _shared_labels(raw: Any) -> tuple[str, ...]:
@@ -156,6 +172,8 @@ def rubric_to_data(rubric: Rubric) -> dict[str, Any]:
         data["shared"] = list(rubric.shared)
     if rubric.rescale:
         data["rescale"] = True
+    if rubric.not_applicable:
+        data["not_applicable"] = True
     if rubric.source:
         data["source"] = rubric.source
     data["indicators"] = [_node_to_data(node) for node in rubric.indicators]

@@ -4,9 +4,11 @@
   it comes from a rubric file the bureau wrote or from the ``_xlperf`` record of a returned workbook
   (untrusted): finite numbers only, 小数位数 an integer 0–6, at most :data:`MAX_INDICATORS`
   indicators nested at most :data:`MAX_DEPTH` levels, bounded lists and text. A rubric over a limit is
-  refused, never scored.
-* :func:`validate` checks a loaded rubric's arithmetic: points that do not add up, leaves over the cap.
-  Each message names the node and states the figures (``「决策」下级指标分值合计 14，应为 15``).
+  refused, never scored (not even by a lenient ``rubric check``).
+* :func:`validate` checks a loaded rubric: what loading noticed (``rubric.notices``: rule texts read or
+  not, unknown columns, refused rows, each with its cell), points that do not add up, leaves over the
+  cap, and what each method says about its own parameters (a top band that ends at 100%). Each message
+  names the node and states the figures (``「决策」下级指标分值合计 14，应为 15``).
 """
 
 from __future__ import annotations
@@ -157,7 +159,7 @@ def validate(rubric: Rubric) -> list[Finding]:
 
 
 def _validate(rubric: Rubric) -> tuple[Finding, ...]:
-    findings: list[Finding] = []
+    findings: list[Finding] = list(rubric.notices)
     slots = rubric.slots()
     open_slots = [s for s in slots if not s.children] if all(not s.children for s in slots) else []
     for depth, node in rubric.walk():
@@ -168,6 +170,9 @@ def _validate(rubric: Rubric) -> tuple[Finding, ...]:
                     "error", "points_mismatch",
                     f"「{node.name}」的下级指标分值合计 {format_number(subtotal)}，与其分值 {format_number(node.points)} 不符",
                     node.id, fix="调整下级指标分值或该指标的分值"))
+        if node.is_leaf and node.method is not None:
+            findings.extend(Finding("warning", "method_note", f"「{node.name}」{note}", node.id)
+                            for note in node.method.authoring_notes())
         if node.is_leaf and rubric.leaf_cap is not None and node.full_points > rubric.leaf_cap + _EPS:
             findings.append(Finding(
                 "error", "leaf_over_cap",
