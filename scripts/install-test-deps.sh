@@ -2,6 +2,7 @@
 # Install the system packages the test suite needs on a fresh Debian machine (run as root).
 #   libreoffice-calc-nogui + python3-uno: headless recalculation/rendering (xlperf.libreoffice)
 #   libreoffice-writer-nogui: .docx reports (xlperf.report) converted to PDF
+#   gnumeric: ssconvert --recalc, a second spreadsheet engine (xlperf.gnumeric)
 #   poppler-utils: pdftoppm/pdftotext for PDF -> PNG pages
 #   fonts-noto-cjk: Chinese glyphs in rendered PDFs
 #   python3-venv: `python3 -m venv` (the README's commands install into a virtual environment)
@@ -9,7 +10,8 @@
 # Installs no Python packages (the test command does the pip part).
 set -euo pipefail
 
-packages=(libreoffice-calc-nogui libreoffice-writer-nogui python3-uno poppler-utils fonts-noto-cjk python3-venv)
+packages=(libreoffice-calc-nogui libreoffice-writer-nogui python3-uno gnumeric poppler-utils fonts-noto-cjk
+          python3-venv)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -34,6 +36,7 @@ apt-get update -qq
 apt-get install -y -qq "${missing[@]}"
 
 command -v soffice >/dev/null || { echo "install-test-deps: soffice still missing" >&2; exit 1; }
+command -v ssconvert >/dev/null || { echo "install-test-deps: ssconvert (gnumeric) still missing" >&2; exit 1; }
 command -v pdftoppm >/dev/null || { echo "install-test-deps: pdftoppm still missing" >&2; exit 1; }
 /usr/bin/python3 -c "import uno" || { echo "install-test-deps: python3-uno not importable" >&2; exit 1; }
 echo "install-test-deps: done"

@@ -38,7 +38,8 @@ def test_two_back_ends_agree_on_structure() -> None:
 def test_text_constants_are_escaped_and_compared_like_excel() -> None:
     assert switch(Var("v"), [("非常显著", 10), ('说"好"', 5)]).to_excel(str) == \
         'IF((v="非常显著"),10,IF((v="说""好"""),5,0))'
-    assert cmp("=", Var("v"), "abc").evaluate({"v": " ABC "}) == 1.0   # Excel: case-insensitive
+    assert cmp("=", Var("v"), "abc").evaluate({"v": "ABC"}) == 1.0     # Excel: case-insensitive
+    assert cmp("=", Var("v"), "abc").evaluate({"v": " ABC "}) == 0.0   # and no trimming (inputs are read trimmed)
 
 
 def test_negative_constant_is_parenthesised() -> None:

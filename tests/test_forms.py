@@ -204,7 +204,9 @@ def test_safe_filename() -> None:
     assert safe_filename("CON", used) == "CON_.xlsx"
     assert safe_filename("...", used) == "未命名项目.xlsx"
     long = safe_filename("项" * 300, used)
-    assert len(long) == 80 + len(".xlsx")
+    assert long == "项" * 60 + ".xlsx"  # 180 bytes of UTF-8: room for the suffix, a "-2" and temp names
+    assert safe_filename("a" * 300, used) == "a" * 80 + ".xlsx"
+    assert safe_filename("~$张三", used) == "张三.xlsx"  # never an Office lock file name, never hidden
 
 
 def test_menyuan_list_reports_rows_that_are_not_projects() -> None:

@@ -10,6 +10,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from xlperf.errors import XlperfError
 
@@ -22,9 +23,10 @@ BROKEN_PIPE = 141
 class CommandError(XlperfError):
     """A user-facing failure: printed as one line, exit code ``code``."""
 
-    def __init__(self, message: str, code: int = 2) -> None:
+    def __init__(self, message: str, code: int = 2, *, detail: str = "") -> None:
         super().__init__(message)
         self.code = code
+        self.detail = detail  # technical note, shown with --debug only
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
     args = None
+    previous = _terminate_cleanly()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -73,9 +76,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # every failure becomes one line unless --debug
         if (args is not None and args.debug) or os.environ.get("XLPERF_DEBUG"):
+            if getattr(exc, "detail", ""):
+                print(f"xlperf: 详细信息：{exc.detail}", file=sys.stderr)  # type: ignore[attr-defined]
             raise
         print(f"xlperf: {error_line(exc)}", file=sys.stderr)
         return getattr(exc, "code", 2) if isinstance(exc, CommandError) else 2
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate_cleanly() -> Any:
+    """Turn SIGTERM into ``SystemExit`` so that ``finally`` blocks run (temporary files are removed,
+    worker processes ended) when a run is stopped; only kill -9 bypasses them."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def _discard_stdout() -> None:
@@ -96,6 +121,8 @@ def error_line(exc: BaseException) -> str:
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if isinstance(exc, XlperfError):
         return str(exc)
+    if isinstance(exc, OSError):
+        return f"无法写入或读取文件（{exc.strerror or exc}），未完成"
     return f"内部错误（{type(exc).__name__}）：{exc}。加 --debug 可查看详细信息"
 
 

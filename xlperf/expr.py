@@ -131,6 +131,12 @@ class Text(Expr):
         return set()
 
 
+def trimmed(target: str) -> str:
+    """A text cell as a choice is compared: control characters dropped (CLEAN), no-break and ideographic
+    spaces made spaces, then TRIM; Excel, LibreOffice and Gnumeric agree on it (``values.choice_text``)."""
+    return f'TRIM(SUBSTITUTE(SUBSTITUTE(CLEAN({target}),"\u00a0"," "),"\u3000"," "))'
+
+
 @dataclass(frozen=True)
 class Var(Expr):
     """An input value; a blank input takes ``default`` when one is given.
@@ -155,7 +161,7 @@ class Var(Expr):
             return 1.0 if value else 0.0
         if isinstance(value, int | float):
             return float(value)
-        return str(value).strip()
+        return str(value)
 
     def to_excel(self, ref: RefFn) -> str:
         target = ref(self.name)
@@ -163,17 +169,18 @@ class Var(Expr):
             if self.default is None:
                 return target  # the score formula's guard (see filled_test) makes sure it is a number
             return f"IF(ISNUMBER({target}),{target},{lift(self.default).to_excel(ref)})"
+        text = trimmed(target)
         if self.default is None:
-            return f"TRIM({target})"
+            return text
         default = lift(self.default).to_excel(ref)
-        return f'IF(ISTEXT({target}),IF(TRIM({target})="",{default},TRIM({target})),{default})'
+        return f'IF(ISTEXT({target}),IF({text}="",{default},{text}),{default})'
 
     def filled_test(self, ref: RefFn) -> str:
         """The Excel condition that is TRUE when the input cell holds a usable value."""
         target = ref(self.name)
         if self.numeric:
             return f"ISNUMBER({target})"
-        return f'IF(ISTEXT({target}),TRIM({target})<>"",FALSE)'
+        return f'IF(ISTEXT({target}),{trimmed(target)}<>"",FALSE)'
 
     def variables(self) -> set[str]:
         return {self.name}
@@ -210,7 +217,7 @@ class Bin(Expr):
 
 def _equal(a: Value, b: Value) -> bool:
     if isinstance(a, str) or isinstance(b, str):
-        return str(a).strip().casefold() == str(b).strip().casefold()
+        return str(a).casefold() == str(b).casefold()
     return a == b
 
 

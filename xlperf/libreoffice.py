@@ -251,12 +251,13 @@ def defined_name_values(path: Path) -> dict[str, object]:
 
     Destinations like ``'Sheet 1'!$B$3`` are resolved and the cell's cached (computed) value returned;
     names for ranges, constants, formulas or missing sheets, and sheet-scoped names, are left out.
+    The file is read once, streamed (openpyxl read-only mode), only the sheets that names point into.
     """
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, data_only=True)
+    wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        values: dict[str, object] = {}
+        wanted: dict[str, dict[str, list[str]]] = {}  # sheet -> cell -> names
         for name, defined in wb.defined_names.items():
             if defined.hidden or name.startswith("_xlnm."):
                 continue
@@ -270,7 +271,15 @@ def defined_name_values(path: Path) -> dict[str, object]:
             ref = ref.replace("$", "")
             if ":" in ref or sheet not in wb.sheetnames:
                 continue
-            values[name] = wb[sheet][ref].value
+            wanted.setdefault(sheet, {}).setdefault(ref.upper(), []).append(name)
+        values: dict[str, object] = {n: None for cells in wanted.values() for names in cells.values() for n in names}
+        for sheet, cells in wanted.items():
+            ws = wb[sheet]
+            ws.reset_dimensions()  # never trust the file's <dimension>: read every row there is
+            for row in ws.iter_rows():
+                for cell in row:
+                    for name in cells.get(getattr(cell, "coordinate", ""), ()):
+                        values[name] = cell.value
         return values
     finally:
         wb.close()

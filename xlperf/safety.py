@@ -25,7 +25,9 @@ that can be shown to evaluators as is.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
 import os
 import re
 import shutil
@@ -33,8 +35,8 @@ import struct
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,11 +45,21 @@ from xlperf.errors import XlperfError
 __all__ = [
     "REASONS",
     "Limits",
+    "OutputInUse",
+    "Package",
     "UnreadableWorkbook",
     "atomic_write",
+    "atomic_write_all",
     "inspect_workbook",
+    "is_nonfinite",
+    "neutralise",
     "open_openpyxl",
+    "output_lock",
+    "read_package",
     "safe_cell_text",
+    "safe_data",
+    "safe_value",
+    "sheet_extent",
 ]
 
 #: Default Chinese sentence for each reason code (the raised message may be more specific).
@@ -65,6 +77,14 @@ REASONS: dict[str, str] = {
     "truncated": "文件不完整（可能下载或传输中断），请重新提交",
     "too_many_members": "文件内部的部件数量异常多，为安全起见拒绝读取",
     "zip_bomb": "文件解压后的体积异常巨大（疑似“压缩炸弹”），为安全起见拒绝读取",
+    "sheet_too_large": "工作表的使用范围远超评分表的正常大小，为安全起见拒绝读取，请删除多余的行列后重新保存再提交",
+    "damaged_sheet": "文件中的工作表内容已损坏，无法读取，请在 Excel 中打开检查后另存再提交",
+    "damaged_zip": "文件已损坏（内部压缩数据校验不通过），无法读取，请重新保存或重新下载后提交",
+    "too_slow": "读取该文件用时过长（文件可能已损坏或内容异常），已跳过，请在 Excel 中打开检查后另存再提交",
+    "crashed": "读取该文件时读取程序意外终止（文件可能已损坏），已跳过，请在 Excel 中打开检查后另存再提交",
+    "out_of_memory": "读取该文件所需内存过大（文件可能已损坏或内容异常），已跳过，请删除多余内容后重新保存再提交",
+    "invalid_rubric": "工作簿中记录的评分表无效或已被改动，无法按它评分，请使用最初下发的模板重新填写",
+    "unexpected": "文件内容异常，无法读取，请在 Excel 中打开检查后另存再提交",
     "xml_entities": "文件中含有不安全的 XML 声明（DOCTYPE/ENTITY），为安全起见拒绝读取",
     "corrupt": "文件已损坏或结构不符合 Excel 格式，无法读取，请在 Excel 中打开检查后另存再提交",
 }
@@ -99,6 +119,9 @@ class Limits:
     max_members: int = 2000  # zip entries
     max_uncompressed: int = 300 * 2**20  # sum of declared uncompressed sizes
     max_ratio: float = 200.0  # per-member compression ratio for members > 1 MB uncompressed
+    max_rows: int = 5000  # largest row a worksheet may use (cells, merged areas, hyperlinks)
+    max_cols: int = 702  # largest column (702 = ZZ)
+    max_cells: int = 250_000  # rows × columns of the used area of one worksheet (a form uses ~1,000)
 
 
 _RATIO_MIN_SIZE = 2**20
@@ -165,6 +188,11 @@ def _stat_size(path: Path, limits: Limits) -> int:
 
 def _inspect_stream(fh: IO[bytes], size: int, path: Path, limits: Limits) -> str:
     """Inspect an open, seekable binary stream of ``size`` bytes (see :func:`inspect_workbook`)."""
+    return _inspect_members(fh, size, path, limits)[0]
+
+
+def _inspect_members(fh: IO[bytes], size: int, path: Path, limits: Limits) -> tuple[str, list[zipfile.ZipInfo]]:
+    """:func:`_inspect_stream`, also giving the zip members."""
     fh.seek(0)
     head = fh.read(8)
     if head.startswith(_OLE_MAGIC):
@@ -176,7 +204,8 @@ def _inspect_stream(fh: IO[bytes], size: int, path: Path, limits: Limits) -> str
     fh.seek(0)
     try:
         zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError,
+            struct.error) as exc:
         raise UnreadableWorkbook(REASONS["truncated"], "truncated", path=path, detail=repr(exc)) from exc
     with zf:
         infos = zf.infolist()
@@ -186,7 +215,7 @@ def _inspect_stream(fh: IO[bytes], size: int, path: Path, limits: Limits) -> str
         names = {info.filename.lower(): info for info in infos}
         kind = _classify_package(zf, names, path)
         _check_xml_heads(zf, infos, path)
-    return kind
+    return kind, infos
 
 
 def _classify_ole(fh: IO[bytes], path: Path) -> None:
@@ -389,6 +418,315 @@ def _check_xml_heads(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pa
             )
 
 
+# --------------------------------------------------------------------------- vetted packages
+
+
+_LOCAL_SIG = b"PK\x03\x04"
+_SHEET_REL = "/worksheet"
+# Linear-time patterns: a tag's attributes are matched with [^<>]*, so a scan never crosses the next tag
+# and a file full of unclosed tags costs one pass, not one pass per tag.
+_C_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])")
+_C_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^<>]*?\br\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)[\"']")
+_ROW_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])")
+_ROW_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\s[^<>]*?\br\s*=\s*[\"']([0-9]+)[\"']")
+_AREA_REF = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:mergeCell|hyperlink)\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)"
+    rb"(?::\$?([A-Za-z]+)\$?([0-9]+))?[\"']")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^<>]*?/>")
+
+
+def _number(digits: bytes) -> int:
+    """A row number from its digits, capped (a hostile reference may have thousands of digits)."""
+    return int(digits) if len(digits) <= 9 else _HUGE
+
+
+def column_index(letters: str | bytes) -> int:
+    """Column letters to a 1-based index (``A`` → 1, ``ZZ`` → 702); capped for absurd lengths."""
+    if len(letters) > 6:
+        return _HUGE
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+# references are matched whatever their length (A999999999999 is a row too) and then capped by _number
+_FAST_COLS = re.compile(rb'<c r="([A-Z]+)[0-9]')
+_FAST_ROWS = re.compile(rb'<c r="[A-Z]+([0-9]+)"')
+_FAST_ROW_TAGS = re.compile(rb'<row r="([0-9]+)"')
+_FAST_AREAS = re.compile(rb'<(?:mergeCell|hyperlink) [^<>]*?\bref="\$?([A-Z]+)\$?([0-9]+)'
+                         rb'(?::\$?([A-Z]+)\$?([0-9]+))?"')
+_HUGE = 10**9
+_COMMENT_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?comment\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)")
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|mergeCell|hyperlink)[\s/>]")
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """The largest (row, column) a parser could give a worksheet part, 1-based, in linear time.
+
+    Cells and rows with an ``r`` attribute give their position; cells and rows without one are placed
+    after the previous by parsers, so each of them adds one (an upper bound). Merged areas and
+    hyperlink ranges count too: readers expand them cell by cell. ``<dimension>`` is not counted (it is
+    only a hint; :meth:`Package.vetted` drops it).
+
+    The usual layout (``<c r="B3" …>`` with ``r`` first, no namespace prefix: what Excel, WPS,
+    LibreOffice, XlsxWriter and openpyxl write) is measured with literal-prefixed patterns and byte
+    counts; anything else takes the general patterns, which are linear too.
+    """
+    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/")
+    rows = xml.count(b"<row ") + xml.count(b"<row>") + xml.count(b"<row/")
+    cols = _FAST_COLS.findall(xml)
+    row_tags = _FAST_ROW_TAGS.findall(xml)
+    if len(cols) != cells or len(row_tags) != rows or _PREFIXED.search(xml):
+        return _general_extent(xml)
+    digits = set(_FAST_ROWS.findall(xml))
+    digits.update(row_tags)
+    letters = set(cols)
+    if b"<mergeCell " in xml or b"<hyperlink " in xml:
+        areas = _FAST_AREAS.findall(xml)
+        if len(areas) != xml.count(b"<mergeCell ") + xml.count(b"<hyperlink "):
+            return _general_extent(xml)
+        for a in areas:
+            letters.add(a[0])
+            letters.add(a[2])
+            digits.add(a[1])
+            digits.add(a[3])
+        letters.discard(b"")
+        digits.discard(b"")
+    max_col = max((column_index(x) for x in letters), default=0)
+    max_row = max((_number(x) for x in digits), default=0)
+    return max_row, max_col
+
+
+def _general_extent(xml: bytes) -> tuple[int, int]:
+    """:func:`sheet_extent` for any layout (namespace prefixes, attributes in any order, no ``r``)."""
+    refs = _C_REF.findall(xml)
+    rows_attr = _ROW_REF.findall(xml)
+    letters = {r[0] for r in refs}
+    digits = {r[1] for r in refs} | set(rows_attr)
+    for a in _AREA_REF.findall(xml):
+        letters.update(x for x in (a[0], a[2]) if x)
+        digits.update(x for x in (a[1], a[3]) if x)
+    max_col = max((column_index(x) for x in letters), default=0)
+    max_row = max((_number(x) for x in digits), default=0)
+    bare_cells = len(_C_ANY.findall(xml)) - len(refs)
+    bare_rows = len(_ROW_ANY.findall(xml)) - len(rows_attr)
+    return max_row + max(bare_rows, 0) + (1 if bare_cells > 0 and not digits else 0), max_col + max(bare_cells, 0)
+
+
+@dataclass
+class Package:
+    """An inspected workbook package whose members are inflated by us, counted, before any parser.
+
+    Built by :func:`read_package`. :meth:`read` inflates one member from the raw deflate stream with a
+    byte budget: a member that inflates to more than its *declared* size (a zip bomb that lies in its
+    headers), or whose CRC is wrong, is refused; zipfile/calamine/openpyxl never decide how much is
+    read. :meth:`vetted` gives the bytes of a new, uncompressed package holding only members that were
+    read this way, with every worksheet's extent bounded: that is what parsers get.
+    """
+
+    path: Path
+    kind: str
+    data: bytes
+    infos: dict[str, zipfile.ZipInfo]
+    limits: Limits
+    _cache: dict[str, bytes] = field(default_factory=dict)
+    _inflated: int = 0
+    _bounded: set[str] = field(default_factory=set)
+
+    def names(self) -> list[str]:
+        """Member names in package order."""
+        return list(self.infos)
+
+    def has(self, name: str) -> bool:
+        """True when the package holds member ``name``."""
+        return name in self.infos
+
+    def read(self, name: str) -> bytes:
+        """One member, inflated and checked (KeyError when absent; :class:`UnreadableWorkbook` if bad)."""
+        if name in self._cache:
+            return self._cache[name]
+        info = self.infos[name]
+        body = self._inflate(info)
+        self._inflated += len(body)
+        if self._inflated > self.limits.max_uncompressed:
+            _fail("zip_bomb", path=self.path, detail=f"inflated {self._inflated} bytes")
+        self._cache[name] = body
+        return body
+
+    def _inflate(self, info: zipfile.ZipInfo) -> bytes:
+        data, off = self.data, info.header_offset
+        if off < 0 or data[off:off + 4] != _LOCAL_SIG:
+            _fail("damaged_zip", path=self.path, detail=f"{info.filename}: no local header at {off}")
+        name_len, extra_len = struct.unpack("<HH", data[off + 26:off + 30])
+        start = off + 30 + name_len + extra_len
+        raw = memoryview(data)[start:start + info.compress_size]
+        if len(raw) < info.compress_size:
+            _fail("truncated", path=self.path, detail=f"{info.filename}: compressed data cut short")
+        if info.compress_type == zipfile.ZIP_STORED:
+            body = bytes(raw)
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-15)
+            try:
+                body = inflater.decompress(raw, info.file_size + 1)
+            except zlib.error as exc:
+                raise UnreadableWorkbook(REASONS["damaged_zip"], "damaged_zip", path=self.path,
+                                         detail=f"{info.filename}: {exc}") from exc
+            if len(body) > info.file_size:
+                _fail("zip_bomb", "文件中的“" + _plain(info.filename) + "”解压后比文件声明的大小更大（疑似“压缩炸弹”），"
+                      "为安全起见拒绝读取", path=self.path, detail=f"declared {info.file_size}")
+            if not inflater.eof:
+                _fail("truncated", path=self.path, detail=f"{info.filename}: deflate stream does not end")
+        else:
+            _fail("corrupt", "文件使用了 Excel 不使用的压缩方式，无法读取，请在 Excel 中另存后再提交", path=self.path,
+                  detail=f"{info.filename}: compression {info.compress_type}")
+        if len(body) != info.file_size or zlib.crc32(body) != info.CRC:
+            _fail("damaged_zip", path=self.path, detail=f"{info.filename}: size or CRC-32 does not match")
+        return body
+
+    def worksheet_parts(self) -> dict[str, str]:
+        """Member name of every worksheet the workbook relationships point at (and any under
+        ``xl/worksheets/``), mapped to itself; what parsers treat as sheets."""
+        parts = {n: n for n in self.infos if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")}
+        for name in self.infos:
+            if not name.lower().endswith(".rels") or "/_rels/" not in f"/{name}":
+                continue
+            base = name.replace("_rels/", "", 1)[:-5] if name.startswith("_rels/") else \
+                name.replace("/_rels/", "/", 1)[:-5]
+            for match in _RELATIONSHIP.finditer(self.read(name)):
+                if match.group("type").decode("utf-8", "replace").endswith(_SHEET_REL):
+                    target = _resolve_target(base, html_unescape(match.group("target").decode("utf-8", "replace")))
+                    if target in self.infos:
+                        parts[target] = target
+        return parts
+
+    def sheet_titles(self) -> dict[str, str]:
+        """Worksheet member → the sheet's name as the workbook part gives it (for messages)."""
+        titles: dict[str, str] = {}
+        book = "xl/workbook.xml"
+        rels = "xl/_rels/workbook.xml.rels"
+        if not (self.has(book) and self.has(rels)):
+            return titles
+        targets = {m.group(1): m.group(2) for m in _REL_ID_TARGET.finditer(self.read(rels))}
+        for m in _SHEET_NAME_ID.finditer(self.read(book)):
+            target = targets.get(m.group(2))
+            if target is not None:
+                member = _resolve_target(book, html_unescape(target.decode("utf-8", "replace")))
+                titles[member] = html_unescape(m.group(1).decode("utf-8", "replace"))
+        return titles
+
+    def check_sheet(self, name: str, sheet: str = "") -> bytes:
+        """A worksheet part, refused when it reaches beyond :class:`Limits` (rows, columns, area)."""
+        xml = self.read(name)
+        if name in self._bounded:
+            return xml
+        rows, cols = sheet_extent(xml)
+        lim = self.limits
+        if rows > lim.max_rows or cols > lim.max_cols or rows * cols > lim.max_cells:
+            where = f"“{_plain(sheet)}”" if sheet else ""
+            _fail("sheet_too_large",
+                  f"工作表{where}的使用范围异常大（约 {rows} 行 × {cols} 列；评分表不超过 {lim.max_rows} 行、"
+                  f"{lim.max_cols} 列、共 {lim.max_cells} 个单元格），可能有内容误填到很远的单元格，"
+                  "请删除多余的行列后重新保存再提交",
+                  path=self.path, detail=f"{name}: extent {rows}x{cols}")
+        self._bounded.add(name)
+        return xml
+
+    def check_comments(self, name: str) -> bytes:
+        """A comments part, refused when a comment sits beyond :class:`Limits` (openpyxl creates the
+        cell it is attached to, and a sheet's size follows its farthest cell)."""
+        xml = self.read(name)
+        refs = _COMMENT_REF.findall(xml)
+        rows = max((_number(r[1]) for r in refs), default=0)
+        cols = max((column_index(r[0]) for r in {r[0]: r for r in refs}.values()), default=0)
+        if rows > self.limits.max_rows or cols > self.limits.max_cols:
+            _fail("sheet_too_large", f"文件中的批注位于异常远的单元格（第 {rows} 行、第 {cols} 列），为安全起见拒绝读取，"
+                  "请删除多余的批注后重新保存再提交", path=self.path, detail=f"{name}: comment at {rows}x{cols}")
+        return xml
+
+    def vetted(self, members: Iterable[str] | None = None) -> bytes:
+        """A new uncompressed package of ``members`` (default: all), every one inflated and counted by
+        :meth:`read`, every worksheet bounded by :meth:`check_sheet` (an out-of-range ``<dimension>``
+        hint is dropped). Parsers read these bytes, never the original file."""
+        wanted = list(self.infos) if members is None else [m for m in members if m in self.infos]
+        sheets = self.worksheet_parts()
+        titles = self.sheet_titles() if any(m in sheets for m in wanted) else {}
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout:
+            for name in wanted:
+                if name in sheets:
+                    body = self.check_sheet(name, titles.get(name, ""))
+                elif name.rsplit("/", 1)[-1].lower().startswith("comments") and name.lower().endswith(".xml"):
+                    body = self.check_comments(name)
+                else:
+                    body = self.read(name)
+                if name in sheets:
+                    body = _DIMENSION.sub(b"", body, count=1)
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                zout.writestr(info, body)
+        return out.getvalue()
+
+
+_REL_ID_TARGET = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b(?=[^<>]*\bId\s*=\s*[\"']([^\"'<>]*)[\"'])"
+                            rb"(?=[^<>]*\bTarget\s*=\s*[\"']([^\"'<>]*)[\"'])")
+_SHEET_NAME_ID = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\b(?=[^<>]*\bname\s*=\s*\"([^\"<>]*)\")"
+                            rb"(?=[^<>]*\br:id\s*=\s*\"([^\"<>]*)\")")
+_RELATIONSHIP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b(?=[^<>]*\bType\s*=\s*[\"'](?P<type>[^\"'<>]*)[\"'])"
+                           rb"(?=[^<>]*\bTarget\s*=\s*[\"'](?P<target>[^\"'<>]*)[\"'])")
+
+
+def html_unescape(text: str) -> str:
+    """XML attribute text unescaped (``&amp;`` → ``&``)."""
+    import html
+
+    return html.unescape(text)
+
+
+def _resolve_target(base: str, target: str) -> str:
+    """A relationship target relative to the part ``base`` as a zip member name."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = base.split("/")[:-1]
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _plain(text: str, limit: int = 60) -> str:
+    """Untrusted text quoted in a message: control characters dropped, cut to ``limit`` characters."""
+    text = _CONTROL.sub("", str(text))
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def read_package(path: Path, limits: Limits = Limits()) -> Package:
+    """Read a file once, inspect it (:func:`inspect_workbook` checks on the same bytes) and return a
+    :class:`Package` whose members are inflated and counted on demand. Raises :class:`UnreadableWorkbook`."""
+    path = Path(path)
+    size = _stat_size(path, limits)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limits.max_bytes + 1)
+    except OSError as exc:
+        raise UnreadableWorkbook(REASONS["io_error"], "io_error", path=path, detail=repr(exc)) from exc
+    if len(data) != size:  # changed between stat and read
+        if not data:
+            _fail("empty", path=path)
+        if len(data) > limits.max_bytes:
+            _fail("too_large", path=path)
+    kind, members = _inspect_members(io.BytesIO(data), len(data), path, limits)
+    infos: dict[str, zipfile.ZipInfo] = {}
+    for info in members:
+        if info.filename in infos:
+            _fail("corrupt", path=path, detail=f"duplicate member {info.filename}")
+        if not info.is_dir():
+            infos[info.filename] = info
+    return Package(path, kind, data, infos, limits)
+
+
 # --------------------------------------------------------------------------- openpyxl
 
 
@@ -417,26 +755,13 @@ def open_openpyxl(
         raise RuntimeError(
             "defusedxml is not active for openpyxl (is it installed, and OPENPYXL_DEFUSEDXML unset?)"
         )
-    path = Path(path)
-    size = _stat_size(path, limits)
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(limits.max_bytes + 1)
-    except OSError as exc:
-        raise UnreadableWorkbook(REASONS["io_error"], "io_error", path=path, detail=repr(exc)) from exc
-    if len(data) != size:  # changed between stat and read
-        size = len(data)
-        if size == 0:
-            _fail("empty", path=path)
-        if size > limits.max_bytes:
-            _fail("too_large", path=path)
-    buffer = io.BytesIO(data)
-    _inspect_stream(buffer, size, path, limits)
-    buffer.seek(0)
+    package = read_package(Path(path), limits)
+    buffer = io.BytesIO(package.vetted())
     try:
         wb = openpyxl.load_workbook(buffer, read_only=read_only, data_only=data_only, keep_vba=keep_vba)
     except Exception as exc:
-        raise _wrap_parser_error(exc, path) from exc
+        raise _wrap_parser_error(exc, package.path) from exc
+    path = package.path
     if not wb.sheetnames:  # openpyxl silently skips sheets whose parts are missing
         _fail(
             "corrupt",
@@ -460,6 +785,8 @@ def _wrap_parser_error(exc: Exception, path: Path) -> UnreadableWorkbook:
         return UnreadableWorkbook(REASONS["xml_entities"], "xml_entities", path=path, detail=detail)
     if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
         return UnreadableWorkbook(REASONS["truncated"], "truncated", path=path, detail=detail)
+    if any(type(e).__name__ in ("ParseError", "ExpatError", "SAXParseException", "XMLSyntaxError") for e in chain):
+        return UnreadableWorkbook(REASONS["damaged_sheet"], "damaged_sheet", path=path, detail=detail)
     if isinstance(exc, MemoryError):
         return UnreadableWorkbook(REASONS["too_large"], "too_large", path=path, detail=detail)
     return UnreadableWorkbook(REASONS["corrupt"], "corrupt", path=path, detail=detail)
@@ -470,24 +797,75 @@ def _wrap_parser_error(exc: Exception, path: Path) -> UnreadableWorkbook:
 
 _FORMULA_TRIGGERS = ("=", "+", "-", "@")
 _CONTROL_TRIGGERS = ("\t", "\r", "\n")
+#: Characters that XML 1.0 forbids or that only confuse a reader: C0 controls except tab and line feed,
+#: DEL and C1 controls, lone surrogates, the non-characters U+FFFE/U+FFFF.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = re.compile(r"\s*[\t\r\n]+\s*")
+_REF_LIKE = re.compile(r"^'?=?[^!]+!\$?[A-Za-z]+\$?\d+")  # what XlsxWriter (and people) read as a reference
+NONFINITE_TEXT = {"nan": "（无效数值 NaN）", "inf": "（无效数值 无穷大）", "-inf": "（无效数值 负无穷大）"}
+
+
+def neutralise(value: object, *, name: bool = False, limit: int | None = None) -> str:
+    """THE output neutraliser: what any untrusted text becomes before it is written into an output
+    (summary cells, table and column names, chart titles, sheet names, hyperlink locations and tips,
+    CSV, JSON).
+
+    * control characters are removed (C0 except tab/line feed, DEL, C1, lone surrogates, U+FFFE/FFFF:
+      XML 1.0 cannot hold them, and a summary containing one is malformed); CR LF and CR become LF;
+    * with ``name`` (titles, names, one-line labels) tabs and line breaks become one space, and a name
+      that reads like a cell reference (``x!A1``: XlsxWriter makes such a chart title a formula) gets a
+      full-width ``！``;
+    * text whose first character, or first after leading whitespace, is ``= + - @``, or which starts
+      with a tab or line break, is prefixed with ``'`` (OWASP "CSV injection"): it stays text in Excel,
+      CSV consumers and XlsxWriter (which turns a chart title starting with ``=`` into a formula);
+    * ``limit`` cuts the result to that many characters (Excel: 31 for sheet names, 255 for names).
+
+    Idempotent: ``neutralise(neutralise(x)) == neutralise(x)``.
+    """
+    text = _CONTROL.sub("", value if isinstance(value, str) else str(value))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if name:
+        text = _BREAKS.sub(" ", text).strip()
+        if _REF_LIKE.match(text):
+            text = text.replace("!", "！")
+    if text.startswith(_CONTROL_TRIGGERS) or text.lstrip().startswith(_FORMULA_TRIGGERS):
+        text = "'" + text
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1].rstrip() + "…"
+    return text
 
 
 def safe_cell_text(value: object) -> object:
-    """Neutralise user-typed text before writing it into a summary workbook or CSV.
-
-    Approach (OWASP "CSV injection"): a string whose first character — or first character after
-    leading whitespace — is ``= + - @``, or which starts with a tab, CR or LF, is returned prefixed with
-    a single quote ``'``. The result no longer starts with ``=``, so openpyxl stores it as a text cell
-    (``data_type 's'``), and a CSV export or a copy-paste cannot turn it into a formula either. The
-    apostrophe stays visible in the cell, which tells the evaluator the text was neutralised.
-    Already-neutralised text (starting with ``'``) and non-strings are returned unchanged, so calling
-    this twice is harmless. (Writers may additionally set ``cell.data_type = 's'``, but do not need to.)
-    """
+    """:func:`neutralise` for strings; other values (numbers, None, booleans) unchanged."""
     if not isinstance(value, str) or not value:
         return value
-    if value.startswith(_CONTROL_TRIGGERS) or value.lstrip().startswith(_FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    return neutralise(value)
+
+
+def is_nonfinite(value: object) -> bool:
+    """True for a float NaN or ±infinity (XlsxWriter refuses them, JSON has no spelling for them)."""
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def safe_value(value: Any) -> Any:
+    """An output value: finite numbers, booleans and None as they are, NaN/±INF as a plain text
+    (:data:`NONFINITE_TEXT`), text through :func:`neutralise`, anything else as neutralised text."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return NONFINITE_TEXT[repr(value)] if not math.isfinite(value) else value
+    return neutralise(value)
+
+
+def safe_data(value: Any) -> Any:
+    """Plain data (dicts, lists, scalars) for a JSON output: every text through :func:`neutralise`,
+    NaN/INF as text (strict JSON has no spelling for them)."""
+    if isinstance(value, dict):
+        return {neutralise(k) if isinstance(k, str) else k: safe_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [safe_data(v) for v in value]
+    return safe_value(value)
 
 
 def _next_backup(path: Path) -> Path:
@@ -516,51 +894,172 @@ def _umask() -> int:
     return mask
 
 
+TEMP_PREFIX = ".~xlperf-"  # hidden, short; collection never reads files whose name starts with "."
+
+
+class OutputInUse(FileExistsError):
+    """Another run is writing the same output right now."""
+
+
+def _temp_for(path: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=f".tmp{path.suffix}", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _refuse_existing(path: Path, overwrite: bool) -> None:
+    if path.is_dir():
+        raise IsADirectoryError(f"目标“{path.name}”是一个文件夹，无法写入")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"目标文件“{path.name}”已存在，为避免覆盖已停止写入（如需覆盖请加 --force，原文件会备份为 .bak）")
+
+
+def _publish_new(tmp: Path, path: Path) -> None:
+    """Give ``tmp`` the name ``path`` only if nothing has that name yet (exclusive, even against a
+    concurrent run): a hard link fails when the name exists; without hard links, an exclusive create."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(f"目标文件“{path.name}”在写入期间已被另一个程序创建，为避免覆盖已放弃写入") from None
+    except OSError:  # no hard links here (some network or FAT file systems)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as out, tmp.open("rb") as src:
+            shutil.copyfileobj(src, out)
+            out.flush()
+            os.fsync(out.fileno())
+    tmp.unlink(missing_ok=True)
+
+
+def atomic_write_all(targets: list[tuple[Path, Callable[[Path], None]]], *, overwrite: bool = False,
+                     backup: bool = True) -> list[Path | None]:
+    """Write several outputs as one: every one of them, or none.
+
+    Each ``write(tmp)`` fills a hidden temporary file next to its target (:data:`TEMP_PREFIX`, so a
+    collection never mistakes it for a returned workbook). Only when all have been written (none empty)
+    are they given their names: new files exclusively (a hard link, which fails if a concurrent run got
+    there first), existing ones (``overwrite``) by ``os.replace`` after a ``.bak`` copy. If anything
+    fails, temporary files are removed and outputs already published by this call are taken back
+    (new ones deleted, replaced ones restored from their backup). Returns each target's backup or None.
+    """
+    paths = [Path(p) for p, _ in targets]
+    for path in paths:
+        _refuse_existing(path, overwrite)
+    temps: list[Path] = []
+    published: list[tuple[Path, Path | None, bool]] = []  # (path, backup, existed)
+    try:
+        for path, (_, write) in zip(paths, targets, strict=True):
+            tmp = _temp_for(path)
+            temps.append(tmp)
+            write(tmp)
+            if tmp.stat().st_size == 0:
+                raise OSError(f"写入“{path.name}”的结果是空文件，已放弃替换原文件")
+            _fsync(tmp)
+            # mkstemp creates 0600 files: give the result the mode a plain open() would (or the replaced file's)
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
+        for path, tmp in zip(paths, temps, strict=True):
+            existed = path.exists()
+            backup_path: Path | None = None
+            if existed and not overwrite:
+                raise FileExistsError(f"目标文件“{path.name}”在写入期间已被另一个程序创建，为避免覆盖已放弃写入")
+            if existed and backup:
+                backup_path = _next_backup(path)
+                shutil.copyfile(path, backup_path)
+                shutil.copystat(path, backup_path)
+            published.append((path, backup_path, existed))
+            if existed:
+                try:
+                    os.replace(tmp, path)
+                except PermissionError as exc:
+                    raise PermissionError(
+                        f"无法替换“{path.name}”（可能正被 Excel/WPS 打开），请关闭该文件后重试"
+                    ) from exc
+            else:
+                _publish_new(tmp, path)
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        for path, backup_path, existed in reversed(published):
+            with contextlib.suppress(OSError):
+                if backup_path is not None:
+                    os.replace(backup_path, path)  # the original back in place, no stray backup
+                elif not existed:
+                    path.unlink(missing_ok=True)
+        raise
+    return [b for _, b, _ in published]
+
+
 def atomic_write(
     path: Path, write: Callable[[Path], None], *, overwrite: bool = False, backup: bool = True
 ) -> Path | None:
-    """Write ``path`` via ``write(tmp)`` on a temporary file in the same directory, then ``os.replace``.
+    """Write ``path`` via ``write(tmp)`` on a temporary file in the same directory, then give it its name.
 
-    * ``path`` exists and ``overwrite`` is False → :class:`FileExistsError` (Chinese message).
-    * The temporary file keeps the target's suffix (``.report.x1y2.tmp.xlsx``) so writers that pick a
-      format from the extension work; it is removed if ``write`` raises, leaving any original
-      file byte-identical and no backup behind.
+    * ``path`` exists and ``overwrite`` is False → :class:`FileExistsError` (Chinese message); a new
+      ``path`` is created exclusively, so a concurrent writer of the same new file cannot be silently
+      replaced.
+    * The temporary file is hidden (``.~xlperf-….tmp.xlsx``) and keeps the target's suffix so writers
+      that pick a format from the extension work; it is removed if ``write`` raises, leaving any
+      original file byte-identical and no backup behind.
     * If ``write`` leaves the temporary file empty, nothing is replaced (:class:`OSError`): an empty file
       must never destroy a good workbook.
     * ``overwrite`` and ``backup``: after a successful write and just before the replace, the existing
       file is copied to ``<name>.bak`` (or ``.bak1``, ``.bak2``… when taken); that path is returned.
       Otherwise ``None`` is returned.
+
+    Several outputs that belong together: :func:`atomic_write_all`.
     """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"目标文件“{path.name}”已存在，为避免覆盖已停止写入（如需覆盖请加 --force，原文件会备份为 .bak）")
-    if path.is_dir():
-        raise IsADirectoryError(f"目标“{path.name}”是一个文件夹，无法写入")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    backup_path: Path | None = None
+    return atomic_write_all([(Path(path), write)], overwrite=overwrite, backup=backup)[0]
+
+
+@contextlib.contextmanager
+def output_lock(paths: Iterable[Path]) -> Iterator[None]:
+    """Hold an exclusive lock per output for the duration of a run, so two runs writing the same output
+    cannot both proceed: the second is refused at once with :class:`OutputInUse`.
+
+    The lock is a hidden file ``.~xlperf-<name>.lock`` next to the output, locked with ``flock`` (the
+    kernel releases it when the process dies, even by kill -9; the file left behind is harmless and
+    reused). Where ``flock`` does not exist, an exclusively created lock file stands in.
+    """
+    held: list[tuple[Path, int | None]] = []
     try:
-        write(tmp)
-        if tmp.stat().st_size == 0:
-            raise OSError(f"写入“{path.name}”的结果是空文件，已放弃替换原文件")
-        _fsync(tmp)
-        # mkstemp creates 0600 files: give the result the mode a plain open() would (or the replaced file's)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        if overwrite and backup and path.exists():
-            backup_path = _next_backup(path)
-            shutil.copyfile(path, backup_path)
-            shutil.copystat(path, backup_path)
+        for path in sorted({Path(p).absolute() for p in paths}):
+            held.append(_acquire(path))
+        yield
+    finally:
+        for lock, fd in reversed(held):
+            with contextlib.suppress(OSError):
+                lock.unlink()
+            if fd is not None:
+                os.close(fd)
+
+
+def _acquire(path: Path) -> tuple[Path, int | None]:
+    name = f"{TEMP_PREFIX}{path.name}.lock"
+    if len(name.encode()) > 200:  # a long output name: keep the lock's name within file-system limits
+        import hashlib
+
+        name = f"{TEMP_PREFIX}{hashlib.sha1(path.name.encode()).hexdigest()}.lock"
+    lock = path.with_name(name)
+    busy = OutputInUse(f"另一个 xlperf 任务正在写入“{path.name}”，请等它结束后再运行")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows)
         try:
-            os.replace(tmp, path)
-        except PermissionError as exc:
-            raise PermissionError(
-                f"无法替换“{path.name}”（可能正被 Excel/WPS 打开），请关闭该文件后重试"
-            ) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        if backup_path is not None and path.exists():
-            backup_path.unlink(missing_ok=True)  # the original is untouched; no stray backup
-            backup_path = None
-        raise
-    return backup_path
+            os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        except FileExistsError:
+            raise busy from None
+        return lock, None
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise busy from None
+        try:
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:  # not unlinked by a finishing run meanwhile
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+                return lock, fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)

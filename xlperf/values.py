@@ -553,6 +553,13 @@ def excel_trim(text: str) -> str:
     return " ".join(part for part in text.split(" ") if part)
 
 
+def choice_text(text: str) -> str:
+    """Text as a form's formula compares a choice: control characters dropped (CLEAN), no-break and
+    ideographic spaces made spaces, then Excel's TRIM (see ``expr.trimmed``)."""
+    cleaned = "".join(ch for ch in text if ord(ch) >= 32).replace("\u00a0", " ").replace("\u3000", " ")
+    return excel_trim(cleaned)
+
+
 def excel_text(number: float) -> str:
     """A number as Excel's General format writes it in text (``5`` not ``5.0``)."""
     if number == int(number) and abs(number) < 1e15:
@@ -652,7 +659,7 @@ def read_input(raw: object, numeric: bool) -> CellInput:
     if not isinstance(raw, str):
         return CellInput(None, f"填的是{'逻辑值' if isinstance(raw, bool) else '数字'} {_shown(raw)}，"
                                "表内公式只认文字，按未填处理", fix="从下拉列表中选择")
-    trimmed = excel_trim(raw)
+    trimmed = choice_text(raw)
     if not trimmed:
         return CellInput(None, "只填了空格，表内公式按未填处理", fix="从下拉列表中选择")
     return CellInput(trimmed)
@@ -664,7 +671,7 @@ NOT_APPLICABLE = "不适用"
 
 def marks_not_applicable(raw: object) -> bool:
     """True for a cell holding the text 不适用 (after Excel's TRIM), as the formula tests it."""
-    return isinstance(raw, str) and not isinstance(raw, ErrorValue) and excel_trim(raw) == NOT_APPLICABLE
+    return isinstance(raw, str) and not isinstance(raw, ErrorValue) and choice_text(raw) == NOT_APPLICABLE
 
 
 def choice_matches(text: str, choice: str) -> bool:

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.pipeline import SOURCE_FORM
-from xlperf.safety import atomic_write, safe_cell_text
+from xlperf.safety import atomic_write_all, neutralise, output_lock, safe_data, safe_value
 
-from .runner import FailedFile, FormRecord, discover, progress_bar, read_all
+from .runner import FailedFile, FormRecord, WorkerLimits, discover, progress_bar, read_all
 from .spool import RecordSpool
 from .summary import first_level_names, summary_columns, summary_row, write_summary
 
@@ -80,7 +80,7 @@ class CollectReport:
 
 def collect(paths: Iterable[Path | str], *, jobs: int | None = None, exclude: Iterable[Path] = (),
             progress: bool | None = None, on_failed: Callable[[FailedFile], None] | None = None,
-            spool: bool = False) -> CollectReport:
+            spool: bool = False, limits: WorkerLimits | None = None) -> CollectReport:
     """Read, score and check every workbook under ``paths``; nothing is written.
 
     With ``spool``, records go to a :class:`~xlperf.collect.spool.RecordSpool` as they arrive instead
@@ -92,7 +92,7 @@ def collect(paths: Iterable[Path | str], *, jobs: int | None = None, exclude: It
     report = CollectReport(len(files), records, locks=locks)
     bar = progress_bar(len(files), progress)
     try:
-        for _, outcome in read_all(files, jobs, bar.update):
+        for _, outcome in read_all(files, jobs, bar.update, limits or WorkerLimits()):
             if isinstance(outcome, FailedFile):
                 report.failed.append(outcome)
                 if on_failed:
@@ -140,9 +140,9 @@ def write_csv(path: Path, records: Sequence[FormRecord]) -> None:
     headers, rows = _frame_data(records)
     with Path(path).open("w", encoding="utf-8-sig", newline="") as fh:
         writer = _csv.writer(fh)
-        writer.writerow(headers)
+        writer.writerow([neutralise(h, name=True) for h in headers])
         for row in rows:
-            writer.writerow(["" if v is None else safe_cell_text(v) for v in row])
+            writer.writerow(["" if v is None else safe_value(v) for v in row])
 
 
 def _form_json(r: FormRecord) -> dict[str, Any]:
@@ -156,10 +156,12 @@ def _form_json(r: FormRecord) -> dict[str, Any]:
 
 
 def write_json(path: Path, report: CollectReport) -> None:
-    """Forms (with findings) and failed files as JSON, written form by form."""
+    """Forms (with findings) and failed files as strict JSON, written form by form; every text goes
+    through :func:`xlperf.safety.neutralise`, NaN/INF are written as text."""
 
     def dump(value: Any, pad: str) -> str:
-        return _json.dumps(value, ensure_ascii=False, indent=1, default=str).replace("\n", "\n" + pad)
+        return _json.dumps(safe_data(value), ensure_ascii=False, indent=1, default=str,
+                           allow_nan=False).replace("\n", "\n" + pad)
 
     failed = [{"file": f.file, "reason": f.reason, "code": f.code} for f in report.failed]
     with Path(path).open("w", encoding="utf-8") as fh:
@@ -173,12 +175,16 @@ def write_json(path: Path, report: CollectReport) -> None:
 
 def collect_paths(paths: Iterable[Path | str], out: Path | str, force: bool = False, *, csv: Path | str | None = None,
                   json: Path | str | None = None, jobs: int | None = None, progress: bool | None = None,
-                  on_failed: Callable[[FailedFile], None] | None = None) -> CollectReport:
+                  on_failed: Callable[[FailedFile], None] | None = None,
+                  limits: WorkerLimits | None = None) -> CollectReport:
     """Collect and write the summary workbook ``out`` (and optional CSV/JSON), atomically.
 
     Existing outputs are refused (:class:`FileExistsError`) unless ``force``; then they are backed up as
-    ``.bak``. Refusal happens before any file is read. The summary is written whenever at least one form
-    was read; when none was, nothing is written and the report says why.
+    ``.bak``. Refusal happens before any file is read. Each output is locked for the run
+    (:func:`xlperf.safety.output_lock`: a second run to the same output is refused with
+    :class:`~xlperf.safety.OutputInUse`), and all outputs are written together
+    (:func:`xlperf.safety.atomic_write_all`): every one, or none. The summary is written whenever at
+    least one form was read; when none was, nothing is written and the report says why.
 
     Records are spooled to a temporary file as they arrive and every output is written from it row by
     row, so memory stays flat in the number of files; ``report.records`` reads them back lazily (the
@@ -186,20 +192,26 @@ def collect_paths(paths: Iterable[Path | str], out: Path | str, force: bool = Fa
     """
     out = Path(out)
     outputs = [Path(p) for p in (out, csv, json) if p is not None]
-    for target in outputs:
-        if target.exists() and not force:
-            raise FileExistsError(f"目标文件“{target.name}”已存在，为避免覆盖已停止（如需覆盖请加 --force，原文件会备份为 .bak）")
-    report = collect(paths, jobs=jobs, exclude=outputs, progress=progress, on_failed=on_failed, spool=True)
-    if not report.records:
-        return report
-    report.output = out
-    report.backup = atomic_write(out, lambda tmp: write_summary(tmp, report.records, report.failed, Path(out).parent),
-                                 overwrite=force)
-    report.written.append(out)
-    if csv is not None:
-        atomic_write(Path(csv), lambda tmp: write_csv(tmp, report.records), overwrite=force)
-        report.written.append(Path(csv))
-    if json is not None:
-        atomic_write(Path(json), lambda tmp: write_json(tmp, report), overwrite=force)
-        report.written.append(Path(json))
+    with output_lock(outputs):
+        for target in outputs:
+            if target.exists() and not force:
+                raise FileExistsError(f"目标文件“{target.name}”已存在，为避免覆盖已停止（如需覆盖请加 --force，原文件会备份为 .bak）")
+        report = collect(paths, jobs=jobs, exclude=outputs, progress=progress, on_failed=on_failed, spool=True,
+                         limits=limits)
+        if not report.records:
+            return report
+        report.output = out
+        writers: list[tuple[Path, Callable[[Path], None]]] = [
+            (out, lambda tmp: write_summary(tmp, report.records, report.failed, Path(out).parent))]
+        if csv is not None:
+            writers.append((Path(csv), lambda tmp: write_csv(tmp, report.records)))
+        if json is not None:
+            writers.append((Path(json), lambda tmp: write_json(tmp, report)))
+        try:
+            backups = atomic_write_all(writers, overwrite=force)  # all outputs of the run, or none
+        except BaseException:
+            report.close()
+            raise
+        report.backup = backups[0]
+        report.written.extend(p for p, _ in writers)
     return report

@@ -17,11 +17,9 @@ openpyxl through :func:`xlperf.safety.open_openpyxl` (``data_only=True``, the sa
 
 from __future__ import annotations
 
-import contextlib
 import html
 import io
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,9 +28,9 @@ from typing import Any
 
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from xlperf.forms.names import META_SHEET
+from xlperf.forms.names import META_SHEET, TOTAL
 from xlperf.forms.reader import CellData, FilledForm, parse_reference, read_source
-from xlperf.safety import Limits, UnreadableWorkbook, inspect_workbook
+from xlperf.safety import Limits, Package, UnreadableWorkbook, read_package
 from xlperf.values import ErrorValue
 
 __all__ = ["CalamineSource", "RawWorkbook", "read_fast_form", "read_workbook"]
@@ -72,8 +70,9 @@ class RawWorkbook:
 
     @property
     def is_form(self) -> bool:
-        """True when the workbook carries an xlperf meta sheet."""
-        return META_SHEET in self.sheet_names
+        """True when the workbook is an xlperf form: it carries the meta sheet, or our total's name (a form
+        whose record was deleted is still a form, reported as such, never read as a hand-made one)."""
+        return META_SHEET in self.sheet_names or TOTAL in self.names
 
 
 def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
@@ -111,28 +110,31 @@ class _Directory:
     sheets: list[str]
     parts: dict[str, str]  # sheet name → zip member of its XML
     names: dict[str, str]  # defined name → reference text
+    book_part: str = "xl/workbook.xml"
+    rels_part: str = "xl/_rels/workbook.xml.rels"
 
 
-def _directory(zf: zipfile.ZipFile, path: Path | None) -> _Directory:
+def _directory(package: Package) -> _Directory:
     """Sheet names, their XML parts and the defined names, from the workbook part and its rels."""
     import defusedxml.ElementTree as ET
     from defusedxml import DefusedXmlException
 
+    path = package.path
     try:
         book_part = "xl/workbook.xml"
-        with contextlib.suppress(KeyError):
-            for rel in ET.fromstring(zf.read("_rels/.rels")).iter(f"{_REL_NS}Relationship"):
+        if package.has("_rels/.rels"):
+            for rel in ET.fromstring(package.read("_rels/.rels")).iter(f"{_REL_NS}Relationship"):
                 if rel.get("Type", "").endswith("/officeDocument"):
                     book_part = _resolve("", rel.get("Target", book_part))
-        root = ET.fromstring(zf.read(book_part))
+        root = ET.fromstring(package.read(book_part))
         rels_part = _resolve(book_part, f"_rels/{book_part.rsplit('/', 1)[-1]}.rels")
         targets: dict[str, str] = {}
-        with contextlib.suppress(KeyError):
-            for rel in ET.fromstring(zf.read(rels_part)).iter(f"{_REL_NS}Relationship"):
+        if package.has(rels_part):
+            for rel in ET.fromstring(package.read(rels_part)).iter(f"{_REL_NS}Relationship"):
                 targets[rel.get("Id", "")] = _resolve(book_part, rel.get("Target", ""))
-    except (KeyError, zipfile.BadZipFile, ET.ParseError, DefusedXmlException, ValueError, OSError) as exc:
-        raise UnreadableWorkbook("文件已损坏或结构不符合 Excel 格式（工作簿目录无法读取），无法读取",
-                                 "corrupt", path=path, detail=repr(exc)) from exc
+    except (KeyError, ET.ParseError, DefusedXmlException, ValueError, RecursionError, LookupError) as exc:
+        raise UnreadableWorkbook("文件已损坏或结构不符合 Excel 格式（工作簿目录无法读取），无法读取，请在 Excel 中"
+                                 "打开检查后另存再提交", "corrupt", path=path, detail=repr(exc)) from exc
     sheets: list[str] = []
     parts: dict[str, str] = {}
     for node in root.iter(f"{_NS}sheet"):
@@ -155,72 +157,94 @@ def _directory(zf: zipfile.ZipFile, path: Path | None) -> _Directory:
             scoped.setdefault(name, text if "!" in text else f"'{sheets[int(local)]}'!{text}")
     for name, text in scoped.items():
         names.setdefault(name, text)
-    return _Directory(sheets, parts, names)
+    return _Directory(sheets, parts, names, book_part, rels_part)
 
 
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _ATTR_S = re.compile(rb'\bs="([0-9]{1,6})"')
-_CELL_ELEMENT = re.compile(rb"<((?:\w+:)?)c\s([^>]*?)(/>|>(.*?)</\1c>)", re.DOTALL)
-_F_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
+# Linear-time patterns: attributes are [^<>]* (a match never runs past the next tag) and formula text is
+# [^<]* (it is XML-escaped), so a part full of unclosed tags costs one pass, not one pass per tag.
+_CELL_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)c\s([^<>]*)>")
+_F_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?:\s[^<>]*)?(?:/>|>([^<]*)</(?:[A-Za-z_][\w.-]*:)?f>)")
 
 
+_CELL_R_FIRST = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^<>]*)>')
 _ATTR_T_ERROR = re.compile(rb'\bt="e"')
-_V_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]{1,64})</(?:\w+:)?v>")
+_V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]{1,64})</(?:[A-Za-z_][\w.-]*:)?v>")
+Scan = tuple[dict[str, str], dict[str, int], dict[str, str]]
 
 
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="e"[^>]*>'
-                         rb'(?:(?!</(?:\w+:)?c>).){0,2000}?<(?:\w+:)?v>([^<]{1,64})</', re.DOTALL)
+def _scan_cells(xml: bytes, wanted: set[str] | None) -> Scan:
+    """Formula texts, style indexes and error values of the ``wanted`` cells (None: every cell) of one
+    sheet part.
 
-
-def _error_cells(xml: bytes) -> dict[str, str]:
-    """Every cell of a sheet part that holds an error value: {address: ``#REF!``}. Cells list ``r`` before
-    ``t`` (as Excel, LibreOffice and XlsxWriter write them); a cell's body is bounded, so the scan is linear."""
-    if b't="e"' not in xml:
-        return {}
-    return {m.group(1).decode(): html.unescape(m.group(2).decode("utf-8", "replace"))
-            for m in _ERROR_CELL.finditer(xml)}
-
-
-def _scan_cells(xml: bytes, wanted: set[str] | None) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
-    """Formula texts, style indexes and error values of the ``wanted`` cells of one sheet part.
-
-    One pass over the raw XML (no parse): each ``<c>`` element gives its ``r="…"`` address, its
-    ``s="…"`` style and, when it holds an ``<f>`` element, the formula. Shared-formula children have no
-    text of their own and are given as ``=(共享公式)``.
+    One linear pass over the raw XML (no parse): the ``<c …>`` tag of each wanted cell gives its
+    ``s="…"`` style; its body runs to its ``</c>``, looked for only up to the next cell's tag, and when
+    it holds an ``<f>`` element that is the formula. Shared-formula children have no text of their own
+    and are given as ``=(共享公式)``. Parts with namespace prefixes or ``r`` not first take
+    :func:`_scan_prefixed` (also linear).
     """
-    formulas: dict[str, str] = {}
-    styles: dict[str, int] = {}
-    errors: dict[str, str] = {}
-    for match in _CELL_ELEMENT.finditer(xml):
-        attrs, body = match.group(2), match.group(4)
+    cells = xml.count(b"<c ")
+    if not cells or cells != xml.count(b'<c r="'):  # prefixed elements, or r not the first attribute
+        return _scan_prefixed(xml, wanted)
+    found: Scan = ({}, {}, {})
+    keys = None if wanted is None else {a.encode() for a in wanted}
+    for match in _CELL_R_FIRST.finditer(xml):
+        if keys is not None and match.group(1) not in keys:
+            continue
+        address, attrs = match.group(1).decode(), match.group(2)
+        body = b""
+        if not attrs.endswith(b"/"):
+            following = xml.find(b"<c", match.end())
+            close = xml.find(b"</c>", match.end(), following if following >= 0 else len(xml))
+            body = xml[match.end():close] if close >= 0 else b""
+        _cell(address, attrs, body, found)
+    return found
+
+
+def _cell(address: str, attrs: bytes, body: bytes, found: Scan) -> None:
+    """Record one wanted cell's formula, style and error value."""
+    formulas, styles, errors = found
+    if b"f" in body:
+        formula = _F_TEXT.search(body)
+        if formula is not None:
+            text = (formula.group(1) or b"").decode("utf-8", "replace")
+            formulas[address] = "=" + html.unescape(text) if text else "=(共享公式)"
+    style = _ATTR_S.search(attrs)
+    if style is not None:
+        styles[address] = int(style.group(1))
+    if body and _ATTR_T_ERROR.search(attrs):
+        value = _V_TEXT.search(body)
+        if value is not None:
+            errors[address] = html.unescape(value.group(1).decode("utf-8", "replace"))
+
+
+def _scan_prefixed(xml: bytes, wanted: set[str] | None) -> Scan:
+    """:func:`_scan_cells` for parts whose elements carry a namespace prefix (``<x:c r="B3">``)."""
+    found: Scan = ({}, {}, {})
+    opens = _CELL_OPEN.finditer(xml)
+    match = next(opens, None)
+    while match is not None:
+        following = next(opens, None)
+        attrs = match.group(2)
         ref = _ATTR_R.search(attrs)
-        if ref is None:
-            continue
-        address = ref.group(1).decode()
-        if wanted is not None and address not in wanted:
-            continue
-        if body and b"f" in body:
-            formula = _F_TEXT.search(body)
-            if formula is not None:
-                text = (formula.group(1) or b"").decode("utf-8", "replace")
-                formulas[address] = "=" + html.unescape(text) if text else "=(共享公式)"
-        style = _ATTR_S.search(attrs)
-        if style is not None:
-            styles[address] = int(style.group(1))
-        if body and _ATTR_T_ERROR.search(attrs):
-            value = _V_TEXT.search(body)
-            if value is not None:
-                errors[address] = html.unescape(value.group(1).decode("utf-8", "replace"))
-    return formulas, styles, errors
+        address = ref.group(1).decode() if ref is not None else ""
+        if address and (wanted is None or address in wanted):
+            body = b""
+            if not attrs.endswith(b"/"):
+                limit = following.start() if following is not None else len(xml)
+                close = xml.find(b"</" + match.group(1) + b"c>", match.end(), limit)
+                body = xml[match.end():close] if close >= 0 else b""
+            _cell(address, attrs, body, found)
+        match = following
+    return found
 
 
-def _number_formats(zf: zipfile.ZipFile) -> list[str]:
+def _number_formats(package: Package) -> list[str]:
     """Number format code per cell style index (``cellXfs``), from ``xl/styles.xml``."""
-    try:
-        xml = zf.read("xl/styles.xml")
-    except KeyError:
+    if not package.has("xl/styles.xml"):
         return []
-    return list(_parse_styles(xml))
+    return list(_parse_styles(package.read("xl/styles.xml")))
 
 
 @lru_cache(maxsize=16)
@@ -245,72 +269,57 @@ def _parse_styles(xml: bytes) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _read_bytes(path: Path, limits: Limits) -> bytes:
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(limits.max_bytes + 1)
-    except OSError as exc:
-        raise UnreadableWorkbook("无法打开文件（可能没有权限或正被其他程序占用），请关闭后重试", "io_error",
-                                 path=path, detail=repr(exc)) from exc
-    if len(data) > limits.max_bytes:
-        raise UnreadableWorkbook("文件过大，超出允许的上限，无法读取", "too_large", path=path)
-    return data
+#: Parts calamine reads besides the worksheets (it lists sheets and names from the workbook part).
+_CALAMINE_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/sharedStrings.xml", "xl/styles.xml")
 
 
 def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits = _LIMITS) -> RawWorkbook:
     """Inspect and read one workbook: sheet names, defined names, value grids and formula cells.
 
-    For an xlperf form (it has the ``_xlperf`` sheet) only the sheets that defined names point at and
-    the meta sheet are read, and their formula cells are scanned; otherwise (``all_sheets`` None) every
-    sheet is read with its merged ranges, for legacy forms. Raises :class:`UnreadableWorkbook`.
+    Everything goes through :func:`xlperf.safety.read_package`: members are inflated and counted by
+    us, every worksheet that is read is bounded first, and calamine parses a vetted copy holding only
+    the parts it needs. For an xlperf form (it has the ``_xlperf`` sheet) only the sheets that defined
+    names point at and the meta sheet are read, and their formula cells are scanned; otherwise
+    (``all_sheets`` None) every sheet is read with its merged ranges, for legacy forms. Raises
+    :class:`UnreadableWorkbook`.
     """
-    path = Path(path)
-    inspect_workbook(path, limits)
-    data = _read_bytes(path, limits)
+    package = read_package(Path(path), limits)
+    directory = _directory(package)
+    raw = RawWorkbook(package.path, directory.sheets, directory.names, modified=_modified(package))
+    if all_sheets is None:
+        all_sheets = not raw.is_form
+    named: dict[str, set[str]] = {}
+    if all_sheets:
+        wanted = set(directory.sheets)
+    else:
+        wanted = {META_SHEET}
+        for text in directory.names.values():
+            ref = parse_reference(text)
+            if ref is not None:
+                wanted.add(ref[0])
+                named.setdefault(ref[0], set()).add(ref[1])
+    parts = {directory.parts[s]: s for s in wanted if s in directory.parts and package.has(directory.parts[s])}
+    for part, sheet in parts.items():
+        xml = package.check_sheet(part, sheet)  # bounded before any parser sees it
+        if all_sheets:  # hand-made forms: error values anywhere (calamine gives '')
+            raw.errors[sheet] = _scan_cells(xml, None)[2] if b't="e"' in xml else {}
+    codes = _number_formats(package) if named else []
+    for sheet, cells in named.items():
+        part = directory.parts.get(sheet)
+        if part is None or part not in parts:
+            continue
+        formulas, styles, errors = _scan_cells(package.read(part), cells)
+        raw.formulas[sheet] = formulas
+        raw.errors[sheet] = errors
+        raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes)}
+    members = [*_CALAMINE_PARTS, directory.book_part, directory.rels_part, *parts]
+    vetted = package.vetted(dict.fromkeys(members))
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise UnreadableWorkbook("文件不完整（可能下载或传输中断），请重新提交", "truncated",
-                                 path=path, detail=repr(exc)) from exc
-    with zf:
-        directory = _directory(zf, path)
-        raw = RawWorkbook(path, directory.sheets, directory.names, modified=_modified(zf))
-        if all_sheets is None:
-            all_sheets = not raw.is_form
-        if all_sheets:
-            wanted = set(directory.sheets)
-            for sheet in directory.sheets:  # hand-made forms: error values anywhere (calamine gives '')
-                with contextlib.suppress(KeyError):
-                    raw.errors[sheet] = _error_cells(zf.read(directory.parts[sheet]))
-        else:
-            wanted = {META_SHEET}
-            for text in directory.names.values():
-                ref = parse_reference(text)
-                if ref is not None:
-                    wanted.add(ref[0])
-            named: dict[str, set[str]] = {}
-            for text in directory.names.values():
-                ref = parse_reference(text)
-                if ref is not None:
-                    named.setdefault(ref[0], set()).add(ref[1])
-            codes = _number_formats(zf) if named else []
-            for sheet, cells in named.items():
-                if sheet not in directory.parts:
-                    continue
-                try:
-                    xml = zf.read(directory.parts[sheet])
-                except KeyError:
-                    continue
-                formulas, styles, errors = _scan_cells(xml, cells)
-                raw.formulas[sheet] = formulas
-                raw.errors[sheet] = errors
-                raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes)}
-    try:
-        _read_calamine(raw, data, wanted)
+        _read_calamine(raw, vetted, wanted)
     except UnreadableWorkbook:
         raise
     except Exception as exc:  # calamine could not parse it: let openpyxl try (it says why if it fails)
-        _read_openpyxl(raw, path, wanted, exc)
+        _read_openpyxl(raw, package.path, wanted, exc, limits)
     if all_sheets:
         _put_errors(raw)
     return raw
@@ -319,14 +328,14 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([0-9T:.Z+\-]{10,40})</dcterms:modified>")
 
 
-def _modified(zf: zipfile.ZipFile) -> str:
-    """The last-saved time the workbook records in ``docProps/core.xml`` ("" when absent)."""
+def _modified(package: Package) -> str:
+    """The last-saved time the workbook records in ``docProps/core.xml`` ("" when absent or unreadable)."""
+    name = "docProps/core.xml"
+    if not package.has(name) or package.infos[name].file_size > 65536:
+        return ""
     try:
-        info = zf.getinfo("docProps/core.xml")
-        if info.file_size > 65536:
-            return ""
-        match = _MODIFIED.search(zf.read(info))
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        match = _MODIFIED.search(package.read(name))
+    except UnreadableWorkbook:
         return ""
     return match.group(1).decode("ascii") if match else ""
 
@@ -357,10 +366,10 @@ def _read_calamine(raw: RawWorkbook, data: bytes, wanted: set[str]) -> None:
         book.close()
 
 
-def _read_openpyxl(raw: RawWorkbook, path: Path, wanted: set[str], cause: Exception) -> None:
+def _read_openpyxl(raw: RawWorkbook, path: Path, wanted: set[str], cause: Exception, limits: Limits) -> None:
     from xlperf.safety import open_openpyxl
 
-    wb = open_openpyxl(path, data_only=True)
+    wb = open_openpyxl(path, data_only=True, limits=limits)
     try:
         raw.engine = "openpyxl"
         for ws in wb.worksheets:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,13 @@ from typing import Any
 from xlperf.findings import Finding
 from xlperf.pipeline import SOURCE_LEGACY, ScoredForm
 
-__all__ = ["FailedFile", "FormRecord", "discover", "process_file", "read_all"]
+__all__ = ["FailedFile", "FormRecord", "WorkerLimits", "discover", "process_file", "read_all"]
 
 #: Extensions picked up from folders. Non-.xlsx spreadsheets are listed so that their senders are told
 #: (in 失败文件) to save them as .xlsx; other files (reports in .docx/.pdf) are ignored.
 FOLDER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".et", ".ods")
-_CHUNK = 16
-_IN_PROCESS_BELOW = 8
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_MEMORY_MB = 1024
 
 
 @dataclass
@@ -83,6 +82,7 @@ class FailedFile:
     file: str
     reason: str
     code: str = "corrupt"
+    detail: str = ""  # technical note for developers (shown with --debug only)
 
 
 Outcome = list[FormRecord] | FailedFile
@@ -91,7 +91,9 @@ Outcome = list[FormRecord] | FailedFile
 def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> tuple[list[Path], list[Path]]:
     """Files to read (given files as is; folders recursively by suffix) and skipped Office lock files.
 
-    ``exclude`` (our own outputs) is never read. Order: as given, folders sorted by path; duplicates once.
+    ``exclude`` (our own outputs) is never read, nor are hidden files and folders found in a folder
+    (names starting with ``.``: our temporary files, system metadata). Order: as given, folders sorted by
+    path; duplicates once.
     """
     excluded = {Path(p).resolve() for p in exclude}
     files: list[Path] = []
@@ -112,6 +114,9 @@ def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> tuple
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
+                # hidden files are never returns: our own temporary files (.~xlperf-…), macOS "._x.xlsx"
+                if child.name.startswith(".") or any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
                 if child.is_file() and child.suffix.lower() in FOLDER_SUFFIXES:
                     add(child)
         else:
@@ -124,19 +129,19 @@ def process_file(path: Path) -> Outcome:
     (failures come back as :class:`FailedFile`)."""
     from xlperf.errors import NotAForm
     from xlperf.pipeline import read_path
-    from xlperf.safety import UnreadableWorkbook
+    from xlperf.safety import REASONS, UnreadableWorkbook
 
     name = str(path)
     try:
         return [_record(name, scored) for scored in read_path(path)]
     except UnreadableWorkbook as exc:
-        return FailedFile(name, str(exc), exc.reason_code)
-    except NotAForm as exc:
-        return FailedFile(name, str(exc), "not_form")
+        return FailedFile(name, str(exc), exc.reason_code, exc.detail)
+    except NotAForm as exc:  # MetaError / InvalidRecord: our form with a broken record
+        return FailedFile(name, str(exc), getattr(exc, "code", "not_form"), getattr(exc, "detail", ""))
     except MemoryError:
-        return FailedFile(name, "文件内容过大，读取时内存不足，无法汇总", "too_large")
+        return FailedFile(name, REASONS["out_of_memory"], "out_of_memory", "MemoryError")
     except Exception as exc:  # one bad file must never stop a collection of hundreds
-        return FailedFile(name, f"读取时出错，无法汇总（{type(exc).__name__}：{exc}）", "internal")
+        return FailedFile(name, REASONS["unexpected"], "unexpected", f"{type(exc).__name__}: {exc}"[:2000])
 
 
 def _record(name: str, scored: ScoredForm) -> FormRecord:
@@ -157,14 +162,28 @@ def _record(name: str, scored: ScoredForm) -> FormRecord:
         sheet = next((s for s, _ in form.cells.values()), "")
     unit = _text(header.get("unit") or header.get("department"))
     project = _text(header.get("project") or header.get("department") or header.get("unit"))
+    findings = list(scored.findings) + _nonfinite(budget, spent, rate, result)
     return FormRecord(
         file=name, sheet=sheet, source=scored.source, rubric_id=rubric.id, rubric_title=rubric.title,
         unit=unit, project=project, budget=budget, spent=spent, rate=rate,
         subtotals=[(top.name, result.scores[top.id].score) for top in rubric.indicators],
         total=result.total, grade=result.grade, grades=[b.label for b in rubric.grades],
-        claimed_total=form.claims.get(names.TOTAL), complete=result.complete, findings=list(scored.findings),
+        claimed_total=form.claims.get(names.TOTAL), complete=result.complete, findings=findings,
         unverified=len(result.unverified), overspent=rate is not None and rate > 1 + 1e-9,
         modified=_saved_at(form.modified, name))
+
+
+def _nonfinite(budget: Any, spent: Any, rate: Any, result: Any) -> list[Finding]:
+    """One finding when a figure of the summary row is NaN or infinite (it is written as text)."""
+    from xlperf.safety import is_nonfinite
+
+    figures = {"全年预算数": budget, "全年执行数": spent, "执行率": rate, "总分": result.total}
+    figures.update({f"「{s.indicator.name[:40]}」得分": s.score for s in result.scores.values() if is_nonfinite(s.score)})
+    bad = [label for label, value in figures.items() if is_nonfinite(value)]
+    if not bad:
+        return []
+    return [Finding("error", "nonfinite_value", f"{'、'.join(bad)} 不是有效的数值（无穷大或非数值），汇总中按文字写出",
+                    fix="检查填报的数字是否过大或含有无效内容")]
 
 
 def _saved_at(modified: str, path: str) -> float:
@@ -190,38 +209,39 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _chunk(paths: list[Path]) -> list[Outcome]:
-    outcomes = [process_file(p) for p in paths]
-    return outcomes
+@dataclass(frozen=True)
+class WorkerLimits:
+    """What one file may cost a worker: wall-clock seconds, and address space (MB) beyond what the
+    worker uses when it starts (``RLIMIT_AS``; ignored where the platform has no such limit)."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    memory_mb: int = DEFAULT_MEMORY_MB
 
 
 def read_all(files: Sequence[Path], jobs: int | None = None,
-             progress: Callable[[int], None] | None = None) -> Iterator[tuple[Path, Outcome]]:
-    """Process files on ``jobs`` worker processes (default: all cores), in chunks; yields in input order.
+             progress: Callable[[int], None] | None = None,
+             limits: WorkerLimits = WorkerLimits()) -> Iterator[tuple[Path, Outcome]]:
+    """Process files on ``jobs`` worker processes (default: all cores); yields in input order.
 
-    Small batches run in this process (starting workers costs more than it saves).
+    Every file is read in a worker, never in this process: a worker that crashes (a parser abort), runs
+    past ``limits.timeout`` on one file, or exceeds its memory limit is ended, that file becomes a
+    :class:`FailedFile` with a plain reason, and a fresh worker takes over the rest. Workers are reused
+    across files (each gets a few paths at a time and answers one by one) and end with this process.
     """
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    if jobs == 1 or len(files) < _IN_PROCESS_BELOW:
-        for path in files:
-            outcome = process_file(path)
+    from .workers import WorkerPool
+
+    if not files:
+        return
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
+    done: dict[int, Outcome] = {}
+    next_out = 0
+    with WorkerPool(jobs, limits.timeout, limits.memory_mb) as pool:
+        for n, outcome in pool.run(files):
+            done[n] = outcome
             if progress:
                 progress(1)
-            yield path, outcome
-        return
-    chunks = [list(files[i:i + _CHUNK]) for i in range(0, len(files), _CHUNK)]
-    done: dict[int, list[Outcome]] = {}
-    next_out = 0
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_chunk, chunk): n for n, chunk in enumerate(chunks)}
-        for future in as_completed(futures):
-            n = futures.pop(future)  # drop the future: its result lives on only in ``done``
-            done[n] = future.result()
-            if progress:
-                progress(len(chunks[n]))
             while next_out in done:
-                for path, outcome in zip(chunks[next_out], done.pop(next_out), strict=True):
-                    yield path, outcome
+                yield files[next_out], done.pop(next_out)
                 next_out += 1
 
 

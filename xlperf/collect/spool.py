@@ -83,7 +83,9 @@ class RecordSpool(Sequence[FormRecord]):
             uid = self._unit_index[record.unit] = len(self.units)
             self.units.append(sys.intern(record.unit))
         index = len(self.totals)
-        self.totals.append(math.nan if record.total is None else record.total)
+        # no total (nothing entered) or a non-finite one: NaN in the index, never ranked
+        finite = isinstance(record.total, int | float) and math.isfinite(record.total)
+        self.totals.append(record.total if finite else math.nan)
         self.sound.append(1 if record.sound else 0)
         grades = self.groups[gid].grades
         self.grade_index.append(grades.index(record.grade) if record.grade in grades else -1)

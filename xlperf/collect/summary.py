@@ -4,7 +4,9 @@ Every sheet is a real Excel table (filters, banded rows) under a frozen header r
 and column widths. The workbook is written row by row (XlsxWriter ``constant_memory``) from a
 :class:`~xlperf.collect.spool.RecordSpool`, so memory does not grow with the number of forms; the
 tables and hyperlinks, which that mode cannot hold, are added by :mod:`xlperf.collect.package`. Text that users typed (unit and project names, file names, messages quoting typed
-text) goes through :func:`xlperf.safety.safe_cell_text` and ``write_string``: it never becomes a formula.
+text, indicator names that become column names, rubric titles that become chart titles, sheet names in
+link locations) goes through :func:`xlperf.safety.neutralise` and ``write_string``: it never becomes a
+formula and never puts a control character into the package; NaN/INF are written as text.
 Findings link back to the cell of the returned workbook (``file:///…#'Sheet'!A1``).
 """
 
@@ -21,7 +23,7 @@ from typing import Any
 from urllib.request import pathname2url
 
 from xlperf.findings import CODE_LABELS, SEVERITY_LABELS, SEVERITY_ORDER, cell_order
-from xlperf.safety import safe_cell_text
+from xlperf.safety import neutralise, safe_cell_text, safe_value
 
 from .package import LinkSpool, SheetParts, TableSpec, add_tables_and_links
 from .runner import FailedFile, FormRecord
@@ -51,8 +53,16 @@ def summary_columns(levels: Sequence[str]) -> list[tuple[str, str, float]]:
             ("执行率", _RATE, 9)]
     tail = [("重新计算总分", _SCORE, 13), ("等级", _TEXT, 7), ("状态", _TEXT, 9), ("表内填报总分", _TEXT, 13),
             ("问题数", _INT, 8), ("其中错误", _INT, 9), ("含未核实", _TEXT, 9), ("超支", _TEXT, 6)]
-    fixed = {h for h, _, _ in head + tail}
-    middle = [(name if name not in fixed else f"{name}（得分）", _SCORE, max(9.0, len(name) * 2.2)) for name in levels]
+    taken = {h.casefold() for h, _, _ in head + tail}
+    middle = []
+    for raw in levels:  # names come from returned workbooks: neutralised, unique (Excel tables need both)
+        name = neutralise(raw, name=True, limit=200) or "（未命名指标）"
+        candidate, n = (name if name.casefold() not in taken else f"{name}（得分）"), 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{name}（得分{n}）"
+        taken.add(candidate.casefold())
+        middle.append((candidate, _SCORE, max(9.0, min(len(candidate), 40) * 2.2)))
     return head + middle + tail
 
 
@@ -90,8 +100,8 @@ def _link(path: str, sheet: str | None = None, cell: str | None = None,
     uri = _relative(path, base) or _file_uri(path)
     if not sheet:
         return uri, None
-    quoted = sheet.replace("'", "''")
-    return uri, f"'{quoted}'!{cell or 'A1'}"
+    quoted = neutralise(sheet, name=True).removeprefix("'").replace("'", "''")
+    return uri, f"'{quoted}'!{neutralise(cell or 'A1', name=True).removeprefix(chr(39))}"
 
 
 def _cell(row: int, col: int) -> str:
@@ -104,10 +114,10 @@ def _cell(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def rank(totals: Sequence[float]) -> list[int]:
-    """Competition ranking (1, 2, 2, 4) of totals, highest first (O(n log n))."""
-    below = sorted(-t for t in totals)
-    return [1 + bisect_left(below, -(t + 1e-9)) for t in totals]
+def rank(totals: Sequence[float]) -> list[int | None]:
+    """Competition ranking (1, 2, 2, 4) of totals, highest first (O(n log n)); a NaN total gets no place."""
+    below = sorted(-t for t in totals if not math.isnan(t))
+    return [None if math.isnan(t) else 1 + bisect_left(below, -(t + 1e-9)) for t in totals]
 
 
 class _Writer:
@@ -150,7 +160,9 @@ class _Writer:
 
     # -- helpers -----------------------------------------------------------------------------------
     def put(self, ws: Any, row: int, col: int, value: Any, kind: str) -> None:
-        """Write one value: numbers as numbers, everything else as neutralised text."""
+        """Write one value: finite numbers as numbers, everything else (NaN/INF included) as text through
+        :func:`xlperf.safety.safe_value`."""
+        value = safe_value(value)
         if value is None or value == "":
             ws.write_blank(row, col, None, self.fmt[kind])
         elif isinstance(value, bool):
@@ -165,7 +177,8 @@ class _Writer:
     def link(self, ws: Any, row: int, col: int, text: str, target: tuple[str, str | None],
              tip: str | None = None) -> None:
         """A hyperlink cell: the text now, the link itself when the package is assembled."""
-        ws.write_string(row, col, text, self.fmt["link"])
+        ws.write_string(row, col, neutralise(text), self.fmt["link"])
+        tip = neutralise(tip, name=True, limit=255) if tip else None
         links = self.parts[ws.name].links
         if links is None:
             links = self.parts[ws.name].links = LinkSpool()
@@ -340,7 +353,9 @@ class _Writer:
         titles: dict[str, int] = defaultdict(int)
         for group in self.spool.groups:
             titles[group.title] += 1
-        return [(gid, g.title if titles[g.title] == 1 else f"{g.title}（{g.rubric_id}）")
+        # titles come from returned workbooks: neutralised before they reach cells and chart titles
+        # (XlsxWriter reads a chart title that looks like a reference as a formula)
+        return [(gid, neutralise(g.title if titles[g.title] == 1 else f"{g.title}（{g.rubric_id}）", name=True, limit=200))
                 for gid, g in enumerate(self.spool.groups)]
 
     @staticmethod

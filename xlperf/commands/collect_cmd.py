@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from xlperf.collect.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, FailedFile, WorkerLimits
 from xlperf.rounding import format_number
 
 
@@ -18,6 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", type=Path, metavar="文件", help="另存汇总表为 CSV（UTF-8，可直接用 Excel 或 pandas 打开）")
     p.add_argument("--json", type=Path, metavar="文件", help="另存汇总结果（含问题清单、失败文件）为 JSON")
     p.add_argument("--jobs", type=int, default=None, metavar="进程数", help="并行进程数（默认：全部 CPU 核）")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="秒",
+                   help=f"单个文件的读取时限，超时的文件列入“失败文件”（默认 {DEFAULT_TIMEOUT:g} 秒）")
+    p.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="兆字节",
+                   help=f"每个读取进程可额外使用的内存上限（默认 {DEFAULT_MEMORY_MB} MB；0 表示不限）")
     p.set_defaults(handler=run)
 
 
@@ -30,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"汇总文件应为 .xlsx：{args.output.name}")
     if args.jobs is not None and args.jobs < 1:
         raise CommandError("--jobs 应为正整数")
+    if not args.timeout > 0:
+        raise CommandError("--timeout 应为正数（秒）")
+    if args.memory < 0:
+        raise CommandError("--memory 应为非负整数（MB）")
     for target in (args.output, args.csv, args.json):
         if target is not None and not target.parent.is_dir():
             raise CommandError(f"输出文件夹“{target.parent}”不存在")
@@ -37,8 +47,12 @@ def run(args: argparse.Namespace) -> int:
         if not path.exists():
             raise CommandError(f"找不到“{path}”")
 
-    def failed_line(failed: object) -> None:
-        print(f"无法汇总：{failed.file}：{failed.reason}", file=sys.stderr)  # type: ignore[attr-defined]
+    debug = bool(getattr(args, "debug", False) or os.environ.get("XLPERF_DEBUG"))
+
+    def failed_line(failed: FailedFile) -> None:
+        print(f"无法汇总：{failed.file}：{failed.reason}", file=sys.stderr)
+        if debug and failed.detail:
+            print(f"    详细信息（{failed.code}）：{failed.detail}", file=sys.stderr)
 
     from xlperf.collect.runner import discover
     from xlperf.targets import is_declaration_workbook
@@ -53,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
                                "申报表与评分表请分别汇总")
         return run_declarations(args)
     report = collect_paths(args.paths, args.output, args.force, csv=args.csv, json=args.json, jobs=args.jobs,
-                           on_failed=failed_line)
+                           on_failed=failed_line, limits=WorkerLimits(args.timeout, args.memory))
     if report.locks:
         print(f"已跳过 {len(report.locks)} 个 Excel/WPS 临时锁定文件（~$ 开头）", file=sys.stderr)
     if report.files == 0:

@@ -39,17 +39,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 def load_scored(path: Path, grades: str | None = None) -> list[ScoredForm]:
     """Read, score and check the forms in a workbook through the one pipeline collection uses
     (:func:`xlperf.pipeline.read_path`): an xlperf form gives one, a hand-made 自评表 workbook one per
-    sheet. Unreadable files and workbooks that are not forms raise CommandError."""
+    sheet. Unreadable files, workbooks that are not forms and our forms whose recorded rubric is invalid
+    raise CommandError with the same plain reason collection gives (technical detail under --debug)."""
     from xlperf.errors import XlperfError
     from xlperf.grades import GradeError, parse_bands
     from xlperf.pipeline import read_path
+    from xlperf.safety import REASONS
 
     if not path.exists():
         raise CommandError(f"找不到文件 {path}")
     try:
         scored = read_path(path)
     except XlperfError as exc:
-        raise CommandError(f"{path.name}：{exc}") from exc
+        raise CommandError(f"{path.name}：{exc}", detail=getattr(exc, "detail", "")) from exc
+    except MemoryError as exc:
+        raise CommandError(f"{path.name}：{REASONS['out_of_memory']}", detail="MemoryError") from exc
+    except Exception as exc:  # a file that breaks a reader is still the file's problem: say so plainly
+        raise CommandError(f"{path.name}：{REASONS['unexpected']}", detail=f"{type(exc).__name__}: {exc}") from exc
     if not grades:
         return scored
     try:
@@ -148,8 +154,11 @@ def score_command(args: argparse.Namespace) -> int:
     """Score a filled workbook; exit 1 when any finding is an error."""
     scored = load_scored(args.file, args.grades)
     if args.json:
+        from xlperf.safety import safe_data
+
         data = [score_data(item) for item in scored]
-        print(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2, default=str))
+        print(json.dumps(safe_data(data[0] if len(data) == 1 else data), ensure_ascii=False, indent=2, default=str,
+                         allow_nan=False))
     else:
         print("\n\n".join("\n".join(render_score(item)) for item in scored))
     return 1 if any(has_errors(item.findings) for item in scored) else 0

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from xlperf.engine import bounded_expression
 from xlperf.errors import XlperfError
-from xlperf.expr import Var
-from xlperf.forms.names import RAW_TOTAL, TOTAL, input_name, score_name
+from xlperf.expr import Var, trimmed
+from xlperf.forms.names import RAW_TOTAL, TOTAL, input_name, na_points_name, score_name
 from xlperf.grades import BLANK_GRADE, GradeBand, grade_expr
 from xlperf.model import Indicator, Rubric
 from xlperf.rounding import format_number
@@ -65,7 +65,7 @@ def score_formula(indicator: Indicator, ref_fn: RefFn, decimals: int, options: F
 
 def not_applicable_test(indicator: Indicator, ref_fn: RefFn) -> str:
     """TRUE when one of the leaf's input cells holds 不适用 (text, after TRIM; errors and numbers are not)."""
-    tests = [f'IF(ISTEXT({ref_fn(s.key)}),TRIM({ref_fn(s.key)})="{NOT_APPLICABLE}",FALSE)' for s in indicator.inputs()]
+    tests = [f'IF(ISTEXT({ref_fn(s.key)}),{trimmed(ref_fn(s.key))}="{NOT_APPLICABLE}",FALSE)' for s in indicator.inputs()]
     return tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
 
 
@@ -133,16 +133,33 @@ def total_formula(rubric: Rubric) -> str:
     body = subtotal_formula([top.id for top in rubric.indicators], rubric.decimals)[1:]
     if rubric.scaled:
         base = format_number(rubric.available_points, 6)
-        if rubric.not_applicable:  # the points of indicators marked 不适用 leave the base
-            out = "+".join(f"IF({not_applicable_test(leaf, input_ref(leaf.id))},{format_number(leaf.full_points, 6)},0)"
-                           for leaf in rubric.leaves() if leaf.inputs())
-            base = f"({base}-({out or 0}))"
+        if rubric.not_applicable:  # the points of indicators marked 不适用 (hidden cells) leave the base
+            base = f"({base}-{_sum([na_points_name(leaf.id) for leaf in na_leaves(rubric)])})"
         body = (f'IF({base}>0,ROUND({RAW_TOTAL}*{format_number(rubric.total_points, 6)}/{base},'
                 f'{rubric.decimals}),"")')
     watched = filled_leaves(rubric)
     if not watched:
         return "=" + body
     return f'=IF(COUNT({",".join(score_name(i) for i in watched)})=0,"",{body})'
+
+
+def na_leaves(rubric: Rubric) -> list[Indicator]:
+    """The leaves a form can mark 不适用 (those with inputs)."""
+    return [leaf for leaf in rubric.leaves() if leaf.inputs()]
+
+
+def na_points_formula(leaf: Indicator) -> str:
+    """The hidden cell of a leaf: its points when one of its inputs holds 不适用, else 0."""
+    return f"=IF({not_applicable_test(leaf, input_ref(leaf.id))},{format_number(leaf.full_points, 6)},0)"
+
+
+def _sum(names: Sequence[str]) -> str:
+    """``SUM(a,b,…)`` within Excel's 255 arguments per call (nested when longer); 0 when empty."""
+    if not names:
+        return "0"
+    if len(names) <= 255:
+        return f"SUM({','.join(names)})"
+    return f"SUM({','.join(_sum(names[i:i + 255]) for i in range(0, len(names), 255))})"
 
 
 def raw_total_formula(rubric: Rubric) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from xlperf import __version__
 from xlperf.errors import NotAForm
 from xlperf.model import Rubric
-from xlperf.rubrics.build import build_rubric, rubric_to_data
+from xlperf.rubrics.build import RubricError, build_rubric, rubric_to_data
 
 MARKER = "xlperf-form"
 FORMAT_VERSION = "1"
@@ -54,8 +54,41 @@ def meta_rows(rubric: Rubric, header: Mapping[str, Any] | None = None) -> list[t
     return rows
 
 
+MAX_JSON_CHARS = 4 * 2**20
+
+
 class MetaError(NotAForm):
     """The workbook has no readable xlperf record."""
+
+    code = "not_form"
+    detail = ""
+
+
+class InvalidRecord(MetaError):
+    """The workbook IS an xlperf form, but its ``_xlperf`` record (the embedded rubric) is missing,
+    damaged or outside the limits of a rubric file. Such a form is reported, never scored by another
+    reading: ``score``, ``check`` and ``collect`` all refuse it with this reason."""
+
+    code = "invalid_rubric"
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class _NonFinite(ValueError):
+    """A number the recorded rubric may not hold."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NonFinite(text[:40])
+    return value
 
 
 def _pairs(rows: Iterable[tuple[Any, Any]]) -> list[tuple[str, str]]:
@@ -83,16 +116,33 @@ def meta_changed(rows: Iterable[tuple[Any, Any]], stored: str | None) -> bool | 
 
 
 def parse_meta(rows: Iterable[tuple[Any, Any]]) -> FormMeta:
-    """Recover the rubric and header from meta rows (raises MetaError with a plain reason)."""
+    """Recover the rubric and header from meta rows.
+
+    Raises :class:`InvalidRecord` (plain reason) when the rows are not a sound xlperf record: the
+    recorded rubric is untrusted input, parsed strictly (no ``NaN``/``Infinity``, no number that
+    overflows) and built with the limits of a rubric file (:func:`xlperf.rubrics.validate.limit_problems`).
+    """
     pairs = _pairs(rows)
     if not pairs or pairs[0][0] != MARKER:
-        raise MetaError("不是 xlperf 生成的评分表（缺少 _xlperf 记录）")
+        raise InvalidRecord("这是 xlperf 评分表，但其中隐藏的 _xlperf 记录已损坏（缺少表头标记），无法按它评分，"
+                            "请使用最初下发的模板重新填写")
     values = dict(pairs)
     chunks = "".join(v for k, v in pairs if k == "rubric_json")
+    if len(chunks) > MAX_JSON_CHARS:
+        raise InvalidRecord("工作簿中记录的评分表过大，无法按它评分，请使用最初下发的模板重新填写",
+                            f"{len(chunks)} characters")
     try:
         rubric = _rubric_from_json(chunks)
-    except (json.JSONDecodeError, ValueError) as exc:
-        raise MetaError(f"工作簿中记录的评分表已损坏：{exc}") from exc
+    except _NonFinite as exc:
+        raise InvalidRecord(f"工作簿中记录的评分表无效（含有无效数值 {exc}），无法按它评分，请使用最初下发的模板重新填写",
+                            f"non-finite number {exc}") from exc
+    except RubricError as exc:
+        first = exc.problems[0] if exc.problems else str(exc)
+        raise InvalidRecord(f"工作簿中记录的评分表无效（{first}），无法按它评分，请使用最初下发的模板重新填写",
+                            str(exc)) from exc
+    except (ValueError, RecursionError, TypeError) as exc:
+        raise InvalidRecord("工作簿中记录的评分表已损坏，无法按它评分，请使用最初下发的模板重新填写",
+                            f"{type(exc).__name__}: {exc}"[:500]) from exc
     header = {k.removeprefix("header."): v for k, v in pairs if k.startswith("header.")}
     return FormMeta(rubric, header, values.get("generator", ""), values.get(MARKER, ""))
 
@@ -101,4 +151,5 @@ def parse_meta(rows: Iterable[tuple[Any, Any]]) -> FormMeta:
 def _rubric_from_json(text: str) -> Rubric:
     """Build a recorded rubric once per distinct JSON text (collection reads hundreds of copies; Rubric is
     immutable, so sharing it is safe)."""
-    return build_rubric(json.loads(text), "工作簿中记录的评分表")
+    data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    return build_rubric(data, "")

@@ -81,3 +81,8 @@ REASON_HEADINGS = {
 def reason_heading(family: str) -> str:
     """The printed heading of the deviation-reason column (``r_<indicator>``) of a form family."""
     return REASON_HEADINGS.get(family, REASON_HEADINGS["key_project"])
+
+
+def na_points_name(indicator_id: str) -> str:
+    """Defined name of the hidden cell holding an indicator's points when the form marks it 不适用 (else 0)."""
+    return f"n_{indicator_id}"

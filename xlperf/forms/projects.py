@@ -272,12 +272,28 @@ def blank_indicator_rows(slots: Iterable[tuple[str, str]], per_category: int = B
 _FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 MAX_NAME = 80
+#: UTF-8 bytes of a file name's stem: file systems allow 255 bytes per name (a CJK character is 3), and
+#: the name must leave room for the suffix, a ``-2`` and our temporary-file decoration.
+MAX_NAME_BYTES = 180
+_LEADING_JUNK = re.compile(r"^[\s.~$]+")  # "~$…" is what Excel/WPS call their lock files; "." hides a file
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    """``text`` cut at a character boundary to at most ``limit`` UTF-8 bytes."""
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
 
 
 def safe_filename(name: str, used: set[str], suffix: str = ".xlsx", limit: int = MAX_NAME) -> str:
-    """A Windows-safe file name for a project, unique within ``used`` (case-insensitive; ``-2``, ``-3``…)."""
-    base = _FORBIDDEN.sub("", unicodedata.normalize("NFC", name)).strip().strip(".").strip()
-    base = re.sub(r"\s+", " ", base)[:limit].rstrip(". ") or "未命名项目"
+    """A Windows-safe file name for a project, unique within ``used`` (case-insensitive; ``-2``, ``-3``…).
+
+    Over-long names are shortened (at most ``limit`` characters and :data:`MAX_NAME_BYTES` UTF-8 bytes);
+    leading ``~$``, ``~`` and ``.`` are dropped, so a form is never mistaken for an Office lock file or
+    hidden (collection skips both).
+    """
+    base = _FORBIDDEN.sub("", unicodedata.normalize("NFC", name)).strip()
+    base = _LEADING_JUNK.sub("", base).strip(".").strip()
+    base = _cut_bytes(re.sub(r"\s+", " ", base)[:limit], MAX_NAME_BYTES).rstrip(". ") or "未命名项目"
     if base.upper() in _RESERVED:
         base = f"{base}_"
     candidate = base

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from xlperf.engine import ScoreResult, lenient_values, score
 from xlperf.findings import Finding
 from xlperf.forms import names
-from xlperf.forms.meta import FormMeta, MetaError, meta_changed, parse_meta
+from xlperf.forms.meta import FormMeta, InvalidRecord, MetaError, meta_changed, parse_meta
 from xlperf.forms.names import RATE_KEY
 from xlperf.model import Rubric
 from xlperf.values import ErrorValue
@@ -149,7 +149,9 @@ class OpenpyxlSource:
         return list(self.book.sheetnames)
 
     def sheet_rows(self, sheet: str) -> Iterable[tuple[Any, ...]]:
-        return self.book[sheet].iter_rows(values_only=True)
+        ws = self.book[sheet]
+        # the meta sheet is read as key/value pairs: never create cells beyond column B
+        return ws.iter_rows(values_only=True, max_col=2) if sheet == names.META_SHEET else ws.iter_rows(values_only=True)
 
     def defined_names(self) -> dict[str, str]:
         return openpyxl_defined_names(self.book)
@@ -235,8 +237,12 @@ def read_form(path: Path) -> FilledForm:
 def read_source(source: CellSource, path: Path | None = None) -> FilledForm:
     """The reading logic on any :class:`CellSource`."""
     if names.META_SHEET not in source.sheet_names():
+        if names.TOTAL in source.defined_names():
+            raise InvalidRecord("这是 xlperf 评分表，但其中隐藏的 _xlperf 记录已被删除，无法按它评分，"
+                                "请使用最初下发的模板重新填写")
         raise MetaError("不是 xlperf 生成的评分表（缺少 _xlperf 记录）")
-    rows = [(row[0], row[1] if len(row) > 1 else None) for row in source.sheet_rows(names.META_SHEET) if row]
+    rows = [(row[0], row[1] if len(row) > 1 else None)
+            for row in source.sheet_rows(names.META_SHEET) if row]
     meta = parse_meta(rows)
     form = FilledForm(path, meta, header=dict(meta.header))
     sheets = set(source.sheet_names())

@@ -26,13 +26,13 @@ import xlsxwriter
 from xlperf.engine import shared_values
 from xlperf.errors import XlperfError
 from xlperf.forms.context import DEFAULT_OPTIONS, FormContext, FormOptions
-from xlperf.forms.formulas import ENGINES, FormulaError
+from xlperf.forms.formulas import ENGINES, FormulaError, na_leaves, na_points_formula
 from xlperf.forms.funds_sheet import write_funds_sheet
 from xlperf.forms.grid import FormLayout
 from xlperf.forms.layout_evaluation import write_evaluation
 from xlperf.forms.layout_self_eval import write_self_evaluation
 from xlperf.forms.meta import digest_formula, meta_rows
-from xlperf.forms.names import META_DIGEST, META_SHEET
+from xlperf.forms.names import META_DIGEST, META_SHEET, na_points_name
 from xlperf.forms.projects import ProjectRow, SkippedRow, blank_indicator_rows, safe_filename
 from xlperf.forms.styles import Styles
 from xlperf.grades import SCHEMES, scheme
@@ -161,6 +161,10 @@ def _write_workbook(rubric: Rubric, target: Path, header: dict[str, str], option
         for i, (key, value) in enumerate(rows):
             meta.write_string(i, 0, key)
             meta.write_string(i, 1, value)
+        if rubric.not_applicable:  # column D: each leaf's points when marked 不适用 (the 折算 base)
+            for i, leaf in enumerate(na_leaves(rubric)):
+                meta.write_formula(i, 3, na_points_formula(leaf), None, 0)
+                workbook.define_name(na_points_name(leaf.id), f"='{META_SHEET}'!$D${i + 1}")
         meta.very_hidden()
         workbook.define_name(META_DIGEST, digest_formula(rows))
         for name, ref in layout.names.items():

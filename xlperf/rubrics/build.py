@@ -17,13 +17,16 @@ from xlperf.grades import GradeError, parse_bands, scheme
 from xlperf.methods import MethodError, create
 from xlperf.methods.base import param_number
 from xlperf.model import FAMILIES, ID_PATTERN, Indicator, Rubric
+from xlperf.rubrics.validate import limit_problems, short
+
+_MAX_PROBLEM = 300  # characters of one problem message (values quoted in it may come from hostile files)
 
 
 class RubricError(XlperfError, ValueError):
     """A rubric that cannot be loaded; ``problems`` lists every message (each names its indicator)."""
 
     def __init__(self, problems: Sequence[str], source: str = "") -> None:
-        self.problems = list(problems)
+        self.problems = [p if len(p) <= _MAX_PROBLEM else p[:_MAX_PROBLEM] + "…" for p in problems]
         self.source = source
         where = f"{source}：" if source else ""
         super().__init__(where + "；".join(self.problems))
@@ -35,18 +38,18 @@ def build_rubric(data: Mapping[str, Any], source: str = "", *, lenient: bool = F
     ``lenient`` (for ``rubric check``) builds what it can instead: a leaf whose method is refused is scored
     by 评价打分, and each problem becomes an error in the rubric's ``notices``, so one run reports them all.
     """
-    problems: list[str] = []
-    if not isinstance(data, Mapping):
-        raise RubricError(["评分表内容应为键值结构"], source)
+    problems: list[str] = limit_problems(data)  # the limits shared with embedded rubrics: never lenient
+    if problems:
+        raise RubricError(problems, source)
     family = str(data.get("family", "key_project"))
     if family not in FAMILIES:
         problems.append(f"评分表类型 {family} 未知，可用：{'、'.join(FAMILIES)}")
     total = param_number(data.get("total", 100))
     if total is None:
-        problems.append(f"总分应为数值，得到 {data.get('total')!r}")
+        problems.append(f"总分应为数值，得到 {short(data.get('total'))}")
         total = 100.0
     cap = param_number(data["leaf_cap"]) if data.get("leaf_cap") not in (None, "") else None
-    decimals = int(data.get("decimals", 2) or 2)
+    decimals = int(float(data["decimals"])) if data.get("decimals") not in (None, "") else 2
     grade_scheme, bands = "", ()
     raw_grades = data.get("grades", "national")
     try:
@@ -104,7 +107,7 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
     if raw.get("points") not in (None, ""):
         points = param_number(raw.get("points"))
         if points is None:
-            problems.append(f"{label}的分值应为数值，得到 {raw.get('points')!r}")
+            problems.append(f"{label}的分值应为数值，得到 {short(raw.get('points'))}")
         elif points < 0:
             problems.append(f"{label}的分值不能为负：{points:g}")
     children = tuple(_build_node(child, f"{node_id}_{i + 1}", seen, problems, lenient)

@@ -1,10 +1,22 @@
-"""Validation of a loaded rubric: what loading noticed (``rubric.notices``: rule texts read or not, unknown
-columns, refused rows, each with its cell), points that do not add up, leaves over the cap, and what each
-method says about its own parameters (a top band that ends at 100%). Each message names the node and states
-the figures (``「决策」下级指标分值合计 14，应为 15``)."""
+"""Validation of rubrics.
+
+* :func:`limit_problems` checks plain rubric data *before* it is built, with the same limits whether
+  it comes from a rubric file the bureau wrote or from the ``_xlperf`` record of a returned workbook
+  (untrusted): finite numbers only, 小数位数 an integer 0–6, at most :data:`MAX_INDICATORS`
+  indicators nested at most :data:`MAX_DEPTH` levels, bounded lists and text. A rubric over a limit is
+  refused, never scored (not even by a lenient ``rubric check``).
+* :func:`validate` checks a loaded rubric: what loading noticed (``rubric.notices``: rule texts read or
+  not, unknown columns, refused rows, each with its cell), points that do not add up, leaves over the
+  cap, and what each method says about its own parameters (a top band that ends at 100%). Each message
+  names the node and states the figures (``「决策」下级指标分值合计 14，应为 15``).
+"""
 
 from __future__ import annotations
 
+import math
+import reprlib
+from collections.abc import Mapping
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from xlperf.findings import Finding
@@ -12,6 +24,125 @@ from xlperf.model import Indicator, Rubric
 from xlperf.rounding import format_number
 
 _EPS = 1e-9
+
+MAX_INDICATORS = 2000
+MAX_DEPTH = 6  # indicator levels (the seeds use 2 to 4)
+MAX_DECIMALS = 6
+MAX_POINTS = 1e6  # any 分值, 总分 or 单项上限
+MAX_DATA_DEPTH = 24  # nesting of the plain data as a whole (parameters included)
+MAX_ITEMS = 5000  # entries of any one list or mapping
+MAX_TEXT = 20000  # characters of any one text
+_NUMBER_KEYS = ("points", "total", "leaf_cap")
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 40
+_SHORT.maxlist = _SHORT.maxdict = 4
+_SHORT.maxlevel = 2
+
+
+def short(value: Any) -> str:
+    """A value quoted in a message, cut short (a hostile value can be huge)."""
+    return _SHORT.repr(value)
+
+
+def _finite_number(value: Any) -> float | None:
+    """A number given as a number or numeric text; None when not a number. Non-finite stays non-finite."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().replace(",", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def limit_problems(data: Any) -> list[str]:
+    """Every limit the plain rubric data breaks, as Chinese messages (empty when within limits).
+
+    One iterative walk (no recursion, so a deeply nested hostile record cannot exhaust the stack); it
+    stops counting after a few problems.
+    """
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        return ["评分表内容应为键值结构"]
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    seen = 0
+    while stack and len(problems) < 5:
+        value, depth = stack.pop()
+        seen += 1
+        if depth > MAX_DATA_DEPTH or seen > 50 * MAX_ITEMS:
+            problems.append(f"评分表内容嵌套过深或过多（超过 {MAX_DATA_DEPTH} 层），拒绝读取")
+            break
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"评分表中含有无效数值（{short(value)}），数值必须是有限的数")
+        elif isinstance(value, str) and len(value) > MAX_TEXT:
+            problems.append(f"评分表中有一段文字过长（{len(value)} 个字符，上限 {MAX_TEXT}）")
+        elif isinstance(value, Mapping | list | tuple):
+            if len(value) > MAX_ITEMS:
+                problems.append(f"评分表中的一个列表过长（{len(value)} 项，上限 {MAX_ITEMS}）")
+                continue
+            items = value.values() if isinstance(value, Mapping) else value
+            stack.extend((item, depth + 1) for item in items)
+    if not problems:
+        problems.extend(_settings_problems(data))
+        problems.extend(_tree_problems(data.get("indicators")))
+    return problems
+
+
+def _settings_problems(data: Mapping[str, Any]) -> list[str]:
+    problems = []
+    raw = data.get("decimals", 2)
+    number = _finite_number(raw) if raw not in (None, "") else 2.0
+    if number is None or not math.isfinite(number) or number != int(number) \
+            or not 0 <= number <= MAX_DECIMALS:
+        problems.append(f"小数位数应为 0～{MAX_DECIMALS} 的整数，得到 {short(raw)}")
+    for key, label in (("total", "总分"), ("leaf_cap", "单项上限")):
+        problem = _points_problem(data.get(key), label)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _points_problem(raw: Any, label: str) -> str:
+    if raw in (None, ""):
+        return ""
+    number = _finite_number(raw)
+    if number is None:
+        return ""  # not a number at all: the builder says so in its own words
+    if not math.isfinite(number) or abs(number) > MAX_POINTS:
+        return f"{label}应为不超过 {MAX_POINTS:g} 的有限数值，得到 {short(raw)}"
+    return ""
+
+
+def _tree_problems(indicators: Any) -> list[str]:
+    problems: list[str] = []
+    if not isinstance(indicators, list | tuple):
+        return [] if indicators in (None, "") else ["评分表的指标应为列表"]
+    count = 0
+    stack = [(node, 1) for node in indicators]
+    while stack and len(problems) < 5:
+        node, level = stack.pop()
+        count += 1
+        if count > MAX_INDICATORS:
+            problems.append(f"评分表的指标过多（超过 {MAX_INDICATORS} 个）")
+            break
+        if not isinstance(node, Mapping):
+            problems.append(f"第 {level} 级指标应为键值结构，得到 {short(node)}")
+            continue
+        if level > MAX_DEPTH:
+            problems.append(f"指标层级过深（超过 {MAX_DEPTH} 级）：「{short(node.get('name'))}」")
+            break
+        problem = _points_problem(node.get("points"), f"指标「{str(node.get('name') or node.get('id'))[:40]}」的分值")
+        if problem:
+            problems.append(problem)
+        children = node.get("children") or []
+        if not isinstance(children, list | tuple):
+            problems.append(f"指标「{str(node.get('name'))[:40]}」的下级指标应为列表")
+            continue
+        stack.extend((child, level + 1) for child in children)
+    return problems
 
 
 _VALIDATED: WeakKeyDictionary[Rubric, tuple[Finding, ...]] = WeakKeyDictionary()

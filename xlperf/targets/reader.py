@@ -376,6 +376,8 @@ def is_declaration_workbook(path: Path) -> bool:
         return bool(declarations)
     except (UnreadableWorkbook, OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
+    except Exception:  # routing runs in the collecting process: a hostile file must not end the run here
+        return False
 
 
 _PROJECT_COLUMNS = ("file", "sheet", "profile", "code", "project", "unit", "department", "year", "amount")
