@@ -115,26 +115,47 @@ class _Directory:
 
 
 def _directory(package: Package) -> _Directory:
-    """Sheet names, their XML parts and the defined names, from the workbook part and its rels."""
-    import defusedxml.ElementTree as ET
-    from defusedxml import DefusedXmlException
+    """Sheet names, their XML parts and the defined names, from the workbook part and its rels.
 
-    path = package.path
+    The returns of one template carry the same workbook part byte for byte: it is parsed once per content.
+    """
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError
+
     try:
-        book_part = "xl/workbook.xml"
-        if package.has("_rels/.rels"):
-            for rel in ET.fromstring(package.read("_rels/.rels")).iter(f"{_REL_NS}Relationship"):
-                if rel.get("Type", "").endswith("/officeDocument"):
-                    book_part = _resolve("", rel.get("Target", book_part))
-        root = ET.fromstring(package.read(book_part))
+        root_rels = package.read("_rels/.rels") if package.has("_rels/.rels") else b""
+        book_part = _book_part(root_rels)
         rels_part = _resolve(book_part, f"_rels/{book_part.rsplit('/', 1)[-1]}.rels")
-        targets: dict[str, str] = {}
-        if package.has(rels_part):
-            for rel in ET.fromstring(package.read(rels_part)).iter(f"{_REL_NS}Relationship"):
-                targets[rel.get("Id", "")] = _resolve(book_part, rel.get("Target", ""))
-    except (KeyError, ET.ParseError, DefusedXmlException, ValueError, RecursionError, LookupError) as exc:
+        return _parse_directory(book_part, package.read(book_part),
+                                rels_part, package.read(rels_part) if package.has(rels_part) else b"")
+    except (KeyError, ParseError, DefusedXmlException, ValueError, RecursionError, LookupError) as exc:
         raise UnreadableWorkbook("文件已损坏或结构不符合 Excel 格式（工作簿目录无法读取），无法读取，请在 Excel 中"
-                                 "打开检查后另存再提交", "corrupt", path=path, detail=repr(exc)) from exc
+                                 "打开检查后另存再提交", "corrupt", path=package.path, detail=repr(exc)) from exc
+
+
+@lru_cache(maxsize=64)
+def _book_part(root_rels: bytes) -> str:
+    """The workbook part the package's root relationships name (``xl/workbook.xml`` by default)."""
+    import defusedxml.ElementTree as ET
+
+    book_part = "xl/workbook.xml"
+    if root_rels:
+        for rel in ET.fromstring(root_rels).iter(f"{_REL_NS}Relationship"):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                book_part = _resolve("", rel.get("Target", book_part))
+    return book_part
+
+
+@lru_cache(maxsize=64)
+def _parse_directory(book_part: str, book: bytes, rels_part: str, rels: bytes) -> _Directory:
+    """:func:`_directory` on the bytes of the workbook part and its relationships (cached per content)."""
+    import defusedxml.ElementTree as ET
+
+    root = ET.fromstring(book)
+    targets: dict[str, str] = {}
+    if rels:
+        for rel in ET.fromstring(rels).iter(f"{_REL_NS}Relationship"):
+            targets[rel.get("Id", "")] = _resolve(book_part, rel.get("Target", ""))
     sheets: list[str] = []
     parts: dict[str, str] = {}
     for node in root.iter(f"{_NS}sheet"):
@@ -285,7 +306,7 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     """
     package = read_package(Path(path), limits)
     directory = _directory(package)
-    raw = RawWorkbook(package.path, directory.sheets, directory.names, modified=_modified(package))
+    raw = RawWorkbook(package.path, list(directory.sheets), dict(directory.names), modified=_modified(package))
     if all_sheets is None:
         all_sheets = not raw.is_form
     named: dict[str, set[str]] = {}

@@ -22,7 +22,7 @@ class PlanRatio(ScoringMethod):
     numeric = True
 
     def example(self) -> dict[str, float]:
-        return {"actual": 18.0, "plan": 20.0}
+        return {"actual": 100.0, "plan": 100.0}  # e.g. 实际到位资金 = 预算资金 (a figure other indicators share)
 
     def setup(self) -> None:
         kind = str(self.param("kind", "money"))
