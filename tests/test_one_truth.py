@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from xlperf.collect.runner import FailedFile, process_file
@@ -81,13 +80,10 @@ def test_qualitative_cost_target_is_judged() -> None:
 
 
 def _fill_raw(path: Path, out: Path, cells: dict[str, object]) -> Path:
-    """Type values into named cells as a person does (openpyxl cell values, no conversion)."""
-    wb = openpyxl.load_workbook(path)
-    for name, value in cells.items():
-        sheet, ref = next(iter(wb.defined_names[name].destinations))
-        wb[sheet][ref.replace("$", "")] = value
-    wb.save(out)
-    return out
+    """Type values into named cells as a person does (the reviewer corpus' helper)."""
+    from reviewer_corpus import type_into
+
+    return type_into(path, out, cells)
 
 
 def test_seed002_exhibition_cost_scores_full_and_overspending_does_not(tmp_path: Path) -> None:

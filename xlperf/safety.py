@@ -595,7 +595,7 @@ class Package:
                 name.replace("/_rels/", "/", 1)[:-5]
             for match in _RELATIONSHIP.finditer(self.read(name)):
                 if match.group("type").decode("utf-8", "replace").endswith(_SHEET_REL):
-                    target = _resolve_target(base, html_unescape(match.group("target").decode("utf-8", "replace")))
+                    target = resolve_target(base, html_unescape(match.group("target").decode("utf-8", "replace")))
                     if target in self.infos:
                         parts[target] = target
         return parts
@@ -611,7 +611,7 @@ class Package:
         for m in _SHEET_NAME_ID.finditer(self.read(book)):
             target = targets.get(m.group(2))
             if target is not None:
-                member = _resolve_target(book, html_unescape(target.decode("utf-8", "replace")))
+                member = resolve_target(book, html_unescape(target.decode("utf-8", "replace")))
                 titles[member] = html_unescape(m.group(1).decode("utf-8", "replace"))
         return titles
 
@@ -682,7 +682,7 @@ def html_unescape(text: str) -> str:
     return html.unescape(text)
 
 
-def _resolve_target(base: str, target: str) -> str:
+def resolve_target(base: str, target: str) -> str:
     """A relationship target relative to the part ``base`` as a zip member name."""
     if target.startswith("/"):
         return target.lstrip("/")

@@ -30,7 +30,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from xlperf.forms.names import META_SHEET, TOTAL
 from xlperf.forms.reader import CellData, FilledForm, parse_reference, read_source
-from xlperf.safety import Limits, Package, UnreadableWorkbook, read_package
+from xlperf.safety import Limits, Package, UnreadableWorkbook, read_package, resolve_target
 from xlperf.values import ErrorValue
 
 __all__ = ["CalamineSource", "RawWorkbook", "read_fast_form", "read_workbook"]
@@ -91,20 +91,6 @@ def _cell_index(address: str) -> tuple[int, int] | None:
     return xl_cell_to_rowcol(address.strip())
 
 
-def _resolve(base: str, target: str) -> str:
-    """A relationship target relative to the part ``base`` (``xl/workbook.xml``) as a zip member name."""
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts = base.split("/")[:-1]
-    for piece in target.split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
-
-
 @dataclass(frozen=True)
 class _Directory:
     sheets: list[str]
@@ -125,7 +111,7 @@ def _directory(package: Package) -> _Directory:
     try:
         root_rels = package.read("_rels/.rels") if package.has("_rels/.rels") else b""
         book_part = _book_part(root_rels)
-        rels_part = _resolve(book_part, f"_rels/{book_part.rsplit('/', 1)[-1]}.rels")
+        rels_part = resolve_target(book_part, f"_rels/{book_part.rsplit('/', 1)[-1]}.rels")
         return _parse_directory(book_part, package.read(book_part),
                                 rels_part, package.read(rels_part) if package.has(rels_part) else b"")
     except (KeyError, ParseError, DefusedXmlException, ValueError, RecursionError, LookupError) as exc:
@@ -142,7 +128,7 @@ def _book_part(root_rels: bytes) -> str:
     if root_rels:
         for rel in ET.fromstring(root_rels).iter(f"{_REL_NS}Relationship"):
             if rel.get("Type", "").endswith("/officeDocument"):
-                book_part = _resolve("", rel.get("Target", book_part))
+                book_part = resolve_target("", rel.get("Target", book_part))
     return book_part
 
 
@@ -155,7 +141,7 @@ def _parse_directory(book_part: str, book: bytes, rels_part: str, rels: bytes) -
     targets: dict[str, str] = {}
     if rels:
         for rel in ET.fromstring(rels).iter(f"{_REL_NS}Relationship"):
-            targets[rel.get("Id", "")] = _resolve(book_part, rel.get("Target", ""))
+            targets[rel.get("Id", "")] = resolve_target(book_part, rel.get("Target", ""))
     sheets: list[str] = []
     parts: dict[str, str] = {}
     for node in root.iter(f"{_NS}sheet"):
