@@ -190,8 +190,8 @@ _CELL_ELEMENT = re.compile(rb"<((?:\w+:)?)c\s([^>]*?)(/>|>(.*?)</\1c>)", re.DOTA
 _F_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 
 
-def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str, int]]:
-    """Formula texts and style indexes of the ``wanted`` cells of one sheet part.
+def _scan_cells(xml: bytes, wanted: set[str] | None) -> tuple[dict[str, str], dict[str, int]]:
+    """Formula texts and style indexes of the ``wanted`` cells (None: every cell) of one sheet part.
 
     One pass over the raw XML (no parse): each ``<c>`` element gives its ``r="…"`` address, its
     ``s="…"`` style and, when it holds an ``<f>`` element, the formula. Shared-formula children have no
@@ -205,7 +205,7 @@ def _scan_cells(xml: bytes, wanted: set[str]) -> tuple[dict[str, str], dict[str,
         if ref is None:
             continue
         address = ref.group(1).decode()
-        if address not in wanted:
+        if wanted is not None and address not in wanted:
             continue
         if body and b"f" in body:
             formula = _F_TEXT.search(body)
@@ -283,6 +283,7 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
             all_sheets = not raw.is_form
         if all_sheets:
             wanted = set(directory.sheets)
+            _scan_formulas(zf, directory, raw)
         else:
             wanted = {META_SHEET}
             for text in directory.names.values():
@@ -312,6 +313,18 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     except Exception as exc:  # calamine could not parse it: let openpyxl try (it says why if it fails)
         _read_openpyxl(raw, path, wanted, exc)
     return raw
+
+
+def _scan_formulas(zf: zipfile.ZipFile, directory: _Directory, raw: RawWorkbook) -> None:
+    """Formula texts of every formula cell of every sheet (for legacy forms, whose broken total formulas
+    calamine shows as blanks)."""
+    for sheet, part in directory.parts.items():
+        try:
+            xml = zf.read(part)
+        except KeyError:
+            continue
+        if b"<f" in xml or b":f" in xml:
+            raw.formulas[sheet] = _scan_cells(xml, None)[0]
 
 
 def _read_calamine(raw: RawWorkbook, data: bytes, wanted: set[str]) -> None:

@@ -119,7 +119,7 @@ def process_file(path: Path) -> Outcome:
         records = []
         for form in forms:
             result = score_form(form)
-            records.append(_record(name, form, result, check_form(form, result), source))
+            records.append(_record(name, form, result, check_form(form, result), source_of(form, source)))
         return records
     except UnreadableWorkbook as exc:
         return FailedFile(name, str(exc), exc.reason_code)
@@ -131,6 +131,14 @@ def process_file(path: Path) -> Outcome:
         return FailedFile(name, f"读取时出错，无法汇总（{type(exc).__name__}：{exc}）", "internal")
 
 
+def source_of(form: Any, source: str = SOURCE_LEGACY) -> str:
+    """The 来源 of a record: ``xlperf 表``, or ``旧版自评表（四川0013zp）`` naming the profile that read it."""
+    from xlperf.collect.profiles import PROFILE_BY_ID
+
+    profile = PROFILE_BY_ID.get(getattr(form, "layout", ""))
+    return f"{SOURCE_LEGACY}（{profile.short}）" if profile is not None else source
+
+
 def _record(name: str, form: Any, result: Any, findings: list[Finding], source: str) -> FormRecord:
     from xlperf.forms import names
 
@@ -139,7 +147,7 @@ def _record(name: str, form: Any, result: Any, findings: list[Finding], source: 
     budget, spent = _funds(form, rubric)
     rate = spent / budget if budget and spent is not None else None
     sheet = ""
-    if source == SOURCE_LEGACY:
+    if source != SOURCE_FORM:
         sheet = next((s for s, _ in form.cells.values()), "")
     unit = _text(header.get("unit") or header.get("department"))
     project = _text(header.get("project") or header.get("department") or header.get("unit"))
