@@ -351,11 +351,13 @@ def test_hostile_corpus(tmp_path: Path, returned: Path) -> None:
     report = collect_paths([mixed], out, progress=False)
     failed = {Path(f.file).name: f for f in report.failed}
     bad = {"billion_laughs.xlsx", "csv_renamed.xlsx", "docx_renamed.xlsx", "empty.xlsx", "encrypted.xlsx",
-           "html_export.xls", "legacy.xls", "many_members.xlsx", "not_a_workbook.xlsx", "truncated.xlsx",
+           "html_export.xls", "legacy.xls", "encrypted.xls", "macro.xls", "xl4_macro.xls", "many_members.xlsx", "not_a_workbook.xlsx", "truncated.xlsx",
            "zip_bomb.xlsx", "zip_bomb_declared.xlsx", "formula_injection.xlsx"}
     assert set(failed) == bad
     assert failed["encrypted.xlsx"].code == "encrypted" and failed["zip_bomb.xlsx"].code == "zip_bomb"
     assert failed["formula_injection.xlsx"].code == "not_form"
+    assert failed["encrypted.xls"].code == "encrypted" and failed["macro.xls"].code == "xls_macro"
+    assert failed["xl4_macro.xls"].code == "xls_macro" and failed["legacy.xls"].code == "not_form"
     summarised = {Path(r.file).name for r in report.records}
     assert summarised == {"p1.xlsx", "good.xlsx", "good_macro.xlsm"}
     listed = {r["文件"] for r in sheet_rows(out, "失败文件")}

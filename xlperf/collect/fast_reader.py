@@ -269,8 +269,10 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     sheet is read with its merged ranges, for legacy forms. Raises :class:`UnreadableWorkbook`.
     """
     path = Path(path)
-    inspect_workbook(path, limits)
+    kind = inspect_workbook(path, limits)
     data = _read_bytes(path, limits)
+    if kind == "xls":
+        return _read_xls(path, data)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
@@ -325,6 +327,35 @@ def _scan_formulas(zf: zipfile.ZipFile, directory: _Directory, raw: RawWorkbook)
             continue
         if b"<f" in xml or b":f" in xml:
             raw.formulas[sheet] = _scan_cells(xml, None)[0]
+
+
+def _read_xls(path: Path, data: bytes) -> RawWorkbook:
+    """A BIFF8 ``.xls`` (vetted by :func:`inspect_workbook`: no encryption, no macros): every sheet's
+    values and merged ranges through calamine. Defined names are not read, so an xlperf form saved as
+    ``.xls`` is refused (its names are the only way to find its cells)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:
+        raise UnreadableWorkbook("旧版 .xls 文件已损坏或格式无法识别，请在 Excel 中打开后另存为 .xlsx 再提交", "corrupt",
+                                 path=path, detail=repr(exc)) from exc
+    try:
+        raw = RawWorkbook(path, list(book.sheet_names), engine="calamine-xls")
+        if raw.is_form:
+            raise UnreadableWorkbook("这是 xlperf 生成的评分表另存成的 .xls（已丢失单元格名称），请用原 .xlsx 文件填写后提交",
+                                     "legacy_xls", path=path)
+        for name in raw.sheet_names:
+            try:
+                sheet = book.get_sheet_by_name(name)
+                raw.grids[name] = sheet.to_python(skip_empty_area=False)
+                raw.merged[name] = list(sheet.merged_cell_ranges or [])
+            except Exception as exc:  # one unreadable sheet (a chart sheet) does not spoil the others
+                raw.grids.pop(name, None)
+                del exc
+    finally:
+        book.close()
+    return raw
 
 
 def _read_calamine(raw: RawWorkbook, data: bytes, wanted: set[str]) -> None:

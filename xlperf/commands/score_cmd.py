@@ -44,13 +44,13 @@ def load_scored(path: Path, grades: str | None = None) -> list[tuple[Any, Any, l
         raise CommandError(f"找不到文件 {path}")
     try:
         forms = [read_form(path)]
-    except MetaError as exc:
-        try:
+    except (MetaError, UnreadableWorkbook) as exc:
+        if isinstance(exc, UnreadableWorkbook) and exc.reason_code != "legacy_xls":
+            raise CommandError(f"{path.name}：{exc}") from exc
+        try:  # a hand-made form (also a .xls, read through calamine), by its labels
             forms = read_legacy(read_workbook(path, all_sheets=True))
         except (NotAForm, UnreadableWorkbook) as legacy_exc:
             raise CommandError(f"{path.name}：{legacy_exc}") from exc
-    except UnreadableWorkbook as exc:
-        raise CommandError(f"{path.name}：{exc}") from exc
     bands = None
     if grades:
         try:
@@ -91,6 +91,7 @@ def score_data(form: Any, result: Any, findings: list[Finding]) -> dict[str, Any
         "grade": result.grade,
         "total_cell": form.location(names.TOTAL) or None,
         "grade_cell": form.location(names.GRADE) or None,
+        "layout": form.layout or None,
         "complete": result.complete,
         "subtotals": subtotals,
         "indicators": indicators,
@@ -117,6 +118,10 @@ def render_score(form: Any, result: Any, findings: list[Finding]) -> list[str]:
     """The readable table of ``xlperf score``."""
     rubric = result.rubric
     lines = [f"{rubric.title}（{rubric.id}）  {form.path.name if form.path else ''}"]
+    if form.layout:
+        from xlperf.collect.runner import source_of
+
+        lines.append(f"读取格式：{source_of(form)}")
     for field_name, label in names.HEADER_FIELDS.items():
         if form.header.get(field_name) not in (None, ""):
             lines.append(f"{label}：{form.header[field_name]}")
