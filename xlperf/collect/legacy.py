@@ -336,7 +336,8 @@ def read_legacy(raw: RawWorkbook) -> list[FilledForm]:
 
 
 def _refusal(layout: _Layout) -> str:
-    lacking = "、".join(f"“{P.FIELD_LABELS.get(k, k)}”" for k in layout.missing)
+    shown = P.FIELD_LABELS | dict(layout.profile.labels)
+    lacking = "、".join(f"“{shown.get(k, k)}”" for k in layout.missing)
     found = "、".join(f"“{layout.sheet.labels[layout.head][c]}”" for c in sorted(layout.cols.values()))
     return (f"工作表「{layout.sheet.name}」第 {layout.head + 1} 行的指标表头按“{layout.profile.title}”格式缺少 {lacking}"
             f"（已识别 {found}），该表未读取")
@@ -462,7 +463,9 @@ def _read_funds(reading: _Reading, exec_leaf: Indicator) -> float:
             block_points = next((p for rr in range(max(layout.start, r - 2), r + 1)
                                  for c in range(first) if (p := P.points_in_label(sheet.grid[rr][c]))), None)
         row = total if total is not None else (parts[0] if parts else None)
-        if row is None:
+        if row is None:  # the inputs are missing: say so at the funds header
+            for key, col in (("budget", fcols.get("budget", fcols.get("initial"))), ("spent", fcols["spent"])):
+                reading.place(names.input_name(exec_leaf.id, key), r, col)
             if profile.funds == "required":
                 reading.finding("warning", "legacy_no_funds", "资金情况下没有“年度资金总额”一行，无法计算预算执行率",
                                 r, fcols["spent"], exec_leaf.id, fix="按自评表格式填写年度资金总额及全年预算数、全年执行数")
@@ -689,7 +692,9 @@ def _read_total(reading: _Reading, end_row: int | None) -> None:
     if end_row is None:
         return
     score_col = cols.get("score")
-    if score_col is None or (sheet.at(end_row, score_col) is None and not _formula(sheet, end_row, score_col)):
+    aligned = "points" in cols and sheet.at(end_row, cols["points"]) is not None  # the row follows the columns
+    if score_col is None or (not aligned and sheet.at(end_row, score_col) is None
+                             and not _formula(sheet, end_row, score_col)):
         numbers = [c for c in range(sheet.width(end_row)) if sheet.own(end_row, c)
                    and parse_number(sheet.at(end_row, c)) is not None]
         if numbers:

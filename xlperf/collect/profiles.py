@@ -155,8 +155,8 @@ class Profile:
       (调整指标值 when filled, else 年初指标值, with 指标性质 and 计量单位);
     * ``score``: ``direct`` (the 得分 column is the score) or ``coefficient`` (score = 得分系数 × 指标权重;
       the 指标得分 column is what the form claims);
-    * ``total_words``: the labels of its total row;
-    * ``short``: the name shown in the summary's 来源 column.
+    * ``short``: the name shown in the summary's 来源 column;
+    * ``labels``: how the layout prints a field, where it differs from the first synonym (for messages).
     """
 
     id: str
@@ -167,23 +167,25 @@ class Profile:
     funds: str = "required"
     target: str = "single"
     score: str = "direct"
-    total_words: tuple[str, ...] = ("总分",)
     book_marks: tuple[str, ...] = ()
     short: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 PROFILES: tuple[Profile, ...] = (
     Profile("sichuan_0013zp", "四川 部门预算项目支出绩效自评表（510000_0013zp）", short="四川0013zp",
             marks=("op", "unit", "target"), requires=("name", "target", "actual", "points", "score"),
-            target="split", total_words=("合计", "总分")),
+            target="split",
+            labels=(("target", "指标值"), ("actual", "完成值"), ("points", "权重"))),
     Profile("chongqing_dept", "重庆 部门整体绩效自评表", short="重庆部门整体",
             marks=("coefficient",), requires=("name", "actual", "points", "coefficient", "score"),
-            target="adjusted", score="coefficient", total_words=("自评总分", "总分", "合计")),
+            target="adjusted", score="coefficient",
+            labels=(("actual", "全年完成值"), ("points", "指标权重"), ("score", "指标得分"))),
     Profile("central_library", "中央 项目库导出（项目支出绩效自评表）", short="中央项目库",
             book_marks=("项目基本信息", "立项依据", "实施方案", "支出计划", "支出明细"), sheet_words=("自评表",),
-            requires=("name", "target", "actual", "points", "score"), funds="optional", total_words=("总分", "合计")),
+            requires=("name", "target", "actual", "points", "score"), funds="optional"),
     Profile("central_2020", "中央 2020 年项目支出绩效自评表", short="中央2020",
-            requires=("name", "points", "score"), total_words=("总分", "合计")),
+            requires=("name", "points", "score")),
 )
 PROFILE_BY_ID: dict[str, Profile] = {p.id: p for p in PROFILES}
 
