@@ -255,7 +255,7 @@ def test_summary_numbers_match_the_engine(returned: Path, tmp_path: Path) -> Non
     assert (p1["全年预算数"], p1["全年执行数"], p1["执行率"]) == (50, 48.6, pytest.approx(0.972))
     assert by_file["p2.xlsx"][0]["全年预算数"] == 80  # typed as 80万元
     legacy = by_file["legacy_jingmeng_brand.xlsx"][0]
-    assert legacy["来源"] == "旧版自评表" and legacy["重新计算总分"] == pytest.approx(86.72)
+    assert legacy["来源"] == "旧版自评表（中央2020）" and legacy["重新计算总分"] == pytest.approx(86.72)
     assert legacy["表内填报总分"] == 99 and legacy["执行率"] == pytest.approx(0.972)
     assert {r["工作表"] for r in by_file["legacy_two_projects.xlsx"]} == {"培训项目", "消费帮扶"}
     # ranking within each rubric

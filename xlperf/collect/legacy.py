@@ -328,7 +328,7 @@ def read_legacy(raw: RawWorkbook) -> list[FilledForm]:
                 forms.append(_read_form(raw.path, layout))
     if not forms:
         if refused:
-            raise NotAForm("；".join(refused))
+            raise NotAForm("不是 xlperf 生成的评分表（缺少 _xlperf 记录），也不是可读取的自评表：" + "；".join(refused))
         raise NotAForm("既不是 xlperf 生成的评分表（缺少 _xlperf 记录），也找不到自评表的“三级指标、分值、得分”表头，无法汇总")
     for reason in refused:
         forms[0].problems.append(Finding("warning", "legacy_refused", reason, fix="按自评表格式补全表头后重新提交"))
