@@ -62,8 +62,8 @@ _YEAR = re.compile(r"[（(]\s*(\d{4})\s*年度?\s*[)）]")
 _NOT_APPLICABLE = frozenset({"/", "／", "\\"})
 _COMPARISONS = {"≥": "≥", ">=": "≥", "≤": "≤", "<=": "≤", "=": "=", ">": ">", "<": "<", "＞": ">", "＜": "<",
                 "＝": "=", "大于等于": "≥", "小于等于": "≤", "等于": "=", "正向": "≥", "反向": "≤"}
-_CODE_BRACKET = re.compile(r"^[\[【(（]\s*([0-9][0-9A-Za-z]{3,})\s*[\]】)）]\s*(.+)$", re.DOTALL)
-_CODE_DASH = re.compile(r"^([0-9][0-9A-Za-z]{3,})\s*[-－—_:：]\s*(.+)$", re.DOTALL)
+_CODE_BRACKET = re.compile(r"^[\[【(（]\s*([0-9][0-9A-Za-z]{5,})\s*[\]】)）]\s*(.+)$", re.DOTALL)
+_CODE_DASH = re.compile(r"^([0-9][0-9A-Za-z]{5,})\s*[-－—_:：]\s*(.+)$", re.DOTALL)
 _CODE_SPACE = re.compile(r"^([0-9][0-9A-Za-z]{5,})\s+(.+)$", re.DOTALL)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CODE_FIELDS = {"project": "project_code", "unit": "unit_code", "department": "department_code"}
@@ -384,7 +384,10 @@ def _read_form(path: Path | None, layout: _Layout) -> FilledForm:
     total_points = None
     if end_row is not None and "points" in cols:
         total_points = parse_number(sheet.at(end_row, cols["points"]))
-    rubric = _project_rubric(base, rows, groups, funds_points, total_points, reading)
+    rubric = _project_rubric(base, rows, {k: v[0] for k, v in groups.items()}, funds_points, total_points, reading)
+    for top in rubric.indicators:  # a 一级 that prints its points is checked at that label
+        if top.name in groups:
+            reading.place(names.score_name(top.id), groups[top.name][1], groups[top.name][2])
     _read_leaves(reading, rubric, rows)
     _read_total(reading, end_row)
     _read_grade_and_texts(reading, header, end_row)
@@ -536,12 +539,13 @@ def _not_applicable(values: Sequence[Any]) -> bool:
     return bool(filled) and all(isinstance(v, str) and v.strip() in _NOT_APPLICABLE for v in filled)
 
 
-def _indicator_rows(reading: _Reading) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """The indicator rows of the table (with their sheet row) and the 一级 points printed in labels."""
+def _indicator_rows(reading: _Reading) -> tuple[list[dict[str, Any]], dict[str, tuple[float, int, int]]]:
+    """The indicator rows of the table (with their sheet row) and the 一级 points printed in labels
+    (``产出指标(50分)``: name → (points, row, column))."""
     layout = reading.layout
     sheet, cols = layout.sheet, layout.cols
     rows: list[dict[str, Any]] = []
-    groups: dict[str, float] = {}
+    groups: dict[str, tuple[float, int, int]] = {}
     level1 = level2 = ""
     name_col = cols["name"]
     for r in range(layout.head + 1, layout.stop):
@@ -554,7 +558,7 @@ def _indicator_rows(reading: _Reading) -> tuple[list[dict[str, Any]], dict[str, 
                 level1, level2 = new1, ""
             printed = P.points_in_label(raw1)
             if printed is not None:
-                groups.setdefault(level1, printed)
+                groups.setdefault(level1, (printed, r, cols["level1"]))
         if "level2" in cols and sheet.labels[r][cols["level2"]]:
             level2 = sheet.labels[r][cols["level2"]]
         name_value = sheet.at(r, name_col)
