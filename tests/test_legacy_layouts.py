@@ -238,6 +238,27 @@ def test_declared_first_level_points_are_checked(tmp_path: Path) -> None:
     assert "效益指标" in mismatch.message and "25" in mismatch.message and mismatch.cell == "C21"
 
 
+def test_header_repeated_over_a_page_break_is_no_new_form(tmp_path: Path) -> None:
+    from xlperf.legacy_forms import _Grid, central2020_form
+
+    wb = openpyxl.Workbook()
+    header = ("一级指标", "二级指标", "三级指标", "年度\n指标值", "实际\n完成值", "分值", "得分", "偏差原因分析及改进措施")
+    central2020_form(
+        _Grid(wb.active), 0, project="分页项目", department="某局", unit="某单位", year="2022",
+        funds=[("年度资金总额：", 100, 100, 100, 10, "100%", 10)],
+        rows=[("产出指标\n（50分）", "数量指标", "指标1：甲", "≥10个", "10个", 50, 50, ""),
+              header,  # printed again at the top of page 2; the 一级 cell below it is merged into it
+              ("", "社会效益指标", "指标1：乙", "明显", "明显", 30, 30, ""),
+              ("满意度指标", "服务对象满意度指标", "指标1：丙", "≥90%", "90%", 10, 10, "")],
+        total=(100, 100), note=False)
+    wb.save(tmp_path / "x.xlsx")
+    (form,) = read_legacy(read_workbook(tmp_path / "x.xlsx"))
+    result = score_form(form)
+    assert [(x[0], x[1]) for x in _leaves(form, result)] == [("甲", "数量指标"), ("乙", "社会效益指标"),
+                                                             ("丙", "服务对象满意度指标")]
+    assert result.total == 100 and not any(f.code.startswith("legacy_") for f in form.problems)
+
+
 def test_collect_gives_every_form_its_true_total(tmp_path: Path, xls_dir: Path) -> None:
     folder = tmp_path / "returned"
     folder.mkdir()

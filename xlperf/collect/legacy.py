@@ -6,7 +6,8 @@ merged cells spread over their area), by *fields* whose synonyms, and the layout
 :mod:`xlperf.collect.profiles`. The block-finding logic below is written once for all layouts:
 
 * a form starts at an indicator table header (a row with 三级指标); one sheet may hold several forms
-  one below the other, each running from the end of the previous one;
+  one below the other, each running from the end of the previous one (a header repeated inside a
+  table, over a page break, is no new form);
 * the profile is the one whose marks (指标性质 + 度量单位, 得分系数, …) the header carries, or the
   fallback; a form lacking a field its profile requires is refused with the labels it lacks;
 * header fields right of 项目名称 / 主管部门 / 实施单位 / …; budget-code prefixes of names
@@ -224,10 +225,22 @@ def _choose_profile(cols: dict[str, int], book: P.Profile | None) -> P.Profile:
     return best
 
 
+def _new_form_between(sheet: _Sheet, first: int, second: int, cols: dict[str, int]) -> bool:
+    """True when a second indicator header starts a new form: a total row, a header label (项目名称…) or
+    a title stands between the two; otherwise it is the header repeated over a page break."""
+    if _table_end(sheet, first, cols, second) is not None:
+        return True
+    return any(t and (t in P.HEADER_LABELS or "自评表" in t) for r in range(first + 1, second) for t in sheet.labels[r])
+
+
 def _layouts(sheet: _Sheet, book: P.Profile | None) -> list[_Layout]:
-    """Every form on a sheet, one per indicator table header, each with its rows and profile."""
-    heads = [r for r, _ in sheet.find(P.INDICATOR_COLUMNS["name"], range(sheet.height))]
-    heads = sorted(set(heads))
+    """Every form on a sheet, one per indicator table (a header repeated inside a table is no new form),
+    each with its rows and profile."""
+    found = sorted({r for r, _ in sheet.find(P.INDICATOR_COLUMNS["name"], range(sheet.height))})
+    heads: list[int] = []
+    for head in found:
+        if not heads or _new_form_between(sheet, heads[-1], head, _columns(sheet, heads[-1], P.INDICATOR_COLUMNS)):
+            heads.append(head)
     layouts: list[_Layout] = []
     start = 0
     for n, head in enumerate(heads):
@@ -551,7 +564,9 @@ def _indicator_rows(reading: _Reading) -> tuple[list[dict[str, Any]], dict[str, 
     for r in range(layout.head + 1, layout.stop):
         if _is_end_row(sheet, r, name_col):
             break
-        if "level1" in cols and sheet.labels[r][cols["level1"]]:
+        if sheet.labels[r][name_col] in P.INDICATOR_COLUMNS["name"]:
+            continue  # the header repeated over a page break
+        if "level1" in cols and sheet.labels[r][cols["level1"]] not in ("", *P.INDICATOR_COLUMNS["level1"]):
             raw1 = sheet.at(r, cols["level1"])
             new1 = _category(sheet.labels[r][cols["level1"]], "")[0]
             if new1 != level1:
@@ -559,7 +574,7 @@ def _indicator_rows(reading: _Reading) -> tuple[list[dict[str, Any]], dict[str, 
             printed = P.points_in_label(raw1)
             if printed is not None:
                 groups.setdefault(level1, (printed, r, cols["level1"]))
-        if "level2" in cols and sheet.labels[r][cols["level2"]]:
+        if "level2" in cols and sheet.labels[r][cols["level2"]] not in ("", *P.INDICATOR_COLUMNS["level2"]):
             level2 = sheet.labels[r][cols["level2"]]
         name_value = sheet.at(r, name_col)
         if name_value is None:
