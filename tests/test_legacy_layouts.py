@@ -259,6 +259,15 @@ def test_header_repeated_over_a_page_break_is_no_new_form(tmp_path: Path) -> Non
     assert result.total == 100 and not any(f.code.startswith("legacy_") for f in form.problems)
 
 
+def test_hidden_sheet_is_an_old_copy_not_a_form(tmp_path: Path) -> None:
+    wb = LAYOUT_SAMPLES["layout_sichuan_0013zp.xlsx"]()
+    wb["公用经费"].sheet_state = "hidden"
+    wb.save(tmp_path / "hidden.xlsx")
+    (xls,) = save_as_xls([tmp_path / "hidden.xlsx"], tmp_path / "xls")
+    for path in (tmp_path / "hidden.xlsx", xls):
+        assert [f.header["project"] for f in read_legacy(read_workbook(path))] == ["工资性支出"], path.name
+
+
 def test_collect_gives_every_form_its_true_total(tmp_path: Path, xls_dir: Path) -> None:
     folder = tmp_path / "returned"
     folder.mkdir()

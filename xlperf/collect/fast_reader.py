@@ -58,6 +58,7 @@ class RawWorkbook:
     formulas: dict[str, dict[str, str]] = field(default_factory=dict)
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
     engine: str = "calamine"
+    hidden: set[str] = field(default_factory=set)  # sheets hidden (or very hidden) in the workbook
 
     def value(self, sheet: str, row: int, col: int) -> Any:
         """The value of a cell (0-based); ``None`` when blank or outside the sheet."""
@@ -341,7 +342,7 @@ def _read_xls(path: Path, data: bytes) -> RawWorkbook:
         raise UnreadableWorkbook("旧版 .xls 文件已损坏或格式无法识别，请在 Excel 中打开后另存为 .xlsx 再提交", "corrupt",
                                  path=path, detail=repr(exc)) from exc
     try:
-        raw = RawWorkbook(path, list(book.sheet_names), engine="calamine-xls")
+        raw = RawWorkbook(path, list(book.sheet_names), engine="calamine-xls", hidden=_hidden_sheets(book))
         if raw.is_form:
             raise UnreadableWorkbook("这是 xlperf 生成的评分表另存成的 .xls（已丢失单元格名称），请用原 .xlsx 文件填写后提交",
                                      "legacy_xls", path=path)
@@ -358,11 +359,17 @@ def _read_xls(path: Path, data: bytes) -> RawWorkbook:
     return raw
 
 
+def _hidden_sheets(book: Any) -> set[str]:
+    """Names of the sheets calamine reports as hidden or very hidden."""
+    return {m.name for m in getattr(book, "sheets_metadata", []) if not str(m.visible).endswith("Visible")}
+
+
 def _read_calamine(raw: RawWorkbook, data: bytes, wanted: set[str]) -> None:
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     try:
+        raw.hidden = _hidden_sheets(book)
         for name in book.sheet_names:
             if name in wanted:
                 sheet = book.get_sheet_by_name(name)
@@ -378,6 +385,7 @@ def _read_openpyxl(raw: RawWorkbook, path: Path, wanted: set[str], cause: Except
     wb = open_openpyxl(path, data_only=True)
     try:
         raw.engine = "openpyxl"
+        raw.hidden = {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
         for ws in wb.worksheets:
             if ws.title in wanted:
                 raw.grids[ws.title] = [["" if v is None else v for v in row]

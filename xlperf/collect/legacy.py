@@ -305,10 +305,13 @@ def _book_profile(raw: RawWorkbook) -> P.Profile | None:
 
 
 def _sheets_to_read(raw: RawWorkbook, book: P.Profile | None) -> list[str]:
+    """The sheets that may hold forms: visible ones (a hidden sheet is an old copy or a template; read
+    only when every candidate is hidden), and in a system export only its 自评表 sheet."""
     names_ = [n for n in raw.sheet_names if n in raw.grids]
     if book is not None:
         names_ = [n for n in names_ if any(w in n for w in book.sheet_words)]
-    return names_
+    visible = [n for n in names_ if n not in raw.hidden]
+    return visible or names_
 
 
 def find_legacy_sheets(raw: RawWorkbook) -> list[str]:
