@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from xlperf import load_rubric, score, with_indicators
+from xlperf import load_rubric, with_indicators
+from xlperf.engine import score_lenient as score
 from xlperf.grades import GradeError, grade_of, parse_bands, scheme
 from xlperf.rubrics import with_grade_scheme
 

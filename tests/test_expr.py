@@ -49,7 +49,7 @@ def test_missing_input_and_division_by_zero_raise() -> None:
     with pytest.raises(ExprError, match="缺少输入"):
         Var("a").evaluate({})
     assert Var("a", default=0).evaluate({"a": ""}) == 0
-    assert Var("a", default=0).to_excel(str) == 'IF(a="",0,a)'
+    assert Var("a", default=0).to_excel(str) == 'IF(ISNUMBER(a),a,0)'
     with pytest.raises(ExprError, match="除数为 0"):
         (Var("a") / Var("b")).evaluate({"a": 1, "b": 0})
 

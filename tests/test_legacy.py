@@ -10,10 +10,10 @@ import pytest
 from xlperf.checks import check_form
 from xlperf.collect.fast_reader import read_workbook
 from xlperf.collect.legacy import LEGACY_GENERATOR, NotAForm, norm, read_legacy
-from xlperf.engine import ScoreResult, score
+from xlperf.engine import ScoreResult
 from xlperf.findings import Finding
 from xlperf.forms import names
-from xlperf.forms.reader import FilledForm
+from xlperf.forms.reader import FilledForm, score_form
 
 SAMPLES = Path(__file__).resolve().parents[1] / "workbooks" / "samples"
 
@@ -23,7 +23,7 @@ def legacy(name: str) -> list:
 
 
 def scored(form: FilledForm) -> tuple[ScoreResult, list[Finding]]:
-    result = score(form.rubric, form.values)
+    result = score_form(form)
     return result, check_form(form, result)
 
 

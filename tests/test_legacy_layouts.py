@@ -205,9 +205,9 @@ def test_form_lacking_labels_is_refused_with_them(fmt: str, xls_dir: Path) -> No
 
 def test_leaf_cap_only_under_the_lincang_scheme(xls_dir: Path) -> None:
     path = xls_dir / "layout_sichuan_0013zp.xls"
-    national = [f.code for _, _, findings in load_scored(path) for f in findings]
+    national = [f.code for item in load_scored(path) for f in item.findings]
     assert "leaf_over_cap" not in national
-    lincang = [f for _, _, findings in load_scored(path, "lincang") for f in findings if f.code == "leaf_over_cap"]
+    lincang = [f for item in load_scored(path, "lincang") for f in item.findings if f.code == "leaf_over_cap"]
     assert {(f.sheet, f.cell) for f in lincang} == {("510000_0013zp", "J14"), ("公用经费", "J14")}
     assert all("30 分" in f.message for f in lincang)
 

@@ -69,7 +69,8 @@ def test_execution_rate_and_overspend() -> None:
     assert leaf_score("execution", 10, {}, {"budget": 0, "spent": 5})[0] == 0
     method = create("execution", {}, 10)
     notes = method.notes({"budget": 50.148, "spent": 51.74})
-    assert notes and notes[0][0] == "warning" and "超支" in notes[0][1] and "103.17%" in notes[0][1]
+    assert notes and notes[0].severity == "warning" and "超支" in notes[0].message and "103.17%" in notes[0].message
+    assert notes[0].code == "over_spending" and notes[0].input_key == "spent"
     assert method.notes({"budget": 50, "spent": 48.6}) == []
 
 

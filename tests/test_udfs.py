@@ -148,7 +148,9 @@ def test_parse() -> None:
 
 def test_generic_score_and_table() -> None:
     assert XLPERF_SCORE("ratio", "direction: ≤", 10, 2, 30, 35) == 8.57
-    assert XLPERF_SCORE("完成比例", "", 10, 2, "≥90%", 0.85) == 9.44  # Chinese method label
+    assert XLPERF_SCORE("完成比例", "", 10, 2, 0.9, 0.85) == 9.44  # Chinese method label
+    # XLPERF_SCORE stands in a form's score cell: it reads cells as the native formula does
+    assert "填的是文字“≥90%”" in XLPERF_SCORE("完成比例", "", 10, 2, "≥90%", 0.85)
     assert XLPERF_SCORE("tiers", TIERS, 6, 2, 0.85) == 4.0  # bare main parameter
     assert XLPERF_SCORE("manual", "", 5, 2, 7) == 5.0  # bounded to [0, points]
     assert is_error(XLPERF_SCORE("nonsense", "", 5, 2, 1))
@@ -156,7 +158,7 @@ def test_generic_score_and_table() -> None:
         ["ratio", "execution", "tiers", None, "manual"],
         ["", "", TIERS, None, ""],
         [10, 10, 6, None, 5],
-        [["≥90%", 0.8], [100, 95], [0.85, None], [None, None], [-1, None]],
+        [[0.9, 0.8], [100, 95], [0.85, None], [None, None], [-1, None]],
     )
     assert table == [[8.89], [9.5], [4.0], [""], [0.0]]
     assert is_error(XLPERF_SCORE_TABLE(["ratio"], [""], [10, 5], [[1, 1]])[0][0])

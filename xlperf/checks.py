@@ -15,7 +15,6 @@ Every message is Chinese, states both numbers, and comes with a suggested fix.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,12 +25,17 @@ from xlperf.forms.reader import RATE_KEY, FilledForm
 from xlperf.model import Indicator
 from xlperf.rounding import excel_round, format_number, format_percent
 from xlperf.rubrics import validate
-from xlperf.values import ParsedValue, money_in_wan, parse_value, same_unit
+from xlperf.values import (
+    ParsedValue,
+    claimed_number,
+    claimed_rate,
+    money_in_wan,
+    parse_cell,
+    parse_value,
+    same_unit,
+)
 
 __all__ = ["Claim", "Claims", "check_form", "claims_from_form", "compare_claims"]
-
-NUMERIC_METHODS = frozenset({"ratio", "threshold", "tiers", "plan_ratio", "penalty", "execution", "quarterly"})
-
 
 @dataclass(frozen=True)
 class Claim:
@@ -50,8 +54,8 @@ class Claim:
 class Claims:
     """What a form claims. Keys of ``scores``/``subtotals`` are indicator ids of the result's rubric.
 
-    ``rate``, ``budget`` and ``spent`` are the funds block (执行率, 全年预算数, 全年执行数) of the
-    execution indicator ``execution`` (default: the rubric's first ``execution`` leaf).
+    ``rate`` is the 执行率 the form shows for the spending indicator ``execution`` (default: the
+    rubric's first leaf whose method measures spending); the rate itself comes from that method.
     """
 
     scores: dict[str, Claim] = field(default_factory=dict)
@@ -59,40 +63,11 @@ class Claims:
     total: Claim | None = None
     grade: Claim | None = None
     rate: Claim | None = None
-    budget: Claim | None = None
-    spent: Claim | None = None
     execution: str | None = None
-
-
-def _number(value: Any) -> float | None:
-    """A claimed figure as a number (``'99分'`` -> 99); None when blank or unreadable."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    parsed = parse_value(value)
-    if parsed.number is None or parsed.kind in ("text", "deadline", "error", "blank"):
-        return None
-    return parsed.number
-
-
-def _rate_number(value: Any, fraction: bool = False) -> float | None:
-    """A claimed execution rate as a fraction: ``'100%'``, ``1`` and ``100`` all give 1.0 (a plain number
-    above 1.5 is read as percentage points unless the cell is known to hold a fraction)."""
-    number = _number(value)
-    if number is None:
-        return None
-    if isinstance(value, int | float) and number > 1.5 and not fraction:
-        return number / 100
-    return number
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _fmt(value: float | None) -> str:
-    return "空" if value is None else format_number(value)
 
 
 def _differs(a: float, b: float, decimals: int) -> bool:
@@ -125,7 +100,7 @@ def compare_claims(result: ScoreResult, claims: Claims) -> list[Finding]:
             return
         scored = result.scores[node_id]
         label = "得分" if kind == "score" else "小计"
-        claimed = _number(claim.value)
+        claimed = claimed_number(claim.value)
         if claimed is None:
             findings.append(Finding("error", "claimed_unreadable",
                                     f"「{scored.name}」{label}填报“{claim.value}”，不是数值", node_id,
@@ -182,7 +157,7 @@ def _compare_total(result: ScoreResult, claims: Claims) -> list[Finding]:
     assert claims.total is not None
     rubric, decimals, claim = result.rubric, result.rubric.decimals, claims.total
     findings: list[Finding] = []
-    claimed = _number(claim.value)
+    claimed = claimed_number(claim.value)
     if claimed is None:
         return [Finding("error", "claimed_unreadable", f"总分填报“{claim.value}”，不是数值", None,
                         claim.sheet, claim.cell, fix="恢复总分公式")]
@@ -219,7 +194,7 @@ def _claimed_parts(result: ScoreResult, claims: Claims) -> list[tuple[str, float
         out = []
         for node_id in ids:
             claim = pool.get(node_id)
-            value = _number(claim.value) if claim is not None else None
+            value = claimed_number(claim.value) if claim is not None else None
             if value is None:
                 return None
             out.append((node_id, value))
@@ -233,40 +208,31 @@ def _claimed_parts(result: ScoreResult, claims: Claims) -> list[tuple[str, float
 
 
 def _compare_funds(result: ScoreResult, claims: Claims) -> list[Finding]:
-    findings: list[Finding] = []
-    budget = _number(claims.budget.value) if claims.budget else None
-    spent = _number(claims.spent.value) if claims.spent else None
-    if budget is None or spent is None:
-        return findings
-    exec_id = claims.execution or next((leaf.id for leaf in result.rubric.leaves()
-                                        if leaf.method_name == "execution"), None)
-    labels = ("全年预算数", "全年执行数")
-    if exec_id is not None:
-        leaf = result.rubric.find(exec_id)
-        specs = {s.key: s.label for s in leaf.inputs()}
-        labels = (specs.get("budget", labels[0]), specs.get("spent", labels[1]))
-    if budget > 0 and claims.rate is not None and not _blank(claims.rate.value):
-        rate = spent / budget
-        claimed = _rate_number(claims.rate.value, claims.rate.fraction)
-        if claimed is None:
-            findings.append(Finding("error", "claimed_unreadable", f"执行率填报“{claims.rate.value}”，不是数值",
-                                    exec_id, claims.rate.sheet, claims.rate.cell, fix="填写百分比或恢复原公式"))
-        elif format_percent(claimed) != format_percent(rate):
-            findings.append(Finding(
-                "error", "claimed_rate",
-                f"执行率填报 {format_percent(claimed).replace('.00%', '%')}，按{labels[1]}/{labels[0]} 计算为 "
-                f"{format_percent(rate)}（{format_number(spent, 6)} ÷ {format_number(budget, 6)}）",
-                exec_id, claims.rate.sheet, claims.rate.cell,
-                fix=f"执行率应为 {format_percent(rate)}" + ("；请恢复原公式" if claims.rate.typed else "")))
-    if budget > 0 and spent > budget + 1e-9:
-        where = claims.spent
-        assert where is not None
-        findings.append(Finding(
-            "warning", "over_spending",
-            f"{labels[1]} {format_number(spent, 6)} 超过{labels[0]} {format_number(budget, 6)}"
-            f"（执行率 {format_percent(spent / budget)}），存在超支", exec_id, where.sheet, where.cell,
-            fix="核实执行数；确有超支的，在偏差原因中说明并补办调整手续"))
-    return findings
+    """The claimed 执行率 against the rate the spending method computes from the entered figures."""
+    exec_id = claims.execution or getattr(result.rubric.spending_leaf(), "id", None)
+    if exec_id is None or claims.rate is None or _blank(claims.rate.value) or exec_id not in result.scores:
+        return []
+    scored = result.scores[exec_id]
+    method = scored.indicator.method
+    assert method is not None
+    rate = method.spending_rate(scored.inputs)
+    if rate is None:
+        return []
+    budget_key, spent_key = method.spending()  # type: ignore[misc]
+    labels = {s.key: s.label for s in method.inputs()}
+    budget, spent = scored.inputs[budget_key], scored.inputs[spent_key]
+    claimed = claimed_rate(claims.rate.value, claims.rate.fraction)
+    if claimed is None:
+        return [Finding("error", "claimed_unreadable", f"执行率填报“{claims.rate.value}”，不是数值",
+                        exec_id, claims.rate.sheet, claims.rate.cell, fix="填写百分比或恢复原公式")]
+    if format_percent(claimed) == format_percent(rate):
+        return []
+    return [Finding(
+        "error", "claimed_rate",
+        f"执行率填报 {format_percent(claimed).replace('.00%', '%')}，按{labels[spent_key]}/{labels[budget_key]} 计算为 "
+        f"{format_percent(rate)}（{format_number(spent, 6)} ÷ {format_number(budget, 6)}）",
+        exec_id, claims.rate.sheet, claims.rate.cell,
+        fix=f"执行率应为 {format_percent(rate)}" + ("；请恢复原公式" if claims.rate.typed else ""))]
 
 
 # ------------------------------------------------------------------------------------------ our forms
@@ -295,30 +261,12 @@ def claims_from_form(form: FilledForm) -> Claims:
             claims.subtotals[node.id] = found
     claims.total = claim(names.TOTAL)
     claims.grade = claim(names.GRADE)
-    for leaf in form.rubric.leaves():
-        if leaf.method_name != "execution":
-            continue
+    leaf = form.rubric.spending_leaf()
+    if leaf is not None:
         claims.execution = leaf.id
         rate = claim(names.input_name(leaf.id, RATE_KEY))
         claims.rate = replace(rate, fraction=True) if rate is not None else None  # our 执行率 cell is 0.00%
-        values = form.values.get(leaf.id, {})
-        for key in ("budget", "spent"):
-            sheet, cell = form.where(names.input_name(leaf.id, key))
-            setattr(claims, key, Claim(values.get(key), sheet, cell))
-        break
     return claims
-
-
-def _as_parsed(value: Any, number_format: str) -> ParsedValue:
-    """A cell value read together with its number format (``0.00%`` or ``0.00"万元"`` carry the unit)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        fmt = number_format or ""
-        if "%" in fmt.replace('"%"', ""):
-            return parse_value(f"{value * 100:.10g}%")
-        unit = re.search(r'"([^"0-9]+)"\s*$', fmt)
-        if unit:
-            return parse_value(f"{value:.10g}{unit.group(1).strip()}")
-    return parse_value(value)
 
 
 def _qualitative(parsed: ParsedValue) -> bool:
@@ -330,15 +278,15 @@ def _place(form: FilledForm, finding: Finding, leaf: Indicator | None) -> Findin
     if finding.sheet or leaf is None:
         return finding
     name = names.score_name(leaf.id)
-    if finding.code in ("bad_input", "missing_input"):
+    if finding.input_key is not None:
+        name = names.input_name(leaf.id, finding.input_key)
+    elif finding.code == "missing_input":
         values = form.values.get(leaf.id, {})
-        for spec in leaf.inputs():
-            if f"“{spec.label}”" in finding.message or (finding.code == "missing_input" and spec.required
-                                                       and _blank(values.get(spec.key))):
-                name = names.input_name(leaf.id, spec.key)
-                break
+        blank = next((s.key for s in leaf.inputs() if s.required and _blank(values.get(s.key))), None)
+        if blank is not None:
+            name = names.input_name(leaf.id, blank)
     elif finding.code in ("score_over_points", "score_below_zero"):
-        name = names.input_name(leaf.id, "score")
+        name = names.input_name(leaf.id, leaf.inputs()[0].key)
     return finding.at(*form.where(name))
 
 
@@ -356,8 +304,6 @@ def check_form(form: FilledForm, result: ScoreResult) -> list[Finding]:
         findings.extend(_leaf_checks(form, result, leaf, skip_cells))
     for finding in result.findings:
         leaf = leaves.get(finding.indicator or "")
-        if finding.code == "method_note" and leaf is not None and leaf.method_name == "execution":
-            continue  # over-spending is reported by compare_claims at the spending cell
         placed = _place(form, finding, leaf)
         if placed.code == "bad_input" and (placed.sheet, placed.cell) in skip_cells:
             continue
@@ -381,13 +327,15 @@ def _leaf_checks(form: FilledForm, result: ScoreResult, leaf: Indicator,
     def cell(key: str) -> tuple[str | None, str | None]:
         return form.where(names.input_name(leaf.id, key))
 
+    method = leaf.method
+    assert method is not None
     # a qualitative target scored as if it were numeric
-    if leaf.method_name in NUMERIC_METHODS:
+    if method.numeric:
         printed = parse_value(leaf.target) if leaf.target else None
         if printed is not None and _qualitative(printed):
             findings.append(Finding(
                 "warning", "qualitative_numeric",
-                f"「{leaf.name}」的年度指标值“{leaf.target}”是定性目标，却按数值方法（{leaf.method.label if leaf.method else leaf.method_name}）计分",
+                f"「{leaf.name}」的年度指标值“{leaf.target}”是定性目标，却按数值方法（{method.label}）计分",
                 leaf.id, *form.where(names.score_name(leaf.id)),
                 fix="在评分表中改用“评价打分”或“等级计分”，或把目标改写成可计量的数值"))
         for key in ("target", "actual"):
@@ -397,13 +345,13 @@ def _leaf_checks(form: FilledForm, result: ScoreResult, leaf: Indicator,
                 skip_cells.add(cell(key))
                 findings.append(Finding(
                     "error", "qualitative_numeric",
-                    f"「{leaf.name}」的{spec.label}“{raw}”是定性描述，但该指标按数值（{leaf.method.label if leaf.method else ''}）计分，无法计算",
+                    f"「{leaf.name}」的{spec.label}“{raw}”是定性描述，但该指标按数值（{method.label}）计分，无法计算",
                     leaf.id, *cell(key), fix="填写可计量的数值（如 95%、4个），或在评分表中把该指标改为评价打分"))
 
     # target and actual in different units
-    if {"target", "actual"} <= keys and not _blank(values.get("target")) and not _blank(values.get("actual")):
-        target = _as_parsed(values["target"], form.formats.get(names.input_name(leaf.id, "target"), ""))
-        actual = _as_parsed(values["actual"], form.formats.get(names.input_name(leaf.id, "actual"), ""))
+    if method.target_vs_actual and {"target", "actual"} <= keys and not _blank(values.get("target")) and not _blank(values.get("actual")):
+        target = parse_cell(values["target"], form.formats.get(names.input_name(leaf.id, "target"), ""))
+        actual = parse_cell(values["actual"], form.formats.get(names.input_name(leaf.id, "actual"), ""))
         if target.kind == "money" and actual.kind == "money" and target.unit != actual.unit:
             wan_t, wan_a = money_in_wan(target), money_in_wan(actual)
             converted = (f"（折合 {format_number(wan_t, 6)} 万元 / {format_number(wan_a, 6)} 万元）"
@@ -431,10 +379,10 @@ def _leaf_checks(form: FilledForm, result: ScoreResult, leaf: Indicator,
     reason_name = names.reason_name(leaf.id)
     if scored is not None and scored.score is not None and reason_name in form.cells \
             and scored.score < scored.points - 1e-9 and not form.reasons.get(leaf.id) \
-            and (leaf.method_name in ("ratio", "execution") or rubric_family(form) == "self_evaluation"):
-        missed = leaf.method_name in ("ratio", "execution")
-        what = "未达到年度指标值" if leaf.method_name == "ratio" else (
-            "预算未执行完" if leaf.method_name == "execution" else "有扣分")
+            and (method.target_vs_actual or method.measures_spending or rubric_family(form) == "self_evaluation"):
+        missed = method.target_vs_actual or method.measures_spending
+        what = "未达到年度指标值" if method.target_vs_actual else (
+            "预算未执行完" if method.measures_spending else "有扣分")
         findings.append(Finding(
             "warning" if missed else "info", "missing_reason",
             f"「{leaf.name}」{what}，得 {format_number(scored.score)} 分（满分 {format_number(scored.points)}；"

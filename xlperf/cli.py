@@ -11,10 +11,12 @@ import os
 import sys
 from collections.abc import Sequence
 
+from xlperf.errors import XlperfError
+
 COMMANDS = ("rubric_cmd", "forms_cmd", "score_cmd", "check_cmd", "collect_cmd", "demo_cmd", "xl_cmd")
 
 
-class CommandError(Exception):
+class CommandError(XlperfError):
     """A user-facing failure: printed as one line, exit code ``code``."""
 
     def __init__(self, message: str, code: int = 2) -> None:

@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.engine import score
+from xlperf.errors import XlperfError
 from xlperf.forms import names
 from xlperf.model import Indicator, Rubric
-from xlperf.rounding import excel_round
 from xlperf.rubrics import builtin_names, load_rubric, with_indicators
 
 __all__ = ["TRAINING_ROWS", "DemoCase", "DemoError", "DemoReport", "demo_cases", "random_values", "run_demo",
            "sample_values"]
 
 
-class DemoError(ValueError):
+class DemoError(XlperfError, ValueError):
     """The demo cannot be written (e.g. the folder is not empty); one Chinese line."""
 
 
@@ -58,39 +58,14 @@ class DemoReport:
 
 def _leaf_sample(leaf: Indicator) -> dict[str, Any]:
     """Plausible values for one leaf: targets met, judgments a little below full points."""
-    method = leaf.method_name
-    points = leaf.full_points
-    out: dict[str, Any] = {}
-    specs = leaf.inputs()
-    if method == "execution":
-        return {"budget": 120.0, "spent": 114.6}
-    if method == "quarterly":
-        return {"budget": 400.0, "q1": 88.0, "q2": 190.0, "q3": 292.0, "q4": 388.0}
-    if method == "plan_ratio":
-        return {"actual": 18.0, "plan": 20.0}
-    for i, spec in enumerate(specs):
-        if method == "manual":
-            out[spec.key] = excel_round(points * 0.9, 1)
-        elif method == "ratio" and spec.key == "target":
-            from xlperf.values import parse_value
+    from xlperf.values import parse_value
 
-            parsed = parse_value(leaf.target) if leaf.target else None
-            out["target"] = parsed.number if parsed is not None and parsed.is_numeric else 100.0
-        elif method == "ratio" and spec.key == "actual":
-            out["actual"] = out.get("target", 100.0)
-        elif spec.choices:
-            out[spec.key] = spec.choices[1] if spec.kind == "choice" and len(spec.choices) > 1 else (
-                spec.choices[0] if i < len(specs) - 1 or len(specs) == 1 else spec.choices[-1])
-            if spec.key == "veto":
-                out[spec.key] = "否"
-        elif spec.kind == "percent":
-            out[spec.key] = 0.96
-        elif spec.kind == "count":
-            out[spec.key] = 1 if i == 0 else 0
-        elif spec.kind == "money":
-            out[spec.key] = 100.0 - 3 * i
-        else:
-            out[spec.key] = 9.0 if spec.key != "score" else excel_round(points * 0.9, 1)
+    assert leaf.method is not None
+    out = leaf.method.example()
+    if leaf.method.target_vs_actual and "target" in out:
+        parsed = parse_value(leaf.target) if leaf.target else None
+        out["target"] = parsed.number if parsed is not None and parsed.is_numeric else 100.0
+        out["actual"] = out["target"]
     return out
 
 
@@ -187,7 +162,7 @@ def _self_evaluation_cases(base: Rubric) -> list[DemoCase]:
 def _over_points(rubric: Rubric, values: dict[str, dict[str, Any]]) -> tuple[str, ...]:
     """Type a manual score two points over its indicator's points (the engine bounds it)."""
     for leaf in rubric.leaves():
-        if leaf.method_name == "manual" and leaf.full_points > 0:
+        if leaf.method is not None and leaf.method.evaluator_entered and leaf.full_points > 0:
             values[leaf.id] = {"score": leaf.full_points + 2}
             return (f"「{leaf.name}」评分填 {leaf.full_points + 2:g}，超过分值 {leaf.full_points:g}",)
     return ()

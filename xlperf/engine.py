@@ -8,7 +8,7 @@ template generator compiles exactly the same expressions to Excel formulas.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -18,7 +18,7 @@ from xlperf.grades import grade_of
 from xlperf.methods import InputSpec
 from xlperf.model import Indicator, Rubric
 from xlperf.rounding import excel_round, format_number
-from xlperf.values import parse_value
+from xlperf.values import CellInput, choice_matches, convert_input, read_input
 
 Values = Mapping[str, Any]
 
@@ -32,6 +32,8 @@ class IndicatorScore:
     score: float | None
     explanation: str
     missing: tuple[str, ...] = ()
+    #: the input values the leaf was scored with, as its formula reads them (None = not filled)
+    inputs: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -93,24 +95,34 @@ def bounded_expression(indicator: Indicator, decimals: int) -> Expr:
     return built[decimals]
 
 
-def normalise_input(spec: InputSpec, raw: Any) -> tuple[Any, str | None]:
-    """Turn an entered value into what the method reads; returns (value, problem)."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, None
-    if spec.numeric:
-        if isinstance(raw, int | float) and not isinstance(raw, bool):
-            return float(raw), None
-        parsed = parse_value(raw)
-        if parsed.number is not None and parsed.kind not in ("text", "deadline", "error"):
-            return parsed.number, None
-        if parsed.is_blank:
-            return None, None
-        return None, parsed.problem or f"“{raw}”不是数值"
-    text = str(raw).strip()
-    if spec.choices and text not in spec.choices:
-        # kept: the method scores it as no match (0), exactly as the Excel formula does
-        return text, f"“{text}”不在可选项（{'、'.join(spec.choices)}）中"
-    return text, None
+def normalise_input(spec: InputSpec, raw: Any) -> CellInput:
+    """What the form's formula makes of an entered value (:func:`xlperf.values.read_input`), plus a choice
+    outside its list (kept: the method scores it as no match, exactly as the formula does)."""
+    read = read_input(raw, spec.numeric)
+    if read.filled and spec.choices and isinstance(read.value, str) \
+            and not any(choice_matches(read.value, c) for c in spec.choices):
+        return CellInput(read.value, f"“{read.value}”不在可选项（{'、'.join(spec.choices)}）中",
+                         fix=f"从下拉列表中选择：{'、'.join(spec.choices)}")
+    return read
+
+
+def lenient_inputs(indicator: Indicator, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """One leaf's values as people write them (``95%``, ``48万元``, `` 是``) converted the way ``xlperf fill``
+    writes them into cells (:func:`xlperf.values.convert_input`); unreadable values are kept as they are,
+    so that :func:`score` reports them."""
+    converted: dict[str, Any] = dict(raw)
+    for spec in indicator.inputs():
+        if spec.key in raw:
+            value, problem = convert_input(raw[spec.key], spec.numeric, spec.unit)
+            if problem is None:
+                converted[spec.key] = value
+    return converted
+
+
+def lenient_values(rubric: Rubric, values: Values) -> dict[str, dict[str, Any]]:
+    """:func:`lenient_inputs` for every leaf: :func:`score` reads values as a form's formulas do, so text in
+    a numeric input is not a number there; use this for values that people wrote (JSON, hand-made forms)."""
+    return {leaf.id: lenient_inputs(leaf, leaf_values(values, leaf.id)) for leaf in rubric.leaves()}
 
 
 def leaf_values(values: Values, indicator_id: str) -> Mapping[str, Any]:
@@ -129,19 +141,20 @@ def score_leaf(indicator: Indicator, level: int, raw_values: Mapping[str, Any], 
     missing: list[str] = []
     findings: list[Finding] = []
     for spec in indicator.inputs():
-        value, problem = normalise_input(spec, raw_values.get(spec.key))
-        if problem:
-            findings.append(Finding("error", "bad_input", f"{indicator.name}的“{spec.label}”：{problem}",
-                                    indicator.id, fix="填写数值（可带单位，如 48万元、95%）"))
-        if value is None and spec.required:
+        read = normalise_input(spec, raw_values.get(spec.key))
+        if read.problem:
+            findings.append(Finding("error", "bad_input", f"{indicator.name}的“{spec.label}”{read.problem}",
+                                    indicator.id, fix=read.fix, input_key=spec.key))
+        if read.value is None and spec.required:
             missing.append(spec.label)
-        env[spec.key] = value
+        env[spec.key] = read.value
     if missing:
         if not findings:  # an unreadable value was already reported; a blank one is reported here
             findings.append(Finding("warning", "missing_input",
                                     f"{indicator.name}缺少输入：{'、'.join(missing)}，暂不计分", indicator.id,
                                     fix="填写后重新计算"))
-        return IndicatorScore(indicator, level, None, "缺少输入：" + "、".join(missing), tuple(missing)), findings
+        return IndicatorScore(indicator, level, None, "缺少输入：" + "、".join(missing), tuple(missing),
+                              env), findings
     assert indicator.method is not None
     try:
         raw = float(indicator.method.tree().evaluate(env))
@@ -150,17 +163,18 @@ def score_leaf(indicator: Indicator, level: int, raw_values: Mapping[str, Any], 
         explanation = indicator.method.explain(env, score)
     except ExprError as exc:
         findings.append(Finding("error", "cannot_score", f"{indicator.name}无法计分：{exc}", indicator.id))
-        return IndicatorScore(indicator, level, None, str(exc), ()), findings
-    if raw > indicator.full_points + 1e-9 and indicator.method.name == "manual":
+        return IndicatorScore(indicator, level, None, str(exc), (), env), findings
+    entered = indicator.method.evaluator_entered
+    if raw > indicator.full_points + 1e-9 and entered:
         findings.append(Finding("error", "score_over_points",
                                 f"{indicator.name}评分 {format_number(raw)} 超过分值 {format_number(indicator.full_points)}",
                                 indicator.id, fix=f"得分应在 0～{format_number(indicator.full_points)} 之间"))
-    if raw < 0 and indicator.method.name == "manual":
+    if raw < 0 and entered:
         findings.append(Finding("error", "score_below_zero", f"{indicator.name}评分 {format_number(raw)} 小于 0",
                                 indicator.id, fix="得分不能为负"))
-    for severity, message in indicator.method.notes(env):
-        findings.append(Finding(severity, "method_note", message, indicator.id))
-    return IndicatorScore(indicator, level, score, explanation), findings
+    for note in indicator.method.notes(env):
+        findings.append(Finding(note.severity, note.code, note.message, indicator.id, input_key=note.input_key))
+    return IndicatorScore(indicator, level, score, explanation, inputs=env), findings
 
 
 def score(rubric: Rubric, values: Values) -> ScoreResult:
@@ -184,3 +198,9 @@ def score(rubric: Rubric, values: Values) -> ScoreResult:
     total = excel_round(sum(s for s in tops if s is not None), rubric.decimals)
     grade = grade_of(total, rubric.grades) if rubric.grades else ""
     return ScoreResult(rubric, scores, total, grade, tuple(findings))
+
+
+def score_lenient(rubric: Rubric, values: Values) -> ScoreResult:
+    """:func:`score` of values as people write them (``95%``, ``48万元``), converted as ``xlperf fill``
+    converts them (:func:`lenient_values`); for Python callers and JSON data, not for reading forms."""
+    return score(rubric, lenient_values(rubric, values))

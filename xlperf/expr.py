@@ -16,6 +16,7 @@ import ast
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from xlperf.errors import XlperfError
 from xlperf.rounding import excel_round
 
 Value = float | str
@@ -23,7 +24,7 @@ Env = Mapping[str, object]
 RefFn = Callable[[str], str]
 
 
-class ExprError(ValueError):
+class ExprError(XlperfError, ValueError):
     """An expression that cannot be built, parsed or evaluated."""
 
 
@@ -132,10 +133,17 @@ class Text(Expr):
 
 @dataclass(frozen=True)
 class Var(Expr):
-    """An input value; a blank input takes ``default`` when one is given."""
+    """An input value; a blank input takes ``default`` when one is given.
+
+    ``numeric`` inputs are used by the native formula only when the cell holds a number (``ISNUMBER``),
+    text inputs only when it holds text (``ISTEXT``, then ``TRIM``); anything else counts as blank, the
+    same reading :func:`xlperf.values.read_input` gives the engine (which puts only usable values in
+    ``env``).
+    """
 
     name: str
     default: float | str | None = None
+    numeric: bool = True
 
     def evaluate(self, env: Env) -> Value:
         value = env.get(self.name)
@@ -151,9 +159,21 @@ class Var(Expr):
 
     def to_excel(self, ref: RefFn) -> str:
         target = ref(self.name)
+        if self.numeric:
+            if self.default is None:
+                return target  # the score formula's guard (see filled_test) makes sure it is a number
+            return f"IF(ISNUMBER({target}),{target},{lift(self.default).to_excel(ref)})"
         if self.default is None:
-            return target
-        return f"IF({target}=\"\",{lift(self.default).to_excel(ref)},{target})"
+            return f"TRIM({target})"
+        default = lift(self.default).to_excel(ref)
+        return f'IF(ISTEXT({target}),IF(TRIM({target})="",{default},TRIM({target})),{default})'
+
+    def filled_test(self, ref: RefFn) -> str:
+        """The Excel condition that is TRUE when the input cell holds a usable value."""
+        target = ref(self.name)
+        if self.numeric:
+            return f"ISNUMBER({target})"
+        return f'IF(ISTEXT({target}),TRIM({target})<>"",FALSE)'
 
     def variables(self) -> set[str]:
         return {self.name}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
+
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -25,6 +27,8 @@ class Finding:
     sheet: str | None = None
     cell: str | None = None
     fix: str | None = None
+    #: the input (key of the indicator's method) the finding is about, when it is about one
+    input_key: str | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITY_LABELS:
@@ -44,7 +48,7 @@ class Finding:
 
     def at(self, sheet: str | None, cell: str | None) -> Finding:
         """The same finding placed at a sheet and cell."""
-        return Finding(self.severity, self.code, self.message, self.indicator, sheet, cell, self.fix)
+        return replace(self, sheet=sheet, cell=cell)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output."""
@@ -63,13 +67,9 @@ def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
 
 def cell_order(cell: str | None) -> tuple[int, int]:
     """(row, column) of an A1 address for sorting: H9 before H60; unknown cells last."""
-    match = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", cell or "")
-    if not match:
+    if not cell or not re.fullmatch(r"\$?[A-Za-z]{1,3}\$?\d+", cell):
         return (10**9, 10**9)
-    column = 0
-    for ch in match.group(1).upper():
-        column = column * 26 + ord(ch) - 64
-    return (int(match.group(2)), column)
+    return xl_cell_to_rowcol(cell)
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xlperf.errors import XlperfError
 from xlperf.expr import IF, Expr, Text, cmp
 
 
@@ -35,7 +36,7 @@ def scheme_leaf_cap(name: str) -> float | None:
     return SCHEME_LEAF_CAPS.get(name)
 
 
-class GradeError(ValueError):
+class GradeError(XlperfError, ValueError):
     """A grade scheme that is unknown or malformed."""
 
 

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from xlperf.errors import XlperfError
+
 __all__ = [
     "LibreOfficeError",
     "computed_values",
@@ -59,7 +61,7 @@ oor:op="fuse"><value>3</value></prop></item>
 """
 
 
-class LibreOfficeError(RuntimeError):
+class LibreOfficeError(XlperfError, RuntimeError):
     """LibreOffice is missing, failed, timed out, or could not process a workbook."""
 
 

@@ -95,6 +95,11 @@ class Rubric:
         """Scored indicators in form order."""
         return [node for _, node in self.walk() if node.is_leaf]
 
+    def spending_leaf(self) -> Indicator | None:
+        """The first leaf whose method measures spending against the money available (the funds block)."""
+        return next((leaf for leaf in self.leaves() if leaf.method is not None and leaf.method.measures_spending),
+                    None)
+
     def find(self, indicator_id: str) -> Indicator:
         """The node with this id; KeyError names it."""
         for _, node in self.walk():

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from xlperf.errors import XlperfError
+
 __all__ = [
     "REASONS",
     "Limits",
@@ -70,7 +72,7 @@ REASONS: dict[str, str] = {
 }
 
 
-class UnreadableWorkbook(Exception):
+class UnreadableWorkbook(XlperfError):
     """A file that cannot be read safely.
 
     ``str(e)`` is one clear Chinese sentence for evaluators, e.g. ``'文件已加密（设置了打开密码），

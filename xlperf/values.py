@@ -28,11 +28,24 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "EXCEL_ERRORS",
+    "CellInput",
+    "ErrorValue",
     "ParsedValue",
+    "claimed_number",
+    "claimed_rate",
+    "convert_input",
+    "excel_serial",
+    "excel_text",
+    "excel_trim",
+    "is_cell_blank",
+    "is_cell_number",
     "money_in_wan",
     "normalise_text",
+    "parse_cell",
     "parse_number",
+    "parse_target",
     "parse_value",
+    "read_input",
     "same_unit",
 ]
 
@@ -451,6 +464,22 @@ def parse_value(value: object) -> ParsedValue:
         return _make(value, text, "error", problem=f"无法读取单元格内容（{type(value).__name__}）")
 
 
+def parse_target(value: object) -> ParsedValue:
+    """A 年度指标值 as units print it: :func:`parse_value`, except that a quantity inside prose counts
+    (``项目预算控制数 48.01万元`` -> 48.01 万元, ``成本不超过13.7584万元`` -> ≤ 13.7584 万元,
+    ``控制在50万元以内`` -> ≤ 50 万元). Text without a quantity stays text."""
+    parsed = parse_value(value)
+    if parsed.number is not None or parsed.kind != "text" or not isinstance(value, str):
+        return parsed
+    compact = "".join(normalise_text(value).split())
+    for start in range(1, len(compact)):
+        if compact[start].isdigit() or any(compact.startswith(token, start) for token, _, _ in _OPERATORS):
+            tail = parse_value(compact[start:])
+            if tail.is_numeric:
+                return ParsedValue(value, tail.op, tail.number, tail.unit, tail.kind, parsed.text)
+    return parsed
+
+
 def parse_number(value: object) -> float | None:
     """Return the plain number in a value, or None.
 
@@ -484,3 +513,217 @@ def money_in_wan(value: ParsedValue) -> float | None:
         return None
     factor = _MONEY_IN_WAN.get(value.unit)
     return None if factor is None else value.number * factor
+
+
+# ------------------------------------------------------------------------------------------------------
+# What a typed cell means to a form's formulas.
+#
+# A generated form's native formulas use an input cell only when it holds what the formula can use: a
+# number for a numeric input (``ISNUMBER``; a date is its serial number, as in Excel), text for a choice
+# or text input (``ISTEXT``, then ``TRIM``).  Anything else counts as *not filled* — in the formula and,
+# through :func:`read_input`, in the engine — and :func:`read_input` says what the cell holds and what
+# number it seems to mean.  Hand-made forms have no formulas; they are read leniently with
+# :func:`convert_input`, the same converter ``xlperf fill`` uses to write cells.
+
+
+class ErrorValue(str):
+    """An Excel error value read from a cell (``#N/A``, ``#DIV/0!``...), told apart from typed text."""
+
+    __slots__ = ()
+
+
+_EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
+
+
+def excel_serial(value: _dt.date | _dt.datetime | _dt.time | _dt.timedelta) -> float:
+    """The number Excel stores for a date, time or duration (1900 date system)."""
+    if isinstance(value, _dt.timedelta):
+        return value.total_seconds() / 86400
+    if isinstance(value, _dt.time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    if not isinstance(value, _dt.datetime):
+        value = _dt.datetime(value.year, value.month, value.day)
+    return (value.replace(tzinfo=None) - _EXCEL_EPOCH).total_seconds() / 86400
+
+
+def excel_trim(text: str) -> str:
+    """Excel's ``TRIM``: spaces (U+0020 only) removed at both ends and runs of spaces inside made one."""
+    return " ".join(part for part in text.split(" ") if part)
+
+
+def excel_text(number: float) -> str:
+    """A number as Excel's General format writes it in text (``5`` not ``5.0``)."""
+    if number == int(number) and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.15g}"
+
+
+def is_cell_number(raw: object) -> bool:
+    """True when a native formula's ``ISNUMBER`` is true for the cell value (dates and times included)."""
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, numbers.Real):
+        return math.isfinite(float(raw))
+    return isinstance(raw, _dt.date | _dt.time | _dt.timedelta)
+
+
+def is_cell_blank(raw: object) -> bool:
+    """True for an empty cell (None or an empty string: what readers give for blank cells)."""
+    return raw is None or raw == ""
+
+
+@dataclass(frozen=True)
+class CellInput:
+    """An input cell as the form's formulas see it.
+
+    ``value`` is what the formula uses (a float for numeric inputs, trimmed text otherwise) or None when the
+    cell counts as not filled; ``problem`` says, in Chinese, what the cell holds when it is not blank but
+    unusable; ``meant`` is what the value parser thinks was meant (``48 万元``) and ``fix`` what to type.
+    """
+
+    value: float | str | None
+    problem: str | None = None
+    meant: str | None = None
+    fix: str | None = None
+
+    @property
+    def filled(self) -> bool:
+        """True when the formula uses the cell."""
+        return self.value is not None
+
+
+def _shown(raw: object) -> str:
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def _meaning(parsed: ParsedValue) -> tuple[str, str] | None:
+    """(what the text seems to mean, what to type instead) for text that holds a readable quantity."""
+    if not parsed.is_numeric or parsed.number is None:
+        return None
+    if parsed.kind == "percent":
+        points = format_plain(parsed.number * 100)
+        return f"{points}%", f"请重新输入数值 {points}%（单元格须为数字，不能是文字）"
+    plain = format_plain(parsed.number)
+    unit = f" {parsed.unit}" if parsed.unit else ""
+    return f"{plain}{unit}", f"请只填数字 {plain}"
+
+
+def format_plain(number: float) -> str:
+    """A number without trailing zeros and without exponent for ordinary sizes (48.6, 0.95, 1000)."""
+    text = f"{number:.10f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def read_input(raw: object, numeric: bool) -> CellInput:
+    """What a generated form's formula makes of a typed input cell (see the section comment above).
+
+    ``numeric`` is the input kind's nature (number, percent, money, count vs choice, yes/no, text).
+    """
+    if is_cell_blank(raw):
+        return CellInput(None)
+    if numeric:
+        if is_cell_number(raw):
+            number = raw if isinstance(raw, numbers.Real) else excel_serial(raw)  # type: ignore[arg-type]
+            return CellInput(float(number))
+        if isinstance(raw, ErrorValue):
+            return CellInput(None, f"单元格是错误值 {raw}，表内公式按未填处理", fix="改为填写数值")
+        if isinstance(raw, bool):
+            return CellInput(None, f"填的是逻辑值 {_shown(raw)}，表内公式按未填处理", fix="改为填写数值")
+        if isinstance(raw, str) and not raw.strip():
+            return CellInput(None, "只填了空格，表内公式按未填处理", fix="删除空格后填写数值")
+        text = _shown(raw)
+        parsed = parse_value(raw)
+        meant = _meaning(parsed)
+        if meant is None:
+            return CellInput(None, f"填的是文字“{text}”，表内公式按未填处理", fix="改为填写数值（只填数字）")
+        plain_number = parsed.kind == "number" and not parsed.unit and parsed.op is None
+        what = f"文本格式的数字“{text}”" if plain_number else f"文字“{text}”"
+        return CellInput(None, f"填的是{what}，表内公式按未填处理", meant[0],
+                         f"如为 {meant[0]}，{meant[1]}" if not plain_number else
+                         f"请改为数值 {meant[0]}（把单元格格式改为“常规”后重新输入）")
+    if isinstance(raw, ErrorValue):
+        return CellInput(None, f"单元格是错误值 {raw}，表内公式按未填处理", fix="从下拉列表中选择或填写文字")
+    if not isinstance(raw, str):
+        return CellInput(None, f"填的是{'逻辑值' if isinstance(raw, bool) else '数字'} {_shown(raw)}，"
+                               "表内公式只认文字，按未填处理", fix="从下拉列表中选择")
+    trimmed = excel_trim(raw)
+    if not trimmed:
+        return CellInput(None, "只填了空格，表内公式按未填处理", fix="从下拉列表中选择")
+    return CellInput(trimmed)
+
+
+def choice_matches(text: str, choice: str) -> bool:
+    """Excel's text ``=``: case-insensitive, no trimming (callers trim first)."""
+    return text.casefold() == choice.casefold()
+
+
+def convert_input(raw: object, numeric: bool, unit: str = "") -> tuple[float | str | None, str | None]:
+    """The lenient reading of a value for a numeric or text input: what ``xlperf fill`` writes into the cell
+    and how hand-made forms (no formulas) are read. Numbers from text (``95%`` -> 0.95, ``48.6万元`` ->
+    48.6, ``486000元`` for a 万元 input -> 48.6); returns (value, problem or None).
+    """
+    if is_cell_blank(raw) or (isinstance(raw, str) and not raw.strip()):
+        return None, None
+    if not numeric:
+        if isinstance(raw, bool | ErrorValue):
+            return None, f"“{_shown(raw)}”不是有效的值"
+        return (excel_trim(raw) if isinstance(raw, str) else _shown(raw)), None
+    if isinstance(raw, bool):
+        return None, f"“{_shown(raw)}”不是数值"
+    if is_cell_number(raw):
+        return float(raw) if isinstance(raw, numbers.Real) else excel_serial(raw), None  # type: ignore[arg-type]
+    parsed = parse_target(raw)
+    if parsed.is_numeric and parsed.number is not None:
+        if parsed.kind == "money" and unit and parsed.unit != unit:
+            converted = money_in_wan(parsed) if unit == "万元" else None
+            if converted is None:
+                return None, f"“{_shown(raw)}”的单位与 {unit} 不同"
+            return converted, None
+        return parsed.number, None
+    return None, parsed.problem or f"“{_shown(raw)}”不是数值"
+
+
+def claimed_number(value: object) -> float | None:
+    """A figure a form shows (a score, a total) as a number (``'99分'`` -> 99); None when blank or unreadable."""
+    if isinstance(value, (bool, ErrorValue)):
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value) if math.isfinite(float(value)) else None
+    return parse_number(value)
+
+
+def claimed_rate(value: object, fraction: bool = False) -> float | None:
+    """A claimed rate as a fraction: ``'100%'``, ``1`` and ``100`` all give 1.0 (a plain number above 1.5
+    is read as percentage points unless the cell is known to hold a fraction, e.g. a ``0.00%`` cell)."""
+    number = claimed_number(value)
+    if number is None:
+        return None
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and number > 1.5 and not fraction:
+        return number / 100
+    return number
+
+
+_FORMAT_UNIT = re.compile(r'"([^"0-9]+)"\s*$')
+
+
+def parse_cell(value: object, number_format: str = "") -> ParsedValue:
+    """A cell value read together with its number format: a number in a ``0.00%`` cell is a percentage,
+    one in a ``0.00"万元"`` cell is money in 万元 (the format carries the unit the unit sees)."""
+    if not is_cell_number(value) or not isinstance(value, numbers.Real):
+        return parse_value(value)
+    fmt = (number_format or "").replace('"%"', "")
+    number = float(value)
+    if "%" in fmt:
+        return _make(value, f"{format_plain(number * 100)}%", "percent", number=number, unit="%")
+    match = _FORMAT_UNIT.search(number_format or "")
+    if match:
+        unit_text = match.group(1).strip()
+        quantity = _parse_quantity(f"1{unit_text}")
+        if quantity is not None:
+            _, unit, kind = quantity
+            return _make(value, f"{format_plain(number)}{unit_text}", kind, number=number, unit=unit)
+    return parse_value(value)

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlperf.pipeline import SOURCE_FORM
 from xlperf.safety import atomic_write, safe_cell_text
 
-from .runner import SOURCE_FORM, FailedFile, FormRecord, discover, progress_bar, read_all
+from .runner import FailedFile, FormRecord, discover, progress_bar, read_all
 from .spool import RecordSpool
 from .summary import first_level_names, summary_columns, summary_row, write_summary
 

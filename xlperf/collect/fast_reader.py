@@ -31,6 +31,7 @@ from typing import Any
 from xlperf.forms.names import META_SHEET
 from xlperf.forms.reader import CellData, FilledForm, parse_reference, read_source
 from xlperf.safety import Limits, UnreadableWorkbook, inspect_workbook
+from xlperf.values import ErrorValue
 
 __all__ = ["CalamineSource", "RawWorkbook", "column_letter", "read_fast_form", "read_workbook"]
 
@@ -57,6 +58,8 @@ class RawWorkbook:
     merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)
     formulas: dict[str, dict[str, str]] = field(default_factory=dict)
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: sheet → {address: error text} for named cells holding an error value (calamine gives ``''``)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
     engine: str = "calamine"
     hidden: set[str] = field(default_factory=set)  # sheets hidden (or very hidden) in the workbook
 
@@ -191,8 +194,13 @@ _CELL_ELEMENT = re.compile(rb"<((?:\w+:)?)c\s([^>]*?)(/>|>(.*?)</\1c>)", re.DOTA
 _F_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 
 
-def _scan_cells(xml: bytes, wanted: set[str] | None) -> tuple[dict[str, str], dict[str, int]]:
-    """Formula texts and style indexes of the ``wanted`` cells (None: every cell) of one sheet part.
+_ATTR_T_ERROR = re.compile(rb'\bt="e"')
+_V_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]{1,64})</(?:\w+:)?v>")
+
+
+def _scan_cells(xml: bytes, wanted: set[str] | None) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
+    """Formula texts, style indexes and error values of the ``wanted`` cells (None: every cell) of one
+    sheet part.
 
     One pass over the raw XML (no parse): each ``<c>`` element gives its ``r="…"`` address, its
     ``s="…"`` style and, when it holds an ``<f>`` element, the formula. Shared-formula children have no
@@ -200,6 +208,7 @@ def _scan_cells(xml: bytes, wanted: set[str] | None) -> tuple[dict[str, str], di
     """
     formulas: dict[str, str] = {}
     styles: dict[str, int] = {}
+    errors: dict[str, str] = {}
     for match in _CELL_ELEMENT.finditer(xml):
         attrs, body = match.group(2), match.group(4)
         ref = _ATTR_R.search(attrs)
@@ -216,7 +225,11 @@ def _scan_cells(xml: bytes, wanted: set[str] | None) -> tuple[dict[str, str], di
         style = _ATTR_S.search(attrs)
         if style is not None:
             styles[address] = int(style.group(1))
-    return formulas, styles
+        if body and _ATTR_T_ERROR.search(attrs):
+            value = _V_TEXT.search(body)
+            if value is not None:
+                errors[address] = html.unescape(value.group(1).decode("utf-8", "replace"))
+    return formulas, styles, errors
 
 
 def _number_formats(zf: zipfile.ZipFile) -> list[str]:
@@ -306,8 +319,9 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
                     xml = zf.read(directory.parts[sheet])
                 except KeyError:
                     continue
-                formulas, styles = _scan_cells(xml, cells)
+                formulas, styles, errors = _scan_cells(xml, cells)
                 raw.formulas[sheet] = formulas
+                raw.errors[sheet] = errors
                 raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes)}
     try:
         _read_calamine(raw, data, wanted)
@@ -319,15 +333,16 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
 
 
 def _scan_formulas(zf: zipfile.ZipFile, directory: _Directory, raw: RawWorkbook) -> None:
-    """Formula texts of every formula cell of every sheet (for legacy forms, whose broken total formulas
-    calamine shows as blanks)."""
+    """Formula texts and error values of every cell of every sheet that has formulas (for legacy forms,
+    whose broken total formulas calamine shows as blanks)."""
     for sheet, part in directory.parts.items():
         try:
             xml = zf.read(part)
         except KeyError:
             continue
         if b"<f" in xml or b":f" in xml:
-            raw.formulas[sheet] = _scan_cells(xml, None)[0]
+            formulas, _, errors = _scan_cells(xml, None)
+            raw.formulas[sheet], raw.errors[sheet] = formulas, errors
 
 
 def _read_xls(path: Path, data: bytes) -> RawWorkbook:
@@ -424,6 +439,9 @@ class CalamineSource:
         value = self.raw.value(sheet, *index) if index else None
         formula = self.raw.formulas.get(sheet, {}).get(ref)
         fmt = self.raw.formats.get(sheet, {}).get(ref, "General")
+        error = self.raw.errors.get(sheet, {}).get(ref)
+        if error is not None:
+            value = ErrorValue(error)
         if formula is not None:
             return CellData(None, formula, value, fmt)
         return CellData(value, None, value, fmt)

@@ -37,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xlperf.errors import NotAForm
 from xlperf.findings import Finding
 from xlperf.forms import names
 from xlperf.forms.meta import FormMeta
@@ -68,10 +69,6 @@ _CODE_DASH = re.compile(r"^([0-9][0-9A-Za-z]{5,})\s*[-－—_:：]\s*(.+)$", re.
 _CODE_SPACE = re.compile(r"^([0-9][0-9A-Za-z]{5,})\s+(.+)$", re.DOTALL)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CODE_FIELDS = {"project": "project_code", "unit": "unit_code", "department": "department_code"}
-
-
-class NotAForm(ValueError):
-    """A workbook that is neither an xlperf form nor a recognisable legacy form (plain reason)."""
 
 
 def norm(value: Any) -> str:
@@ -392,7 +389,8 @@ def _read_form(path: Path | None, layout: _Layout) -> FilledForm:
     reading = _Reading(layout)
     header = _header(sheet, range(layout.start, layout.head))
     base = _base_rubric()
-    exec_leaf = next(leaf for leaf in base.leaves() if leaf.method_name == "execution")
+    exec_leaf = base.spending_leaf()
+    assert exec_leaf is not None  # the self-evaluation rubric scores its funds block
     funds_points = _read_funds(reading, exec_leaf)
 
     rows, groups = _indicator_rows(reading)
@@ -412,7 +410,8 @@ def _read_form(path: Path | None, layout: _Layout) -> FilledForm:
         header.setdefault("title", title)
     meta = FormMeta(rubric, {k: str(v) for k, v in header.items()}, LEGACY_GENERATOR)
     return FilledForm(path, meta, values=reading.values, header=header, claims=reading.claims,
-                      reasons=reading.reasons, cells=reading.cells, problems=reading.problems, layout=profile.id)
+                      reasons=reading.reasons, cells=reading.cells, problems=reading.problems, formulas=False,
+                      layout=profile.id)
 
 
 def _title(sheet: _Sheet, rows: range) -> str:
@@ -607,10 +606,11 @@ def method_for_row(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The scoring method of a legacy indicator row (the one place that decides it).
 
     ``row`` has the rubric's ``level1``/``level2`` names, the 三级 ``name``, the ``target`` text as the
-    profile forms it and the ``points``. Numeric targets score by completion ratio (正向 ≥, 反向 ≤),
-    anything qualitative is the score the unit entered.
+    profile forms it and the ``points``. Numeric targets score by completion ratio (正向 ≥, 反向 ≤; a
+    成本指标 or a target worded as a cost control is ≤ unless it says ≥), anything qualitative is the score
+    the unit entered.
     """
-    return infer_method(str(row.get("target") or ""))
+    return infer_method(str(row.get("target") or ""), str(row.get("level2") or ""))
 
 
 def _op(value: Any) -> str:
@@ -790,7 +790,7 @@ def _with_rows(base: Rubric, spec: tuple[tuple[Any, ...], ...], groups: tuple[tu
     changes: dict[str, Any] = {}
 
     def adjust(node: Indicator) -> Indicator:
-        if node.method_name == "execution" and node.points != funds_points:
+        if node.method is not None and node.method.measures_spending and node.points != funds_points:
             return replace(node, points=funds_points, method=_method_with(node, funds_points))
         if node.children and node.name in declared:
             return replace(node, points=declared[node.name])

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.findings import Finding
+from xlperf.pipeline import ScoredForm
 
 __all__ = ["FailedFile", "FormRecord", "discover", "process_file", "read_all"]
 
 #: Extensions picked up from folders. Non-.xlsx spreadsheets are listed so that their senders are told
 #: (in 失败文件) to save them as .xlsx; other files (reports in .docx/.pdf) are ignored.
 FOLDER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".et", ".ods")
-SOURCE_FORM = "xlperf 表"
-SOURCE_LEGACY = "旧版自评表"
 _CHUNK = 16
 _IN_PROCESS_BELOW = 8
 
@@ -101,29 +100,18 @@ def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> tuple
 
 
 def process_file(path: Path) -> Outcome:
-    """Read, score and check one workbook; never raises (failures come back as :class:`FailedFile`)."""
-    from xlperf.checks import check_form
-    from xlperf.collect.fast_reader import CalamineSource, read_workbook
-    from xlperf.collect.legacy import NotAForm, read_legacy
-    from xlperf.forms.meta import MetaError
-    from xlperf.forms.reader import read_source, score_form
+    """Read, score and check one workbook through :func:`xlperf.pipeline.read_path`; never raises
+    (failures come back as :class:`FailedFile`)."""
+    from xlperf.errors import NotAForm
+    from xlperf.pipeline import read_path
     from xlperf.safety import UnreadableWorkbook
 
     name = str(path)
     try:
-        raw = read_workbook(path)
-        if raw.is_form:
-            forms, source = [read_source(CalamineSource(raw), path)], SOURCE_FORM
-        else:
-            forms, source = read_legacy(raw), SOURCE_LEGACY
-        records = []
-        for form in forms:
-            result = score_form(form)
-            records.append(_record(name, form, result, check_form(form, result), source_of(form, source)))
-        return records
+        return [_record(name, scored) for scored in read_path(path)]
     except UnreadableWorkbook as exc:
         return FailedFile(name, str(exc), exc.reason_code)
-    except (MetaError, NotAForm) as exc:
+    except NotAForm as exc:
         return FailedFile(name, str(exc), "not_form")
     except MemoryError:
         return FailedFile(name, "文件内容过大，读取时内存不足，无法汇总", "too_large")
@@ -131,32 +119,30 @@ def process_file(path: Path) -> Outcome:
         return FailedFile(name, f"读取时出错，无法汇总（{type(exc).__name__}：{exc}）", "internal")
 
 
-def source_of(form: Any, source: str = SOURCE_LEGACY) -> str:
-    """The 来源 of a record: ``xlperf 表``, or ``旧版自评表（四川0013zp）`` naming the profile that read it."""
-    from xlperf.collect.profiles import PROFILE_BY_ID
-
-    profile = PROFILE_BY_ID.get(getattr(form, "layout", ""))
-    return f"{SOURCE_LEGACY}（{profile.short}）" if profile is not None else source
-
-
-def _record(name: str, form: Any, result: Any, findings: list[Finding], source: str) -> FormRecord:
+def _record(name: str, scored: ScoredForm) -> FormRecord:
     from xlperf.forms import names
 
+    form, result = scored.form, scored.result
     rubric = result.rubric
     header = form.header
-    budget, spent = _funds(form, rubric)
-    rate = spent / budget if budget and spent is not None else None
+    budget = spent = rate = None
+    leaf = rubric.spending_leaf()
+    if leaf is not None and leaf.method is not None:
+        inputs = result.scores[leaf.id].inputs
+        budget_key, spent_key = leaf.method.spending()  # type: ignore[misc]
+        budget, spent = inputs.get(budget_key), inputs.get(spent_key)
+        rate = leaf.method.spending_rate(inputs)
     sheet = ""
-    if source != SOURCE_FORM:
+    if form.layout:  # a hand-made form: say which sheet
         sheet = next((s for s, _ in form.cells.values()), "")
     unit = _text(header.get("unit") or header.get("department"))
     project = _text(header.get("project") or header.get("department") or header.get("unit"))
     return FormRecord(
-        file=name, sheet=sheet, source=source, rubric_id=rubric.id, rubric_title=rubric.title,
+        file=name, sheet=sheet, source=scored.source, rubric_id=rubric.id, rubric_title=rubric.title,
         unit=unit, project=project, budget=budget, spent=spent, rate=rate,
         subtotals=[(top.name, result.scores[top.id].score) for top in rubric.indicators],
         total=result.total, grade=result.grade, grades=[b.label for b in rubric.grades],
-        claimed_total=form.claims.get(names.TOTAL), complete=result.complete, findings=list(findings))
+        claimed_total=form.claims.get(names.TOTAL), complete=result.complete, findings=list(scored.findings))
 
 
 def _text(value: Any) -> str:
@@ -165,21 +151,6 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _funds(form: Any, rubric: Any) -> tuple[float | None, float | None]:
-    """全年预算数 and 全年执行数 from the execution indicator (or the one named 预算执行率)."""
-    from xlperf.values import parse_number
-
-    leaves = rubric.leaves()
-    leaf = next((x for x in leaves if x.method_name == "execution"), None) or \
-        next((x for x in leaves if "预算执行率" in x.name and any(s.key == "spent" for s in x.inputs())), None)
-    if leaf is None:
-        return None, None
-    values = form.values.get(leaf.id, {})
-    money = [s.key for s in leaf.inputs() if s.kind == "money" and s.key != "spent"]
-    budget_key = "budget" if "budget" in values else (money[0] if money else "budget")
-    return parse_number(values.get(budget_key)), parse_number(values.get("spent"))
 
 
 def _chunk(paths: list[Path]) -> list[Outcome]:

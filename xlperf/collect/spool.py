@@ -18,7 +18,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from .runner import SOURCE_FORM, FormRecord
+from xlperf.pipeline import SOURCE_FORM
+
+from .runner import FormRecord
 
 __all__ = ["Group", "RecordSpool"]
 

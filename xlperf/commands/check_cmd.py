@@ -21,8 +21,8 @@ def check_command(args: argparse.Namespace) -> int:
     from xlperf.commands.score_cmd import load_scored, render_findings
 
     scored = load_scored(args.file, args.grades)
-    for form, result, findings in scored:
-        project = form.header.get("project", "")
-        print(f"{args.file.name}（{result.rubric.title}{'：' + project if len(scored) > 1 and project else ''}）")
-        print("\n".join(render_findings(findings)))
-    return 1 if any(has_errors(findings) for _, _, findings in scored) else 0
+    for item in scored:
+        project = item.form.header.get("project", "")
+        print(f"{args.file.name}（{item.result.rubric.title}{'：' + project if len(scored) > 1 and project else ''}）")
+        print("\n".join(render_findings(item.findings)))
+    return 1 if any(has_errors(item.findings) for item in scored) else 0

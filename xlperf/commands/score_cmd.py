@@ -10,6 +10,7 @@ from typing import Any
 from xlperf.cli import CommandError
 from xlperf.findings import Finding, has_errors
 from xlperf.forms import names
+from xlperf.pipeline import ScoredForm, score_filled
 from xlperf.rounding import format_number
 
 
@@ -28,47 +29,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.set_defaults(handler=fill_command)
 
 
-def load_scored(path: Path, grades: str | None = None) -> list[tuple[Any, Any, list[Finding]]]:
-    """Read, score and check the forms in a workbook: [(form, result, findings)]. An xlperf form gives one;
-    a hand-made legacy self-evaluation workbook (seed-002 layout, read by its labels) gives one per sheet.
-    Unreadable files raise CommandError."""
-    from xlperf.checks import check_form
-    from xlperf.collect.fast_reader import read_workbook
-    from xlperf.collect.legacy import NotAForm, read_legacy
-    from xlperf.forms.meta import MetaError
-    from xlperf.forms.reader import read_form, score_form
+def load_scored(path: Path, grades: str | None = None) -> list[ScoredForm]:
+    """Read, score and check the forms in a workbook through the one pipeline collection uses
+    (:func:`xlperf.pipeline.read_path`): an xlperf form gives one, a hand-made 自评表 workbook one per
+    sheet. Unreadable files and workbooks that are not forms raise CommandError."""
+    from xlperf.errors import XlperfError
     from xlperf.grades import GradeError, parse_bands
-    from xlperf.safety import UnreadableWorkbook
+    from xlperf.pipeline import read_path
 
     if not path.exists():
         raise CommandError(f"找不到文件 {path}")
     try:
-        forms = [read_form(path)]
-    except (MetaError, UnreadableWorkbook) as exc:
-        if isinstance(exc, UnreadableWorkbook) and exc.reason_code != "legacy_xls":
-            raise CommandError(f"{path.name}：{exc}") from exc
-        try:  # a hand-made form (also a .xls, read through calamine), by its labels
-            forms = read_legacy(read_workbook(path, all_sheets=True))
-        except (NotAForm, UnreadableWorkbook) as legacy_exc:
-            raise CommandError(f"{path.name}：{legacy_exc}") from exc
-    bands = None
-    if grades:
-        try:
-            bands = parse_bands(grades)
-        except GradeError as exc:
-            raise CommandError(str(exc)) from exc
-    scored = []
-    for form in forms:
-        rubric = form.rubric
-        if bands is not None:
-            rubric = rubric.evolve(grades=bands, grade_scheme=grades if grades in ("national", "lincang") else "")
-        result = score_form(form, rubric)
-        scored.append((form, result, check_form(form, result)))
-    return scored
+        scored = read_path(path)
+    except XlperfError as exc:
+        raise CommandError(f"{path.name}：{exc}") from exc
+    if not grades:
+        return scored
+    try:
+        bands = parse_bands(grades)
+    except GradeError as exc:
+        raise CommandError(str(exc)) from exc
+    scheme = grades if grades in ("national", "lincang") else ""
+    return [score_filled(item.form, item.result.rubric.evolve(grades=bands, grade_scheme=scheme), item.source)
+            for item in scored]
 
 
-def score_data(form: Any, result: Any, findings: list[Finding]) -> dict[str, Any]:
+def score_data(scored: ScoredForm) -> dict[str, Any]:
     """The JSON document of ``xlperf score --json``."""
+    form, result, findings = scored.form, scored.result, scored.findings
     rubric = result.rubric
     indicators, subtotals = [], []
     for _, node in rubric.walk():
@@ -114,14 +102,13 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def render_score(form: Any, result: Any, findings: list[Finding]) -> list[str]:
+def render_score(scored: ScoredForm) -> list[str]:
     """The readable table of ``xlperf score``."""
+    form, result, findings = scored.form, scored.result, scored.findings
     rubric = result.rubric
     lines = [f"{rubric.title}（{rubric.id}）  {form.path.name if form.path else ''}"]
     if form.layout:
-        from xlperf.collect.runner import source_of
-
-        lines.append(f"读取格式：{source_of(form)}")
+        lines.append(f"读取格式：{scored.source}")
     for field_name, label in names.HEADER_FIELDS.items():
         if form.header.get(field_name) not in (None, ""):
             lines.append(f"{label}：{form.header[field_name]}")
@@ -157,11 +144,11 @@ def score_command(args: argparse.Namespace) -> int:
     """Score a filled workbook; exit 1 when any finding is an error."""
     scored = load_scored(args.file, args.grades)
     if args.json:
-        data = [score_data(*item) for item in scored]
+        data = [score_data(item) for item in scored]
         print(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2, default=str))
     else:
-        print("\n\n".join("\n".join(render_score(*item)) for item in scored))
-    return 1 if any(has_errors(findings) for _, _, findings in scored) else 0
+        print("\n\n".join("\n".join(render_score(item)) for item in scored))
+    return 1 if any(has_errors(item.findings) for item in scored) else 0
 
 
 def fill_command(args: argparse.Namespace) -> int:

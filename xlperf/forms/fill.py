@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlperf.errors import XlperfError
 from xlperf.forms import names
 from xlperf.forms.reader import FilledForm, read_form
 from xlperf.methods import InputSpec
 from xlperf.model import Indicator, Rubric
-from xlperf.values import money_in_wan, parse_value
+from xlperf.values import choice_matches, convert_input
 
 __all__ = ["FillData", "FillError", "FillReport", "convert_value", "fill_form", "load_data", "parse_data"]
 
@@ -31,7 +32,7 @@ _REASON_KEYS = ("reasons", "reason", "偏差原因", "偏差原因分析及改�
 _CSV_COLUMNS = (("指标编号", "输入项", "值"), ("id", "key", "value"))
 
 
-class FillError(ValueError):
+class FillError(XlperfError, ValueError):
     """Fill data that does not fit the form; the message is one Chinese line."""
 
 
@@ -125,25 +126,16 @@ def load_data(path: Path) -> FillData:
 
 
 def convert_value(spec: InputSpec, value: Any) -> tuple[Any, str | None]:
-    """The value to put in an input cell: numbers for numeric inputs (``95%`` -> 0.95, ``48.6万元`` -> 48.6,
-    ``486000元`` into a 万元 input -> 48.6); returns (value, warning or None)."""
-    if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
-        return (None, None) if not isinstance(value, bool) else (value, f"“{value}”不是有效的值")
-    if spec.numeric:
-        if isinstance(value, int | float):
-            return value, None
-        parsed = parse_value(value)
-        if parsed.is_numeric and parsed.number is not None:
-            if parsed.kind == "money" and spec.unit and parsed.unit != spec.unit:
-                if spec.unit == "万元" and money_in_wan(parsed) is not None:
-                    return money_in_wan(parsed), None
-                return value, f"“{value}”的单位与 {spec.unit} 不同，已按原样写入"
-            return parsed.number, None
-        return value, f"“{value}”不是数值，已按文字写入（计分时会被指出）"
-    text = str(value).strip()
-    if spec.choices and text not in spec.choices:
-        return text, f"“{text}”不在可选项（{'、'.join(spec.choices)}）中"
-    return text, None
+    """The value to put in an input cell (:func:`xlperf.values.convert_input`: ``95%`` -> 0.95, ``48.6万元``
+    -> 48.6, ``486000元`` into a 万元 input -> 48.6); a value that cannot be converted is written as typed,
+    with a warning (the checks then name its cell). Returns (value, warning or None)."""
+    converted, problem = convert_input(value, spec.numeric, spec.unit)
+    if problem is not None:
+        return value, f"{problem}，已按原样写入（计分时按未填处理，检查时会指出）"
+    if converted is not None and not spec.numeric and spec.choices \
+            and not any(choice_matches(str(converted), c) for c in spec.choices):
+        return converted, f"“{converted}”不在可选项（{'、'.join(spec.choices)}）中"
+    return converted, None
 
 
 def _known_indicators(rubric: Rubric) -> str:

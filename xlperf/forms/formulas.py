@@ -22,11 +22,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from xlperf.engine import bounded_expression
+from xlperf.errors import XlperfError
 from xlperf.expr import Var
 from xlperf.forms.names import TOTAL, input_name, score_name
 from xlperf.grades import GradeBand, grade_expr
 from xlperf.model import Indicator
-from xlperf.values import parse_value
+from xlperf.values import parse_target
 
 if TYPE_CHECKING:
     from xlperf.forms.writer import FormOptions
@@ -35,7 +36,7 @@ RefFn = Callable[[str], str]
 ENGINES = ("native", "xlwings")
 
 
-class FormulaError(ValueError):
+class FormulaError(XlperfError, ValueError):
     """A formula that cannot be produced (e.g. an engine that is not available)."""
 
 
@@ -59,11 +60,11 @@ def score_formula(indicator: Indicator, ref_fn: RefFn, decimals: int, options: F
 
 def _native_score(indicator: Indicator, ref_fn: RefFn, decimals: int) -> str:
     body = bounded_expression(indicator, decimals).to_excel(ref_fn)
-    required = [ref_fn(spec.key) for spec in indicator.inputs() if spec.required]
-    if not required:
+    guards = [Var(spec.key, None, spec.numeric).filled_test(ref_fn) for spec in indicator.inputs()
+              if spec.required]
+    if not guards:
         return "=" + body
-    blanks = ",".join(f'{ref}=""' for ref in required)
-    return f'=IF(OR({blanks}),"",{body})'
+    return f'=IF(AND({",".join(guards)}),{body},"")'
 
 
 @lru_cache(maxsize=8192)
@@ -112,7 +113,7 @@ def target_display(text: str) -> tuple[float, str, str] | None:
     ``≥90%`` -> (0.9, ``"≥"0%``, ``0%``); ``4个`` -> (4, ``0"个"``, ``0"个"``);
     ``48万元`` -> (48, ``0.00"万元"``, ``0.00"万元"``); ``不超过 87.712 万元`` -> (87.712, ``"≤"0.000"万元"``, …).
     """
-    parsed = parse_value(text)
+    parsed = parse_target(text)
     if parsed.number is None or parsed.kind in ("text", "deadline", "blank", "error"):
         return None
     sign = _quote(_OP_SIGN.get(parsed.op or "", ""))

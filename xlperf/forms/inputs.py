@@ -48,7 +48,7 @@ def validation(spec: InputSpec, points: float, indicator_name: str) -> dict[str,
         return {"validate": "list", "source": source, "input_title": title,
                 "input_message": _clip(f"请从下拉列表中选择：{'、'.join(source)}", 255),
                 "error_title": "输入无效", "error_message": _clip(f"只能选择：{'、'.join(source)}", 255)}
-    if spec.key.endswith("score") and spec.kind == "number" and spec.label == "得分":
+    if spec.kind == "score":
         top = format_number(points)
         return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": points,
                 "error_type": "warning", "input_title": title,

@@ -247,7 +247,7 @@ def _write_leaf(ctx: FormContext, g: Grid, cols: Columns, span: Span) -> None:
         g.value(r + i, cols.input, ctx.value(node.id, spec.key), "input", input_format(spec))
         g.define(input_name(node.id, spec.key), r + i, cols.input)
         g.validate(r + i, cols.input, validation(spec, node.full_points, node.name))
-        if spec.label == "得分" and spec.kind == "number":
+        if spec.kind == "score":
             cell = a1(r + i, cols.input)
             g.highlight(r + i, cols.input, r + i, cols.input,
                         f"=AND(ISNUMBER({cell}),OR({cell}>{format_number(node.full_points, 6)},{cell}<0))",

@@ -55,19 +55,21 @@ FUND_ROWS = (("total", "年度资金总额"), ("current", "其中：当年财政
 
 def is_blank_row(node: Indicator) -> bool:
     """True for a placeholder indicator row (``指标1：``) that the unit fills in itself."""
-    return bool(BLANK_NAME.match(node.name)) and not node.target and node.method_name == "manual"
+    return bool(BLANK_NAME.match(node.name)) and not node.target and node.method is not None \
+        and node.method.evaluator_entered
 
 
 def funds_leaf(ctx: FormContext) -> Indicator | None:
     """The top-level 预算执行率 leaf scored in the funds block (method ``execution``)."""
     for node in ctx.rubric.indicators:
-        if node.is_leaf and node.method is not None and node.method.name == "execution":
+        if node.is_leaf and node.method is not None and node.method.measures_spending:
             return node
     return None
 
 
 def _rows_for(node: Indicator) -> int:
-    if node.method is not None and node.method.name not in ("ratio", "manual"):
+    method = node.method
+    if method is not None and not (method.target_vs_actual or method.evaluator_entered):
         return len(node.inputs())
     return 1
 
@@ -246,7 +248,7 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
         g.define(f"t_{node.id}_name", r, name_col)
     else:
         g.merge(r, name_col, last, 3, node.name, "text")
-    if method.name == "ratio":
+    if method.target_vs_actual:
         target_col_value = None
         shown = target_display(node.target) if node.target else None
         target_fmt = shown[1] if shown else input_format(method.inputs()[0])
@@ -265,7 +267,7 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
         g.define(input_name(node.id, "actual"), r, ACTUAL)
         g.validate(r, ACTUAL, validation(_spec(node, "actual"), node.full_points, node.name))
         g.text(r, OWN, "—", "muted")
-    elif method.name == "manual":
+    elif method.evaluator_entered:
         g.text(r, TARGET, "" if blank else node.target, "input")
         g.define(f"t_{node.id}_target", r, TARGET)
         g.text(r, ACTUAL, "", "input")

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from xlperf import __version__
+from xlperf.errors import NotAForm
 from xlperf.model import Rubric
 from xlperf.rubrics.build import build_rubric, rubric_to_data
 
@@ -46,7 +47,7 @@ def meta_rows(rubric: Rubric, header: Mapping[str, Any] | None = None) -> list[t
     return rows
 
 
-class MetaError(ValueError):
+class MetaError(NotAForm):
     """The workbook has no readable xlperf record."""
 
 

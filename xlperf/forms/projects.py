@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from xlperf.errors import XlperfError
 from xlperf.rounding import format_number
 from xlperf.values import parse_number
 
@@ -98,7 +99,7 @@ class ProjectList:
     has_indicators: bool
 
 
-class ProjectListError(ValueError):
+class ProjectListError(XlperfError, ValueError):
     """A project list that cannot be read at all (one Chinese line)."""
 
 

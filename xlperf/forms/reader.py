@@ -23,12 +23,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from xlperf.engine import ScoreResult, score
+from xlperf.engine import ScoreResult, lenient_values, score
 from xlperf.findings import Finding
 from xlperf.forms import names
 from xlperf.forms.meta import FormMeta, MetaError, parse_meta
 from xlperf.forms.names import RATE_KEY
 from xlperf.model import Rubric
+from xlperf.values import ErrorValue
 
 __all__ = [
     "RATE_KEY",
@@ -155,7 +156,8 @@ class OpenpyxlSource:
 
     def cell(self, sheet: str, ref: str) -> CellData:
         cell = self.book[sheet][ref]
-        shown = self.cached[sheet][ref].value
+        cached = self.cached[sheet][ref]
+        shown = ErrorValue(cached.value) if cached.data_type == "e" and cached.value else cached.value
         value = cell.value
         fmt = cell.number_format or "General"
         if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type != "s"):
@@ -164,6 +166,8 @@ class OpenpyxlSource:
             text = getattr(value, "text", None)  # array/data-table formulas
             if text is not None:
                 return CellData(None, str(text), shown, fmt)
+        if cell.data_type == "e" and value:
+            value = ErrorValue(value)
         return CellData(value, None, value, fmt)
 
     def close(self) -> None:
@@ -193,6 +197,9 @@ class FilledForm:
     cells: dict[str, tuple[str, str]] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
+    #: True for our forms, whose native formulas compute the scores: values are read as those formulas
+    #: read them. False for hand-made forms (no formulas), read leniently (``48万元`` is 48).
+    formulas: bool = True
     layout: str = ""  # the legacy layout profile that read a hand-made form (xlperf.collect.profiles)
 
     @property
@@ -269,7 +276,7 @@ def read_source(source: CellSource, path: Path | None = None) -> FilledForm:
                         leaf.id, sheet, cell, fix="在 Excel 中重新计算并保存，或直接填写数值"))
             entered[spec.key] = value
         form.values[leaf.id] = entered
-        if leaf.method_name == "execution":
+        if leaf.method is not None and leaf.method.measures_spending:
             rate = locate(names.input_name(leaf.id, RATE_KEY), False)
             if rate is not None:
                 form.claims[names.input_name(leaf.id, RATE_KEY)] = rate.shown
@@ -303,6 +310,14 @@ def read_source(source: CellSource, path: Path | None = None) -> FilledForm:
     return form
 
 
+def form_values(form: FilledForm, rubric: Rubric | None = None) -> dict[str, dict[str, Any]]:
+    """The values the engine scores: as entered for our forms (the engine reads them as the formulas do),
+    converted leniently for hand-made forms."""
+    if form.formulas:
+        return form.values
+    return lenient_values(rubric or form.rubric, form.values)
+
+
 def score_form(form: FilledForm, rubric: Rubric | None = None) -> ScoreResult:
     """Score the values read from a form with the engine (never trusting the form's cached results)."""
-    return score(rubric or form.rubric, form.values)
+    return score(rubric or form.rubric, form_values(form, rubric))

@@ -23,6 +23,7 @@ from typing import Any
 
 import xlsxwriter
 
+from xlperf.errors import XlperfError
 from xlperf.forms.context import FormContext
 from xlperf.forms.formulas import ENGINES, FormulaError
 from xlperf.forms.funds_sheet import write_funds_sheet
@@ -46,7 +47,7 @@ _PROTECT = {"select_locked_cells": True, "select_unlocked_cells": True, "format_
             "format_rows": True}
 
 
-class FormError(ValueError):
+class FormError(XlperfError, ValueError):
     """A form that cannot be written as asked (one Chinese line)."""
 
 
@@ -236,9 +237,10 @@ def build_forms(rubric: Rubric, projects: Sequence[ProjectRow], out_dir: Path,
         header = dict(project.header)
         values: dict[str, Any] = {}
         if project.budget is not None:
-            leaf = next((n for n in concrete.indicators if n.is_leaf and n.method_name == "execution"), None)
-            if leaf is not None:
-                values[f"{leaf.id}.budget"] = project.budget
+            leaf = next((n for n in concrete.indicators if n.is_leaf and n.method is not None
+                         and n.method.spending() is not None), None)
+            if leaf is not None and leaf.method is not None:
+                values[f"{leaf.id}.{leaf.method.spending()[0]}"] = project.budget  # type: ignore[index]
         target = out_dir / filename
         try:
             write_form(concrete, target, header, options, values, overwrite=overwrite)

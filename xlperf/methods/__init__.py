@@ -19,10 +19,11 @@ from xlperf.methods.base import (
     YES,
     InputSpec,
     MethodError,
+    Note,
     ScoringMethod,
     create,
     method_class,
     method_names,
 )
 
-__all__ = ["NO", "YES", "InputSpec", "MethodError", "ScoringMethod", "create", "method_class", "method_names"]
+__all__ = ["NO", "YES", "InputSpec", "MethodError", "Note", "ScoringMethod", "create", "method_class", "method_names"]

@@ -8,20 +8,33 @@ adding one module with one class decorated by ``@register``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from xlperf.errors import XlperfError
 from xlperf.expr import Env, Expr, Var
-from xlperf.rounding import format_number, format_percent
+from xlperf.rounding import excel_round, format_number, format_percent
+from xlperf.values import parse_value
 
-INPUT_KINDS = ("number", "percent", "money", "count", "choice", "yesno", "text")
+INPUT_KINDS = ("number", "percent", "money", "count", "score", "choice", "yesno", "text")
+#: kinds whose cells hold numbers (``score``: a score the evaluator types, bounded to [0, 分值])
+NUMERIC_INPUT_KINDS = frozenset({"number", "percent", "money", "count", "score"})
 YES, NO = "是", "否"
 
 
-class MethodError(ValueError):
+class MethodError(XlperfError, ValueError):
     """Bad method parameters; the message is shown to rubric authors as is."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """An observation a method makes about entered values (becomes a finding at ``input_key``'s cell)."""
+
+    severity: str
+    message: str
+    code: str = "method_note"
+    input_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,7 @@ class InputSpec:
     @property
     def numeric(self) -> bool:
         """True for kinds whose values are numbers."""
-        return self.kind in ("number", "percent", "money", "count")
+        return self.kind in NUMERIC_INPUT_KINDS
 
 
 @dataclass
@@ -58,6 +71,22 @@ class ScoringMethod:
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+
+    # -- what the method is: every other layer asks these instead of comparing names ---------------
+    #: the evaluator types the score (bounded to [0, points]); a typed score outside it is a finding
+    evaluator_entered: ClassVar[bool] = False
+    #: compares a target (年度指标值) with an actual (实际完成值): one target/actual row on self-evaluation
+    #: forms, unit and missed-target checks, a 偏差原因 expected when the target is missed
+    target_vs_actual: ClassVar[bool] = False
+    #: measures spending against the money available (see :meth:`spending`): 执行率 and over-spending
+    measures_spending: ClassVar[bool] = False
+    #: scores a measured quantity, so a qualitative (text) target cannot be scored by it
+    numeric: ClassVar[bool] = False
+    #: the parameter a bare 参数 cell sets (``分档计分`` + ``[90%,100%]:6``)
+    main_param: ClassVar[str | None] = None
+    #: the parameter read from the 评分标准 text when it is not given (checklist items, levels)
+    rule_param: ClassVar[str | None] = None
 
     def __post_init__(self) -> None:
         self.params = dict(self.params or {})
@@ -82,13 +111,61 @@ class ScoringMethod:
         """One Chinese line saying how ``score`` was computed from the values in ``env``."""
         raise NotImplementedError
 
-    def notes(self, env: Env) -> list[tuple[str, str]]:
-        """Extra observations as (severity, message), e.g. over-spending. Severity: error/warning/info."""
-        return []
+    def notes(self, env: Env) -> list[Note]:
+        """Extra observations as (severity, message). Severity: error/warning/info. The base class reports
+        over-spending for methods that measure spending: the one place that message is worded."""
+        keys = self.spending()
+        rate = self.spending_rate(env)
+        if keys is None or rate is None or rate <= 1 + 1e-12:
+            return []
+        labels = {s.key: s.label for s in self.inputs()}
+        available, spent = float(env[keys[0]]), float(env[keys[1]])  # type: ignore[arg-type]
+        return [Note("warning", f"{labels[keys[1]]} {format_number(spent, 6)} 超过{labels[keys[0]]} "
+                                f"{format_number(available, 6)}（执行率 {format_percent(rate)}），存在超支",
+                     "over_spending", keys[1])]
 
     def describe(self) -> str:
         """A short description for ``xlperf rubric show``."""
         return self.label
+
+    def example(self) -> dict[str, Any]:
+        """Plausible entered values (unprefixed keys) for samples and the demo: targets met, judgments a
+        little below full points, the first choice of yes/no questions and the middle of graded levels."""
+        out: dict[str, Any] = {}
+        specs = self.inputs()
+        for i, spec in enumerate(specs):
+            key = spec.key[len(self.prefix):]
+            if spec.kind == "score":
+                out[key] = excel_round(self.points * 0.9, 1)
+            elif spec.choices:
+                out[key] = spec.choices[1] if spec.kind == "choice" and len(spec.choices) > 1 else (
+                    spec.choices[0] if i < len(specs) - 1 or len(specs) == 1 else spec.choices[-1])
+                if key.endswith("veto"):
+                    out[key] = NO
+            elif spec.kind == "percent":
+                out[key] = 0.96
+            elif spec.kind == "count":
+                out[key] = 1 if i == 0 else 0
+            elif spec.kind == "money":
+                out[key] = 100.0 - 3 * i
+            else:
+                out[key] = 9.0
+        return out
+
+    def spending(self) -> tuple[str, str] | None:
+        """For methods that measure spending: the input keys of (money available, money spent)."""
+        return None
+
+    def spending_rate(self, env: Env) -> float | None:
+        """Money spent ÷ money available for methods that measure spending (None when not computable):
+        the one 执行率 that checks, collection and the summary show."""
+        keys = self.spending()
+        if keys is None:
+            return None
+        available, spent = env.get(keys[0]), env.get(keys[1])
+        if not isinstance(available, int | float) or not isinstance(spent, int | float) or available <= 0:
+            return None
+        return float(spent) / float(available)
 
     # -- helpers ------------------------------------------------------------------------------------
     def add_input(self, key: str, label: str, kind: str = "number", *, unit: str = "",
@@ -100,7 +177,7 @@ class ScoringMethod:
         if any(i.key == spec.key for i in self._inputs):
             raise MethodError(f"输入项 {key} 重复")
         self._inputs.append(spec)
-        return Var(spec.key, default)
+        return Var(spec.key, default, spec.numeric)
 
     def inputs(self) -> tuple[InputSpec, ...]:
         """The inputs this method reads, in entry order."""
@@ -121,7 +198,7 @@ class ScoringMethod:
     def number_param(self, key: str, default: float | None = None, *, required: bool = False) -> float:
         """A numeric parameter; accepts ``90%``, ``0.9``, ``１０``."""
         raw = self.param(key, default, required=required)
-        number = to_number(raw)
+        number = param_number(raw)
         if number is None:
             raise MethodError(f"方法 {self.name} 的参数 {key} 应为数值，得到 {raw!r}")
         return number
@@ -161,26 +238,15 @@ def create(name: str, params: Mapping[str, Any] | None, points: float, *, prefix
     return method_class(name)(params or {}, points, prefix, label_hint)
 
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．％－＋，", "0123456789.%-+,")
-
-
-def to_number(raw: Any) -> float | None:
-    """A parameter value as a number: ints, floats, ``'90%'`` -> 0.9, ``'1,000'`` -> 1000."""
+def param_number(raw: Any) -> float | None:
+    """A parameter value as a number (``90%`` -> 0.9, ``1,000`` -> 1000, ``10分`` -> 10): the one value
+    parser, :func:`xlperf.values.parse_number`; a written comparison (``≥90%``) is not a parameter."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int | float):
         return float(raw)
-    if not isinstance(raw, str):
-        return None
-    text = raw.translate(_FULLWIDTH).replace(",", "").replace(" ", "").strip()
-    percent = text.endswith("%")
-    text = text.rstrip("%")
-    text = re.sub(r"(分|万元|元)$", "", text)
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number / 100 if percent else number
+    parsed = parse_value(raw)
+    return parsed.number if parsed.is_numeric and parsed.op is None else None
 
 
 def fmt_value(value: Any, kind: str) -> str:

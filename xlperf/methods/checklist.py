@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from xlperf.expr import IF, Env, Expr, cmp, total
-from xlperf.methods.base import NO, YES, MethodError, ScoringMethod, register, to_number
+from xlperf.methods.base import NO, YES, MethodError, ScoringMethod, param_number, register
 from xlperf.rounding import format_number
 
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
@@ -18,13 +18,13 @@ def parse_items(raw: object) -> list[tuple[str, float]]:
     if isinstance(raw, str):
         items = [(m.group(1).strip(" ;；,，。"), float(m.group(2))) for m in _ITEM.finditer(raw)]
     elif isinstance(raw, Mapping):
-        items = [(str(k), to_number(v)) for k, v in raw.items()]
+        items = [(str(k), param_number(v)) for k, v in raw.items()]
     else:
         items = []
         for item in raw or []:
             if not isinstance(item, Mapping):
                 raise MethodError(f"要点定义无法识别：{item!r}")
-            items.append((str(item.get("name", "")), to_number(item.get("points"))))
+            items.append((str(item.get("name", "")), param_number(item.get("points"))))
     for name, points in items:
         if not name or points is None or points < 0:
             raise MethodError(f"要点 {name!r} 缺少名称或分值")
@@ -40,6 +40,8 @@ class Checklist(ScoringMethod):
     name = "checklist"
     label = "要点计分"
     aliases = ("要点", "清单")
+    main_param = "items"
+    rule_param = "items"
 
     def setup(self) -> None:
         self.items = parse_items(self.param("items", required=True))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from xlperf.expr import IF, MAX, MIN, Env, Expr, cmp, total
-from xlperf.methods.base import NO, YES, MethodError, ScoringMethod, create, register, to_number
+from xlperf.methods.base import NO, YES, MethodError, Note, ScoringMethod, create, param_number, register
 from xlperf.rounding import format_number
 
 
@@ -28,7 +28,7 @@ class Composite(ScoringMethod):
         for i, part in enumerate(raw):
             if not isinstance(part, Mapping) or "points" not in part:
                 raise MethodError(f"组合计分的第 {i + 1} 部分需要 name、points、method")
-            points = to_number(part["points"])
+            points = param_number(part["points"])
             if points is None:
                 raise MethodError(f"组合计分的第 {i + 1} 部分分值应为数值")
             name = str(part.get("name", f"第{i + 1}部分"))
@@ -63,7 +63,7 @@ class Composite(ScoringMethod):
             texts.append(f"{name}：{method.explain(env, part)}")
         return "；".join(texts) + f"；合计 {format_number(score)}"
 
-    def notes(self, env: Env) -> list[tuple[str, str]]:
+    def notes(self, env: Env) -> list[Note]:
         return [note for _, _, method in self.parts for note in method.notes(env)]
 
     def describe(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from xlperf.expr import IF, MIN, Env, Expr, cmp, total
-from xlperf.methods.base import NO, YES, MethodError, ScoringMethod, register, to_number
+from xlperf.methods.base import NO, YES, MethodError, ScoringMethod, param_number, register
 from xlperf.rounding import format_number
 
 
@@ -21,6 +21,7 @@ class Deduction(ScoringMethod):
     name = "deduction"
     label = "扣分计分"
     aliases = ("扣分",)
+    main_param = "per"
 
     def setup(self) -> None:
         raw = self.param("items")
@@ -31,8 +32,8 @@ class Deduction(ScoringMethod):
         for item in raw:
             if not isinstance(item, Mapping):
                 raise MethodError(f"扣分项定义无法识别：{item!r}")
-            per = to_number(item.get("per"))
-            cap = to_number(item.get("max")) if item.get("max") not in (None, "") else None
+            per = param_number(item.get("per"))
+            cap = param_number(item.get("max")) if item.get("max") not in (None, "") else None
             if per is None or per < 0:
                 raise MethodError(f"扣分项 {item.get('name')!r} 的每项扣分 per 应为非负数")
             self.items.append((str(item.get("name", "扣分项数")), per, cap))

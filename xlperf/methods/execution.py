@@ -18,11 +18,21 @@ class Execution(ScoringMethod):
     name = "execution"
     label = "预算执行率"
     aliases = ("执行率",)
+    measures_spending = True
+    numeric = True
 
     def setup(self) -> None:
         unit = str(self.param("unit", "万元"))
-        self.budget = self.add_input("budget", str(self.param("budget_label", "全年预算数")), "money", unit=unit)
-        self.spent = self.add_input("spent", str(self.param("spent_label", "全年执行数")), "money", unit=unit)
+        self.budget_label = str(self.param("budget_label", "全年预算数"))
+        self.spent_label = str(self.param("spent_label", "全年执行数"))
+        self.budget = self.add_input("budget", self.budget_label, "money", unit=unit)
+        self.spent = self.add_input("spent", self.spent_label, "money", unit=unit)
+
+    def example(self) -> dict[str, float]:
+        return {"budget": 120.0, "spent": 114.6}
+
+    def spending(self) -> tuple[str, str]:
+        return self.prefix + "budget", self.prefix + "spent"
 
     def rate(self) -> Expr:
         """Execution rate, uncapped (0 when the budget is 0)."""
@@ -34,16 +44,9 @@ class Execution(ScoringMethod):
     def explain(self, env: Env, score: float) -> str:
         budget, spent = self.value(env, "budget"), self.value(env, "spent")
         if budget == 0:
-            return "全年预算数为 0，无法计算执行率，得 0"
+            return f"{self.budget_label}为 0，无法计算执行率，得 0"
         rate = spent / budget
         shown = f"{format_number(spent, 6)} ÷ {format_number(budget, 6)} = {format_percent(rate)}"
         if rate > 1:
             return f"执行率 {shown}，超过 100% 按 100% 计，得 {format_number(score)}"
         return f"执行率 {shown} × {format_number(self.points)} = {format_number(score)}"
-
-    def notes(self, env: Env) -> list[tuple[str, str]]:
-        budget, spent = self.value(env, "budget"), self.value(env, "spent")
-        if budget and spent > budget:
-            return [("warning", f"全年执行数 {format_number(spent, 6)} 超过全年预算数 {format_number(budget, 6)}"
-                                f"（执行率 {format_percent(spent / budget)}），存在超支")]
-        return []

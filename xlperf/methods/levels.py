@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from xlperf.expr import Env, Expr, switch
-from xlperf.methods.base import MethodError, ScoringMethod, register, to_number
+from xlperf.methods.base import MethodError, ScoringMethod, param_number, register
 from xlperf.rounding import format_number
 
 _INLINE = re.compile(r"([^\s,，;；、。0-9.]+?)\s*[:：]?\s*(\d+(?:\.\d+)?)\s*分")
@@ -17,14 +17,14 @@ def parse_levels(raw: object) -> list[tuple[str, float]]:
     if isinstance(raw, str):
         pairs = [(m.group(1).strip(), float(m.group(2))) for m in _INLINE.finditer(raw)]
     elif isinstance(raw, Mapping):
-        pairs = [(str(k), to_number(v)) for k, v in raw.items()]
+        pairs = [(str(k), param_number(v)) for k, v in raw.items()]
     else:
         pairs = []
         for item in raw or []:
             if isinstance(item, Mapping):
-                pairs.append((str(item.get("name", "")), to_number(item.get("points"))))
+                pairs.append((str(item.get("name", "")), param_number(item.get("points"))))
             elif isinstance(item, list | tuple) and len(item) == 2:
-                pairs.append((str(item[0]), to_number(item[1])))
+                pairs.append((str(item[0]), param_number(item[1])))
             else:
                 raise MethodError(f"等级定义无法识别：{item!r}")
     levels: list[tuple[str, float]] = []
@@ -46,6 +46,8 @@ class Levels(ScoringMethod):
     name = "levels"
     label = "等级计分"
     aliases = ("等级", "档位")
+    main_param = "levels"
+    rule_param = "levels"
 
     def setup(self) -> None:
         self.levels = parse_levels(self.param("levels", required=True))

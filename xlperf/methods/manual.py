@@ -14,10 +14,11 @@ class Manual(ScoringMethod):
     name = "manual"
     label = "评价打分"
     aliases = ("评分", "打分", "人工打分", "")
+    evaluator_entered = True
 
     def setup(self) -> None:
         # a not-applicable indicator (0 points) needs no entry
-        self.var = self.add_input("score", "得分", "number", default=0.0 if self.points == 0 else None)
+        self.var = self.add_input("score", "得分", "score", default=0.0 if self.points == 0 else None)
 
     def expression(self) -> Expr:
         return self.var

@@ -20,6 +20,7 @@ class Penalty(ScoringMethod):
     name = "penalty"
     label = "超限扣分"
     aliases = ("超出扣分",)
+    numeric = True
 
     def setup(self) -> None:
         self.measure = Measure(self)

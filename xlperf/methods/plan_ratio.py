@@ -19,6 +19,10 @@ class PlanRatio(ScoringMethod):
     name = "plan_ratio"
     label = "比率计分"
     aliases = ("比率",)
+    numeric = True
+
+    def example(self) -> dict[str, float]:
+        return {"actual": 18.0, "plan": 20.0}
 
     def setup(self) -> None:
         kind = str(self.param("kind", "money"))

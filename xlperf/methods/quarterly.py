@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xlperf.expr import IF, MIN, Env, Expr, cmp, total
-from xlperf.methods.base import MethodError, ScoringMethod, register, to_number
+from xlperf.methods.base import MethodError, ScoringMethod, param_number, register
 from xlperf.rounding import format_number, format_percent
 
 _QUARTERS = ("一季度", "二季度", "三季度", "四季度")
@@ -21,10 +21,19 @@ class Quarterly(ScoringMethod):
     name = "quarterly"
     label = "季度执行"
     aliases = ("季度预算执行",)
+    numeric = True
+    measures_spending = True
+    main_param = "schedule"
+
+    def spending(self) -> tuple[str, str]:
+        return self.prefix + "budget", self.prefix + "q4"
+
+    def example(self) -> dict[str, float]:
+        return {"budget": 400.0, "q1": 88.0, "q2": 190.0, "q3": 292.0, "q4": 388.0}
 
     def setup(self) -> None:
         schedule = self.param("schedule", [0.25, 0.5, 0.75, 1.0])
-        self.schedule = [to_number(s) for s in schedule]
+        self.schedule = [param_number(s) for s in schedule]
         if len(self.schedule) != 4 or any(s is None or s <= 0 for s in self.schedule):
             raise MethodError("schedule 应为四个正数（各季度序时进度，如 25%、50%、75%、100%）")
         self.quarter_points = self.number_param("quarter_points", 1.0)

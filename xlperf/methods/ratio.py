@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xlperf.expr import IF, MIN, Env, Expr, Num, cmp
-from xlperf.methods.base import MethodError, ScoringMethod, fmt_value, register, to_number
+from xlperf.methods.base import MethodError, ScoringMethod, fmt_value, param_number, register
 from xlperf.rounding import format_number
 
 DIRECTIONS = {">=": ">=", "≥": ">=", "正向": ">=", ">": ">=", "<=": "<=", "≤": "<=", "反向": "<=", "<": "<="}
@@ -22,6 +22,9 @@ class Ratio(ScoringMethod):
     name = "ratio"
     label = "完成比例"
     aliases = ("完成率", "比例")
+    target_vs_actual = True
+    numeric = True
+    main_param = "direction"
 
     def setup(self) -> None:
         direction = str(self.param("direction", ">=")).strip()
@@ -31,14 +34,17 @@ class Ratio(ScoringMethod):
         kind = str(self.param("kind", "number"))
         unit = str(self.param("unit", ""))
         fixed = self.param("target")
-        if fixed is not None and to_number(fixed) is None:
+        if fixed is not None and param_number(fixed) is None:
             raise MethodError(f"完成比例的目标值应为数值，得到 {fixed!r}")
-        self.fixed_target = to_number(fixed) if fixed is not None else None
+        self.fixed_target = param_number(fixed) if fixed is not None else None
         target_label = str(self.param("target_label", "年度指标值"))
         self.target = Num(self.fixed_target) if self.fixed_target is not None else self.add_input(
             "target", target_label, kind, unit=unit)
         self.actual = self.add_input("actual", str(self.param("actual_label", "实际完成值")), kind, unit=unit)
         self.kind = kind
+
+    def example(self) -> dict[str, float]:
+        return {"target": 100.0, "actual": 100.0} if self.fixed_target is None else {"actual": self.fixed_target}
 
     def fraction(self) -> Expr:
         """The share of the target reached, capped at 1."""

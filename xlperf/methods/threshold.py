@@ -21,6 +21,7 @@ class Threshold(ScoringMethod):
     name = "threshold"
     label = "达标计分"
     aliases = ("阈值", "达标")
+    numeric = True
 
     def setup(self) -> None:
         op = str(self.param("op", ">=")).strip()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlperf.expr import AND, IF, Env, Expr, Num, cmp
-from xlperf.methods.base import MethodError, ScoringMethod, register, to_number
+from xlperf.methods.base import MethodError, ScoringMethod, param_number, register
 from xlperf.methods.measure import Measure
 from xlperf.rounding import format_number
 
@@ -68,12 +68,12 @@ def parse_tier(item: Any) -> Tier:
         raw = item.get(key)
         if raw in (None, "", "-inf", "+inf", "inf", "∞", "-∞", "+∞"):
             return None
-        number = to_number(raw)
+        number = param_number(raw)
         if number is None:
             raise MethodError(f"档次边界 {key} 应为数值：{raw!r}")
         return number
 
-    points = to_number(item["points"])
+    points = param_number(item["points"])
     if points is None:
         raise MethodError(f"档次分值应为数值：{item['points']!r}")
     return Tier(edge("min"), edge("max"), points, bool(item.get("min_inclusive", True)),
@@ -112,6 +112,8 @@ class Tiers(ScoringMethod):
     name = "tiers"
     label = "分档计分"
     aliases = ("分档", "档次")
+    numeric = True
+    main_param = "tiers"
 
     def setup(self) -> None:
         self.measure = Measure(self)

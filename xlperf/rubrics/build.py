@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from xlperf.errors import XlperfError
 from xlperf.grades import GradeError, parse_bands, scheme
 from xlperf.methods import MethodError, create
-from xlperf.methods.base import to_number
+from xlperf.methods.base import param_number
 from xlperf.model import FAMILIES, ID_PATTERN, Indicator, Rubric
 
 # methods whose parameters can be read off the 评分标准 text when none are given
-_FROM_RULE = {"checklist": "items", "levels": "levels"}
 
 
-class RubricError(ValueError):
+class RubricError(XlperfError, ValueError):
     """A rubric that cannot be loaded; ``problems`` lists every message (each names its indicator)."""
 
     def __init__(self, problems: Sequence[str], source: str = "") -> None:
@@ -37,11 +37,11 @@ def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
     family = str(data.get("family", "key_project"))
     if family not in FAMILIES:
         problems.append(f"评分表类型 {family} 未知，可用：{'、'.join(FAMILIES)}")
-    total = to_number(data.get("total", 100))
+    total = param_number(data.get("total", 100))
     if total is None:
         problems.append(f"总分应为数值，得到 {data.get('total')!r}")
         total = 100.0
-    cap = to_number(data["leaf_cap"]) if data.get("leaf_cap") not in (None, "") else None
+    cap = param_number(data["leaf_cap"]) if data.get("leaf_cap") not in (None, "") else None
     decimals = int(data.get("decimals", 2) or 2)
     grade_scheme, bands = "", ()
     raw_grades = data.get("grades", "national")
@@ -91,7 +91,7 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
     seen.add(node_id)
     points: float | None = None
     if raw.get("points") not in (None, ""):
-        points = to_number(raw.get("points"))
+        points = param_number(raw.get("points"))
         if points is None:
             problems.append(f"{label}的分值应为数值，得到 {raw.get('points')!r}")
         elif points < 0:
@@ -115,9 +115,10 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
     try:
         from xlperf.methods import method_class
 
-        method_name = method_class(method_name).name
-        if method_name in _FROM_RULE and _FROM_RULE[method_name] not in params:
-            params[_FROM_RULE[method_name]] = rule
+        cls = method_class(method_name)
+        method_name = cls.name
+        if cls.rule_param and cls.rule_param not in params:
+            params[cls.rule_param] = rule
         method = create(method_name, params, points, label_hint=name)
     except MethodError as exc:
         problems.append(f"{label}：{exc}")
@@ -155,7 +156,8 @@ def _node_to_data(node: Indicator) -> dict[str, Any]:
         out["children"] = [_node_to_data(c) for c in node.children]
     elif not node.slot:
         out["method"] = node.method_name
-        params = {k: v for k, v in node.params.items() if not (k in _FROM_RULE.values() and v == node.rule)}
+        rule_param = node.method.rule_param if node.method is not None else None
+        params = {k: v for k, v in node.params.items() if not (k == rule_param and v == node.rule)}
         if params:
             out["params"] = params
     return out

@@ -12,20 +12,40 @@ from dataclasses import replace
 from typing import Any
 
 from xlperf.methods import MethodError, create
-from xlperf.methods.base import to_number
+from xlperf.methods.base import param_number
 from xlperf.model import Indicator, Rubric
 from xlperf.rubrics.build import RubricError
-from xlperf.values import parse_value
+from xlperf.values import parse_target
 
 _KINDS = {"percent": "percent", "money": "money", "count": "count", "number": "number"}
 
 
-def infer_method(target: str) -> tuple[str, dict[str, Any]]:
-    """The method and parameters a 年度指标值 text implies."""
-    parsed = parse_value(target)
+#: words in a 年度指标值 that make it a cost control (scored as "≤" unless the target says ≥)
+COST_WORDS = ("控制数", "不超过", "以内", "与预算一致", "控制在", "不高于", "不大于")
+COST_CATEGORY = "成本"
+
+
+def is_cost_control(target: str, category: str = "") -> bool:
+    """True for a 成本指标 (by its 二级指标) or a target worded as a cost control (``…控制数``, ``不超过``)."""
+    return COST_CATEGORY in category or any(word in target for word in COST_WORDS)
+
+
+def infer_method(target: str, category: str = "") -> tuple[str, dict[str, Any]]:
+    """The method and parameters a 年度指标值 text implies (``category``: its 二级指标).
+
+    A numeric target is a completion ratio: ``≥``/``>`` 正向, ``≤``/``<`` 反向; a cost control (see
+    :func:`is_cost_control`) without a written comparison is 反向 (spending at or below the amount earns
+    full points); anything qualitative (良好, 12月底前完成) is an evaluator-entered score.
+    """
+    parsed = parse_target(target)
     if parsed.number is None or parsed.kind in ("text", "deadline", "blank", "error"):
         return "manual", {}
-    direction = "<=" if parsed.op in ("<=", "<") else ">="
+    if parsed.op in (">=", ">"):
+        direction = ">="
+    elif parsed.op in ("<=", "<") or is_cost_control(target, category):
+        direction = "<="
+    else:
+        direction = ">="
     kind = _KINDS.get(parsed.kind, "number")
     params: dict[str, Any] = {"direction": direction, "kind": kind}
     if parsed.unit and kind != "percent":
@@ -51,13 +71,13 @@ def with_indicators(rubric: Rubric, rows: Sequence[Mapping[str, Any]]) -> Rubric
         if slot is None:
             problems.append(f"第 {n} 个指标「{name}」的类别 {level1}/{level2} 不在评分表中")
             continue
-        points = to_number(row.get("points"))
+        points = param_number(row.get("points"))
         if not name or points is None:
             problems.append(f"第 {n} 个指标「{name}」缺少名称或分值")
             continue
         target = str(row.get("target") or "").strip()
         method_name, params = (str(row["method"]), dict(row.get("params") or {})) if row.get("method") \
-            else infer_method(target)
+            else infer_method(target, level2 or getattr(slot, "name", ""))
         try:
             method = create(method_name, params, points, label_hint=name)
         except MethodError as exc:

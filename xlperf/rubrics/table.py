@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from xlperf.methods import MethodError, method_class
 from xlperf.model import FAMILIES, Rubric
 from xlperf.rubrics.build import RubricError, build_rubric, rubric_to_data
 
@@ -42,9 +43,6 @@ SETTINGS = {"名称": "title", "标题": "title", "编号": "id", "类型": "fam
             "可选等级方案": "grade_choices"}
 SETTINGS_SHEET = "设置"
 SLOT_WORDS = ("由项目填写", "项目填写", "slot")
-_MAIN_PARAM = {"tiers": "tiers", "分档计分": "tiers", "levels": "levels", "等级计分": "levels",
-               "checklist": "items", "要点计分": "items", "ratio": "direction", "完成比例": "direction",
-               "deduction": "per", "扣分计分": "per", "quarterly": "schedule"}
 _POINTS_IN_NAME = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 
 
@@ -169,10 +167,18 @@ def parse_params(text: str, method: str = "") -> dict[str, Any]:
             key, _, value = part.partition("=")
             out[key.strip()] = yaml.safe_load(value.strip()) if value.strip() else ""
         return out
-    main = _MAIN_PARAM.get(method.strip())
+    main = _main_param(method)
     if main:
         return {main: text}
     raise RubricError([f"参数无法识别：{text}（写成 键: 值，或 键=值; 键=值）"])
+
+
+def _main_param(method: str) -> str | None:
+    """The parameter a bare 参数 text sets for the method named (by name, label or alias)."""
+    try:
+        return method_class(method).main_param
+    except MethodError:
+        return None
 
 
 def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:

@@ -33,11 +33,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlperf.checks import check_form
 from xlperf.engine import ScoreResult
+from xlperf.errors import XlperfError
 from xlperf.findings import Finding, sort_findings
 from xlperf.forms import names
-from xlperf.forms.reader import FilledForm, parse_reference, read_source, score_form
+from xlperf.forms.reader import FilledForm, parse_reference
+from xlperf.pipeline import recheck, score_source
 from xlperf.rounding import format_number
 from xlperf.xl.workbook_access import WorkbookAccess
 
@@ -238,10 +239,10 @@ def _run(book: WorkbookAccess, write: bool) -> RecalcReport:
 def _run_unprotected(book: WorkbookAccess, write: bool) -> RecalcReport:
     record = _load_record(book)
     _restore_marks(book, record)
-    form = read_source(book, getattr(book, "path", None))
-    result = score_form(form)
+    scored = score_source(book, getattr(book, "path", None))
+    form, result = scored.form, scored.result
     written = _fill_scores(book, form, result, record, write)
-    findings = sort_findings(check_form(form, result))
+    findings = sort_findings(recheck(scored).findings)  # checked after the score cells were written
     marked = _apply_marks(book, findings, record)
     book.write_sheet(RESULT_SHEET, _result_rows(result, findings), widths=(8, 16, 18, 70, 40))
     book.write_sheet(RECORD_SHEET, record.rows(), hidden=True)
@@ -310,7 +311,7 @@ def check(book: WorkbookAccess | None = None) -> RecalcReport | None:
 # -- control workbook --------------------------------------------------------------------------------------
 
 
-class ControlError(ValueError):
+class ControlError(XlperfError, ValueError):
     """A control-workbook setting or sheet that cannot be used; one Chinese line."""
 
 

@@ -28,10 +28,11 @@ from typing import Any
 
 import xlwings as xw
 
-from xlperf.engine import score_leaf
+from xlperf.engine import lenient_inputs, score_leaf
+from xlperf.errors import XlperfError
 from xlperf.grades import GradeError, grade_of, parse_bands
 from xlperf.methods import MethodError, create
-from xlperf.methods.base import NO, YES, to_number
+from xlperf.methods.base import NO, YES, param_number
 from xlperf.model import Indicator
 from xlperf.rubrics.build import RubricError
 from xlperf.rubrics.table import parse_params
@@ -52,7 +53,7 @@ _DIRECTIONS = {"": "", ">=": ">=", "≥": ">=", "正向": ">=", ">": ">=", "<=":
                "<": "<="}
 
 
-class UdfInputError(ValueError):
+class UdfInputError(XlperfError, ValueError):
     """An argument a UDF cannot use; the message is shown in the cell after ``错误：``."""
 
 
@@ -68,7 +69,7 @@ def _leaf(method: str, params_json: str, points: float) -> Indicator:
 
 
 def _points(raw: Any) -> float:
-    number = to_number(raw) if not isinstance(raw, str) else parse_value(raw).number
+    number = param_number(raw) if not isinstance(raw, str) else parse_value(raw).number
     if number is None or not math.isfinite(number) or number < 0:
         raise UdfInputError(f"分值应为非负数，得到 {_show(raw)}")
     return float(number)
@@ -77,7 +78,7 @@ def _points(raw: Any) -> float:
 def _decimals(raw: Any) -> int:
     if raw is None or raw == "":
         return DEFAULT_DECIMALS
-    number = to_number(raw)
+    number = param_number(raw)
     if number is None or number != int(number) or not 0 <= number <= 10:
         raise UdfInputError(f"小数位数应为 0～10 的整数，得到 {_show(raw)}")
     return int(number)
@@ -88,10 +89,13 @@ def _show(raw: Any) -> str:
 
 
 def score_method(method: str, params: Mapping[str, Any] | None, points: Any, inputs: Mapping[str, Any],
-                 decimals: Any = DEFAULT_DECIMALS) -> float | str:
+                 decimals: Any = DEFAULT_DECIMALS, *, lenient: bool = True) -> float | str:
     """Score one indicator with the engine: the number, ``""`` when inputs are blank, or ``错误：…``.
 
-    ``inputs`` maps the method's input keys (``actual``, ``target``, ``budget``…) to raw cell values.
+    ``inputs`` maps the method's input keys (``actual``, ``target``, ``budget``…) to raw cell values. The
+    helper functions (XLPERF_RATIO…) read written values leniently (``≥90%``, ``48万元``), as ``xlperf
+    fill`` does; XLPERF_SCORE and XLPERF_SCORE_TABLE (``lenient=False``), which stand in a form's score
+    cells, read cells exactly as the native formula does: text in a number cell is not filled.
     """
     try:
         leaf = _leaf(str(method or "manual").strip(), json.dumps(dict(params or {}), ensure_ascii=False,
@@ -99,6 +103,8 @@ def score_method(method: str, params: Mapping[str, Any] | None, points: Any, inp
         digits = _decimals(decimals)
     except (MethodError, UdfInputError) as exc:
         return ERROR_PREFIX + str(exc)
+    if lenient:
+        inputs = lenient_inputs(leaf, inputs)
     result, findings = score_leaf(leaf, 1, inputs, digits)
     if result.score is not None:
         return result.score
@@ -205,7 +211,7 @@ def checklist_score(answers: Any, item_points: Any, decimals: Any = DEFAULT_DECI
     given, worth = _flat(answers), _flat(item_points)
     if len(given) != len(worth):
         return ERROR_PREFIX + f"要点答案 {len(given)} 个，要点分值 {len(worth)} 个，数量应相同"
-    numbers = [to_number(p) for p in worth]
+    numbers = [param_number(p) for p in worth]
     if not numbers or any(p is None for p in numbers):
         return ERROR_PREFIX + "要点分值应为数值"
     items = [{"name": f"要点{i + 1}", "points": p} for i, p in enumerate(numbers)]
@@ -266,8 +272,7 @@ def generic_score(method: Any, params: Any, points: Any, decimals: Any, inputs: 
     values = list(inputs)
     if len(values) < len(keys):
         values += [None] * (len(keys) - len(values))
-    return score_method(name, data, full, dict(zip(keys, (_yes_no(v) for v in values), strict=False)),
-                        decimals)
+    return score_method(name, data, full, dict(zip(keys, values, strict=False)), decimals, lenient=False)
 
 
 def score_table(methods: Any, params: Any, points: Any, inputs: Any,
@@ -483,7 +488,7 @@ def evaluate_udf_formula(formula: str, cells: Mapping[str, Any]) -> float | str:
     def value(arg: str) -> Any:
         if arg.startswith('"'):
             return "".join(p.replace('""', '"') for p in _TEXT_PIECE.findall(arg))
-        number = to_number(arg)
+        number = param_number(arg)
         return number if number is not None else cells.get(arg)
 
     method, params, points, decimals, *inputs = (value(a) for a in args)

@@ -45,6 +45,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from xlperf.errors import XlperfError
+
 __all__ = [
     "DEFAULT_CODEPAGE",
     "MACROS_DIR",
@@ -87,7 +89,7 @@ _BUILD_LOCK = threading.Lock()
 _CRYPTO_SEED = 0x5EED
 
 
-class VbaBuildError(ValueError):
+class VbaBuildError(XlperfError, ValueError):
     """A VBA source cannot be turned into a VBA project (missing VB_Name, bad name, unencodable text)."""
 
 

@@ -1,0 +1,81 @@
+"""The one read → score → check pipeline behind ``xlperf score``, ``check``, ``collect``, ``recalc`` and the
+buttons, so that every layer gives the same numbers and the same findings for the same workbook.
+
+* :func:`score_filled` scores a :class:`~xlperf.forms.reader.FilledForm` (values read as its formulas
+  read them; hand-made forms without formulas leniently) and runs every check on it;
+* :func:`score_source` does that for one of our forms on any :class:`~xlperf.forms.reader.CellSource`
+  (a file read by calamine, openpyxl, or a live workbook in Excel);
+* :func:`read_path` reads a workbook file the way collection does — our form, or each hand-made
+  自评表 sheet — and returns one :class:`ScoredForm` per form. ``xlperf score``/``check`` call it too.
+
+Unreadable files raise :class:`~xlperf.safety.UnreadableWorkbook`; workbooks that are not forms raise
+:class:`~xlperf.errors.NotAForm` (its subclass :class:`~xlperf.forms.meta.MetaError` for a damaged meta
+sheet). Each message is one plain Chinese line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlperf.checks import check_form
+from xlperf.engine import ScoreResult, score
+from xlperf.findings import Finding
+from xlperf.forms.reader import CellSource, FilledForm, read_source
+from xlperf.model import Rubric
+
+__all__ = ["SOURCE_FORM", "SOURCE_LEGACY", "ScoredForm", "read_path", "recheck", "score_filled", "score_source",
+           "source_of"]
+
+SOURCE_FORM = "xlperf 表"
+SOURCE_LEGACY = "旧版自评表"
+
+
+@dataclass(frozen=True)
+class ScoredForm:
+    """A form as read, its recomputed result, every finding (placed at its cell) and where it came from."""
+
+    form: FilledForm
+    result: ScoreResult
+    findings: list[Finding]
+    source: str = SOURCE_FORM
+
+
+def score_filled(form: FilledForm, rubric: Rubric | None = None, source: str = SOURCE_FORM) -> ScoredForm:
+    """Score and check a filled form (``rubric`` overrides the recorded one, e.g. other grade bands)."""
+    from xlperf.forms.reader import form_values
+
+    result = score(rubric or form.rubric, form_values(form, rubric))
+    return ScoredForm(form, result, check_form(form, result), source)
+
+
+def recheck(scored: ScoredForm) -> ScoredForm:
+    """The same form checked again after its shown figures changed (the 重新计算 button wrote them)."""
+    return ScoredForm(scored.form, scored.result, check_form(scored.form, scored.result), scored.source)
+
+
+def score_source(source: CellSource, path: Path | None = None, rubric: Rubric | None = None) -> ScoredForm:
+    """Read one of our forms from any cell source, score and check it."""
+    return score_filled(read_source(source, path), rubric)
+
+
+def read_path(path: Path, rubric: Rubric | None = None) -> list[ScoredForm]:
+    """Read, score and check every form in a workbook file (one for our form, one per hand-made sheet)."""
+    from xlperf.collect.fast_reader import CalamineSource, read_workbook
+    from xlperf.collect.legacy import read_legacy
+
+    raw = read_workbook(Path(path))  # our form: the named sheets only; otherwise every sheet
+    if raw.is_form:
+        return [score_source(CalamineSource(raw), Path(path), rubric)]
+    return [score_filled(form, rubric, source_of(form)) for form in read_legacy(raw)]
+
+
+def source_of(form: FilledForm) -> str:
+    """Where a form came from: ``xlperf 表``, or ``旧版自评表（四川0013zp）`` naming the layout profile that
+    read a hand-made form (:mod:`xlperf.collect.profiles`)."""
+    from xlperf.collect.profiles import PROFILE_BY_ID
+
+    profile = PROFILE_BY_ID.get(form.layout)
+    if profile is None:
+        return SOURCE_LEGACY if form.layout else SOURCE_FORM
+    return f"{SOURCE_LEGACY}（{profile.short}）"
