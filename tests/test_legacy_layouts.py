@@ -259,6 +259,19 @@ def test_header_repeated_over_a_page_break_is_no_new_form(tmp_path: Path) -> Non
     assert result.total == 100 and not any(f.code.startswith("legacy_") for f in form.problems)
 
 
+def test_broken_total_formula_as_a_spreadsheet_caches_it(tmp_path: Path) -> None:
+    """The 项目库 export recalculated and saved by LibreOffice: its 总分 ``=SUM(#REF!)`` caches an error."""
+    from xlperf.libreoffice import recalculate
+
+    (saved,) = recalculate([SAMPLES / "layout_project_library.xlsx"], tmp_path)
+    (form,) = read_legacy(read_workbook(saved))
+    assert form.claims[names.TOTAL] is None  # the cell claims no total
+    result = score_form(form)
+    broken = [f for f in check_form(form, result) if f.code in ("legacy_total_formula", "claimed_unreadable")]
+    assert [(f.code, f.cell) for f in broken] == [("legacy_total_formula", "H14")]
+    assert "#REF!" in broken[0].message and "=SUM(#REF!)" in broken[0].message and result.total == 86.82
+
+
 def test_hidden_sheet_is_an_old_copy_not_a_form(tmp_path: Path) -> None:
     wb = LAYOUT_SAMPLES["layout_sichuan_0013zp.xlsx"]()
     wb["公用经费"].sheet_state = "hidden"

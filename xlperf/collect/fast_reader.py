@@ -33,7 +33,7 @@ from xlperf.forms.reader import CellData, FilledForm, parse_reference, read_sour
 from xlperf.safety import Limits, UnreadableWorkbook, inspect_workbook
 from xlperf.values import ErrorValue
 
-__all__ = ["CalamineSource", "RawWorkbook", "column_letter", "read_fast_form", "read_workbook"]
+__all__ = ["CalamineSource", "RawWorkbook", "cell_index", "column_letter", "read_fast_form", "read_workbook"]
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -98,7 +98,7 @@ def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
     return None
 
 
-def _cell_index(address: str) -> tuple[int, int] | None:
+def cell_index(address: str) -> tuple[int, int] | None:
     """``C7`` → (6, 2), 0-based; None for anything else."""
     match = _CELL.match(address.strip())
     if match is None:
@@ -435,7 +435,7 @@ class CalamineSource:
         return dict(self.raw.names)
 
     def cell(self, sheet: str, ref: str) -> CellData:
-        index = _cell_index(ref)
+        index = cell_index(ref)
         value = self.raw.value(sheet, *index) if index else None
         formula = self.raw.formulas.get(sheet, {}).get(ref)
         fmt = self.raw.formats.get(sheet, {}).get(ref, "General")

@@ -46,10 +46,10 @@ from xlperf.model import Indicator, Rubric
 from xlperf.rounding import format_number
 from xlperf.rubrics import RubricError, load_rubric, with_indicators
 from xlperf.rubrics.project import infer_method
-from xlperf.values import parse_number, parse_value
+from xlperf.values import ErrorValue, parse_number, parse_value
 
 from . import profiles as P
-from .fast_reader import RawWorkbook, column_letter
+from .fast_reader import RawWorkbook, cell_index, column_letter
 
 __all__ = ["LEGACY_GENERATOR", "NotAForm", "find_legacy_sheets", "method_for_row", "norm", "read_legacy",
            "split_code"]
@@ -105,9 +105,13 @@ class _Sheet:
 
     @classmethod
     def build(cls, name: str, grid: list[list[Any]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
-              formulas: dict[str, str] | None = None) -> _Sheet:
+              formulas: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> _Sheet:
         width = max((len(r) for r in grid), default=0)
         rows = [list(r) + [""] * (width - len(r)) for r in grid]
+        for address, text in (errors or {}).items():  # calamine shows error cells as blanks
+            index = cell_index(address)
+            if index is not None and index[0] < len(rows) and index[1] < width and rows[index[0]][index[1]] == "":
+                rows[index[0]][index[1]] = ErrorValue(text)
         sheet = cls(name, rows, formulas=dict(formulas or {}))
         for (r0, c0), (r1, c1) in merged:
             if r0 >= len(rows) or c0 >= width:
@@ -171,7 +175,8 @@ class _Sheet:
 
 
 def _sheet_of(raw: RawWorkbook, name: str) -> _Sheet:
-    return _Sheet.build(name, raw.grids.get(name, []), raw.merged.get(name, []), raw.formulas.get(name))
+    return _Sheet.build(name, raw.grids.get(name, []), raw.merged.get(name, []), raw.formulas.get(name),
+                        raw.errors.get(name))
 
 
 # --------------------------------------------------------------------------- finding the blocks
@@ -723,7 +728,13 @@ def _read_total(reading: _Reading, end_row: int | None) -> None:
             score_col = numbers[1] if len(numbers) > 1 else numbers[0]
     claimed = reading.place(names.TOTAL, end_row, score_col)
     reading.claims[names.TOTAL] = claimed
-    if claimed is None and score_col is not None:
+    if isinstance(claimed, ErrorValue):  # a broken formula as a spreadsheet cached it: claims no total
+        reading.claims[names.TOTAL] = None
+        formula = _formula(sheet, end_row, score_col)
+        reading.finding("warning", "legacy_total_formula",
+                        f"总分单元格显示错误值 {claimed}{f'（公式 {formula}）' if formula else ''}，表上不显示总分",
+                        end_row, score_col, fix="把总分改为各项得分之和，或直接填写总分")
+    elif claimed is None and score_col is not None:
         formula = _formula(sheet, end_row, score_col)
         if formula:
             reading.finding("warning", "legacy_total_formula",
