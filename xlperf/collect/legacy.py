@@ -487,8 +487,9 @@ def _read_funds(reading: _Reading, exec_leaf: Indicator) -> float:
                                  for c in range(first) if (p := P.points_in_label(sheet.grid[rr][c]))), None)
         row = total if total is not None else (parts[0] if parts else None)
         if row is None:  # the inputs are missing: say so at the funds header
-            for key, col in (("budget", fcols.get("budget", fcols.get("initial"))), ("spent", fcols["spent"])):
-                reading.place(names.input_name(exec_leaf.id, key), r, col)
+            available, spent = _spending_keys(exec_leaf)
+            reading.place(names.input_name(exec_leaf.id, available), r, fcols.get("budget", fcols.get("initial")))
+            reading.place(names.input_name(exec_leaf.id, spent), r, fcols["spent"])
             if profile.funds == "required":
                 reading.finding("warning", "legacy_no_funds", "资金情况下没有“年度资金总额”一行，无法计算预算执行率",
                                 r, fcols["spent"], exec_leaf.id, fix="按自评表格式填写年度资金总额及全年预算数、全年执行数")
@@ -502,6 +503,13 @@ def _read_funds(reading: _Reading, exec_leaf: Indicator) -> float:
     return 10.0
 
 
+def _spending_keys(leaf: Indicator) -> tuple[str, str]:
+    """The input keys (money available, money spent) of the funds leaf's method."""
+    keys = leaf.method.spending() if leaf.method is not None else None
+    assert keys is not None  # the self-evaluation rubric's funds leaf measures spending
+    return keys
+
+
 def _funds_values(reading: _Reading, exec_leaf: Indicator, fcols: dict[str, int], row: int,
                   parts: list[int]) -> None:
     """Budget and spending from the total row; from the 其中 rows when the total row says 0 or nothing."""
@@ -510,7 +518,8 @@ def _funds_values(reading: _Reading, exec_leaf: Indicator, fcols: dict[str, int]
     if budget_col is None or sheet.at(row, budget_col) is None:
         budget_col = fcols.get("initial", budget_col)
     keys = {"budget": budget_col, "spent": fcols.get("spent")}
-    entered = {k: reading.place(names.input_name(exec_leaf.id, k), row, c) for k, c in keys.items()}
+    inputs = dict(zip(keys, _spending_keys(exec_leaf), strict=True))  # the method's own input keys
+    entered = {k: reading.place(names.input_name(exec_leaf.id, inputs[k]), row, c) for k, c in keys.items()}
     sums: dict[str, float] = {}
     for key, col in keys.items():
         numbers = [n for rr in parts if (n := parse_number(sheet.at(rr, col))) is not None] if col is not None else []
@@ -534,7 +543,7 @@ def _funds_values(reading: _Reading, exec_leaf: Indicator, fcols: dict[str, int]
                     "warning", "legacy_funds_parts",
                     f"其中各项{what}合计 {format_number(sums[key])}，与“{label or '年度资金总额'}”的 "
                     f"{format_number(shown[key])} 不符", row, col, exec_leaf.id, fix="核对资金总额与其中各项")
-    reading.values[exec_leaf.id] = entered
+    reading.values[exec_leaf.id] = {inputs[k]: v for k, v in entered.items()}
     reading.claims[names.input_name(exec_leaf.id, RATE_KEY)] = reading.place(
         names.input_name(exec_leaf.id, RATE_KEY), row, fcols.get("rate"))
     reading.claims[names.score_name(exec_leaf.id)] = reading.place(
