@@ -233,3 +233,38 @@ def test_error_value_in_total_is_seen_by_both_readers(tmp_path: Path) -> None:
     check = _check_view(out)
     assert check == _collect_view(out)
     assert any(code == "claimed_unreadable" and c == cell for code, _, c, _ in check), check
+
+
+# ----------------------------------------------------------------------------------- a figure entered once
+
+
+def test_key_project_asks_for_funds_received_once(tmp_path: Path) -> None:
+    rubric = load_rubric("menyuan_2023_key_project")
+    assert rubric.shared == ("实际到位资金",)
+    path = tmp_path / "k.xlsx"
+    layout = write_form(rubric, path, {"project": "校舍"})
+    received = {layout.cell(names.input_name(leaf.id, spec.key))
+                for leaf in rubric.leaves() for spec in leaf.inputs() if spec.label == "实际到位资金"}
+    assert len(received) == 1                                       # one cell, two defined names
+    filled = _fill_raw(path, tmp_path / "f.xlsx", {names.input_name("gl_ysgl_dwl", "actual"): 2000.0,
+                                                   names.input_name("gl_ysgl_dwl", "plan"): 2000.0,
+                                                   names.input_name("gl_ysgl_zxl", "spent"): 1900.0})
+    (scored,) = read_path(filled)
+    assert scored.result.score("gl_ysgl_dwl") == 3                   # 2000 of 2000 received
+    assert scored.result.score("gl_ysgl_zxl") == 6                   # 1900 / 2000 = 95% → top tier
+    # the engine takes a shared figure from its first reader, whatever a caller passes for the others
+    from xlperf.engine import score
+
+    result = score(rubric, {"gl_ysgl_dwl": {"actual": 2000.0, "plan": 2000.0},
+                            "gl_ysgl_zxl": {"spent": 1900.0, "received": 2830.76}})
+    assert result.score("gl_ysgl_zxl") == 6
+
+
+def test_shared_quantity_is_validated_and_round_trips() -> None:
+    from xlperf.rubrics import validate
+    from xlperf.rubrics.build import build_rubric, rubric_to_data
+
+    rubric = load_rubric("menyuan_2023_key_project")
+    assert build_rubric(rubric_to_data(rubric)).shared == rubric.shared
+    lonely = build_rubric({**rubric_to_data(rubric), "shared": ["没有这个输入"]})
+    assert any(f.code == "shared_unused" and "没有这个输入" in f.message for f in validate(lonely))

@@ -70,9 +70,7 @@ def error_line(exc: BaseException) -> str:
 
     if isinstance(exc, CommandError | RubricError | FileExistsError | FileNotFoundError | PermissionError):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    known = {"UnreadableWorkbook", "LibreOfficeError", "MetaError", "GradeError", "MethodError", "FillError",
-             "DemoError", "FormError", "ProjectListError", "CollectError", "VbaBuildError"}
-    if type(exc).__name__ in known:
+    if isinstance(exc, XlperfError):
         return str(exc)
     return f"内部错误（{type(exc).__name__}）：{exc}。加 --debug 可查看详细信息"
 

@@ -177,14 +177,30 @@ def score_leaf(indicator: Indicator, level: int, raw_values: Mapping[str, Any], 
     return IndicatorScore(indicator, level, score, explanation, inputs=env), findings
 
 
+_SHARED: WeakKeyDictionary[Rubric, dict[tuple[str, str], tuple[str, str]]] = WeakKeyDictionary()
+
+
+def _shared(rubric: Rubric) -> dict[tuple[str, str], tuple[str, str]]:
+    """``rubric.shared_inputs()``, computed once per rubric object."""
+    if rubric not in _SHARED:
+        _SHARED[rubric] = rubric.shared_inputs()
+    return _SHARED[rubric]
+
+
 def score(rubric: Rubric, values: Values) -> ScoreResult:
     """Score a rubric with entered values (``{indicator_id: {input_key: value}}`` or flat ``id.key``)."""
     scores: dict[str, IndicatorScore] = {}
     findings: list[Finding] = []
 
+    shared = _shared(rubric)
+
     def visit(node: Indicator, level: int) -> float | None:
         if node.is_leaf:
-            result, notes = score_leaf(node, level, leaf_values(values, node.id), rubric.decimals)
+            raw = leaf_values(values, node.id)
+            if shared:  # a shared quantity is one figure: every reader of it takes the first one's value
+                raw = {**raw, **{key: leaf_values(values, owner[0]).get(owner[1])
+                                 for (leaf_id, key), owner in shared.items() if leaf_id == node.id}}
+            result, notes = score_leaf(node, level, raw, rubric.decimals)
             scores[node.id] = result
             findings.extend(notes)
             return result.score

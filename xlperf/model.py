@@ -85,6 +85,9 @@ class Rubric:
     grade_choices: tuple[str, ...] = ()
     source: str = ""
     year: str = ""
+    #: labels of quantities several indicators read (实际到位资金): every input with such a label is one
+    #: cell on the form, entered once
+    shared: tuple[str, ...] = ()
 
     def walk(self) -> Iterator[tuple[int, Indicator]]:
         """Every node with its level, depth first."""
@@ -94,6 +97,22 @@ class Rubric:
     def leaves(self) -> list[Indicator]:
         """Scored indicators in form order."""
         return [node for _, node in self.walk() if node.is_leaf]
+
+    def shared_inputs(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """For each input that repeats a shared quantity: (leaf id, input key) → the first input with that
+        label (leaf id, input key), whose cell holds the one entry."""
+        out: dict[tuple[str, str], tuple[str, str]] = {}
+        for label in self.shared:
+            owner: tuple[str, str] | None = None
+            for leaf in self.leaves():
+                for spec in leaf.inputs():
+                    if spec.label != label:
+                        continue
+                    if owner is None:
+                        owner = (leaf.id, spec.key)
+                    else:
+                        out[(leaf.id, spec.key)] = owner
+        return out
 
     def spending_leaf(self) -> Indicator | None:
         """The first leaf whose method measures spending against the money available (the funds block)."""

@@ -469,7 +469,7 @@ def parse_target(value: object) -> ParsedValue:
     (``项目预算控制数 48.01万元`` -> 48.01 万元, ``成本不超过13.7584万元`` -> ≤ 13.7584 万元,
     ``控制在50万元以内`` -> ≤ 50 万元). Text without a quantity stays text."""
     parsed = parse_value(value)
-    if parsed.number is not None or parsed.kind != "text" or not isinstance(value, str):
+    if parsed.number is not None or parsed.kind != "text" or parsed.problem or not isinstance(value, str):
         return parsed
     compact = "".join(normalise_text(value).split())
     for start in range(1, len(compact)):

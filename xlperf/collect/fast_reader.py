@@ -28,12 +28,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.utility import xl_cell_to_rowcol
+
 from xlperf.forms.names import META_SHEET
 from xlperf.forms.reader import CellData, FilledForm, parse_reference, read_source
 from xlperf.safety import Limits, UnreadableWorkbook, inspect_workbook
 from xlperf.values import ErrorValue
 
-__all__ = ["CalamineSource", "RawWorkbook", "cell_index", "column_letter", "read_fast_form", "read_workbook"]
+__all__ = ["CalamineSource", "RawWorkbook", "read_fast_form", "read_workbook"]
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -73,23 +75,6 @@ class RawWorkbook:
         return META_SHEET in self.sheet_names
 
 
-def column_letter(col: int) -> str:
-    """0-based column index to letters (0 → A, 27 → AB)."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
     """A value from a grid; blanks (``''``) and cells outside the grid are ``None``."""
     if row < len(grid) and col < len(grid[row]):
@@ -98,12 +83,11 @@ def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
     return None
 
 
-def cell_index(address: str) -> tuple[int, int] | None:
+def _cell_index(address: str) -> tuple[int, int] | None:
     """``C7`` → (6, 2), 0-based; None for anything else."""
-    match = _CELL.match(address.strip())
-    if match is None:
+    if _CELL.match(address.strip()) is None:
         return None
-    return int(match.group(2)) - 1, _column_index(match.group(1))
+    return xl_cell_to_rowcol(address.strip())
 
 
 def _resolve(base: str, target: str) -> str:
@@ -172,24 +156,8 @@ def _directory(zf: zipfile.ZipFile, path: Path | None) -> _Directory:
     return _Directory(sheets, parts, names)
 
 
-_F_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_F_END = re.compile(rb"</(?:\w+:)?f>")
-_C_START = re.compile(rb"<(?:\w+:)?c\s")
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _ATTR_S = re.compile(rb'\bs="([0-9]{1,6})"')
-
-
-def _cell_start(xml: bytes, pos: int) -> int:
-    """Start of the ``<c …>`` tag that encloses position ``pos`` (-1 when none)."""
-    start = xml.rfind(b"<c ", 0, pos)
-    if start >= 0 and xml.find(b"</c>", start, pos) < 0 and _C_START.match(xml, start):
-        return start
-    found = -1
-    for match in _C_START.finditer(xml, 0, pos):  # unusual prefixes: slow path
-        found = match.start()
-    return found
-
-
 _CELL_ELEMENT = re.compile(rb"<((?:\w+:)?)c\s([^>]*?)(/>|>(.*?)</\1c>)", re.DOTALL)
 _F_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 
@@ -435,7 +403,7 @@ class CalamineSource:
         return dict(self.raw.names)
 
     def cell(self, sheet: str, ref: str) -> CellData:
-        index = cell_index(ref)
+        index = _cell_index(ref)
         value = self.raw.value(sheet, *index) if index else None
         formula = self.raw.formulas.get(sheet, {}).get(ref)
         fmt = self.raw.formats.get(sheet, {}).get(ref, "General")

@@ -37,6 +37,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+
 from xlperf.errors import NotAForm
 from xlperf.findings import Finding
 from xlperf.forms import names
@@ -49,7 +51,7 @@ from xlperf.rubrics.project import infer_method
 from xlperf.values import ErrorValue, parse_number, parse_value
 
 from . import profiles as P
-from .fast_reader import RawWorkbook, cell_index, column_letter
+from .fast_reader import RawWorkbook
 
 __all__ = ["LEGACY_GENERATOR", "NotAForm", "find_legacy_sheets", "method_for_row", "norm", "read_legacy",
            "split_code"]
@@ -109,8 +111,8 @@ class _Sheet:
         width = max((len(r) for r in grid), default=0)
         rows = [list(r) + [""] * (width - len(r)) for r in grid]
         for address, text in (errors or {}).items():  # calamine shows error cells as blanks
-            index = cell_index(address)
-            if index is not None and index[0] < len(rows) and index[1] < width and rows[index[0]][index[1]] == "":
+            index = xl_cell_to_rowcol(address)
+            if index[0] < len(rows) and index[1] < width and rows[index[0]][index[1]] == "":
                 rows[index[0]][index[1]] = ErrorValue(text)
         sheet = cls(name, rows, formulas=dict(formulas or {}))
         for (r0, c0), (r1, c1) in merged:
@@ -142,7 +144,7 @@ class _Sheet:
     def a1(self, r: int, c: int) -> str:
         """The address of the cell that holds the value (the top-left of a merged area)."""
         r, c = self.origin.get((r, c), (r, c))
-        return f"{column_letter(c)}{r + 1}"
+        return xl_rowcol_to_cell(r, c)
 
     def own(self, r: int, c: int) -> bool:
         """True for a cell that is not the covered part of a merged area."""

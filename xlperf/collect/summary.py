@@ -14,8 +14,7 @@ import os
 import tempfile
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.request import pathname2url
@@ -27,7 +26,7 @@ from .package import LinkSpool, SheetParts, TableSpec, add_tables_and_links
 from .runner import FailedFile, FormRecord
 from .spool import Group, RecordSpool, as_spool
 
-__all__ = ["SHEETS", "first_level_names", "summary_rows", "write_summary"]
+__all__ = ["SHEETS", "first_level_names", "write_summary"]
 
 SHEETS = ("汇总", "排名", "等级分布", "问题清单", "失败文件")
 _MAX_LINKS = 65000  # Excel allows 65,530 hyperlinks per worksheet
@@ -64,12 +63,6 @@ def summary_row(r: FormRecord, levels: Sequence[str]) -> list[Any]:
             + [r.total, r.grade, r.claimed_total, len(r.findings), r.errors])
 
 
-def summary_rows(records: Iterable[FormRecord], levels: Sequence[str]) -> list[list[Any]]:
-    """The 汇总 rows (also the rows of ``collect_frame``), in the order of :func:`summary_columns`."""
-    return [summary_row(r, levels) for r in records]
-
-
-@lru_cache(maxsize=256)
 def _file_uri(path: str) -> str:
     """``Path(path).resolve().as_uri()`` without pathlib (cached: a file is linked once per finding)."""
     url = pathname2url(os.path.realpath(path))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import Any
 
 from xlperf.engine import leaf_values
 from xlperf.forms.grid import FormLayout, Grid
@@ -12,8 +13,24 @@ from xlperf.forms.names import header_name
 from xlperf.forms.styles import Styles
 from xlperf.model import Rubric
 
-if TYPE_CHECKING:
-    from xlperf.forms.writer import FormOptions
+
+@dataclass(frozen=True)
+class FormOptions:
+    """How forms are written.
+
+    ``password``: sheet protection password (None: protected without password); ``buttons``: add the
+    VBA project from ``macros/*.bas`` and a 重新计算 button (the file must be .xlsm); ``engine``: how
+    score formulas are written (``native`` Excel formulas; ``xlwings`` UDFs, see ``forms/formulas.py``);
+    ``grades``: a named grade scheme (``national``, ``lincang``) replacing the rubric's bands.
+    """
+
+    password: str | None = None
+    buttons: bool = False
+    engine: str = "native"
+    grades: str | None = None
+
+
+DEFAULT_OPTIONS = FormOptions()
 
 
 @dataclass
@@ -29,6 +46,11 @@ class FormContext:
     layout: FormLayout
     grids: list[Grid] = field(default_factory=list)
     buttons: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell) for 重新计算
+
+    @cached_property
+    def shared(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """Inputs that repeat a shared quantity → the input whose cell holds it (see ``Rubric.shared``)."""
+        return self.rubric.shared_inputs()
 
     def sheet(self, name: str) -> Grid:
         """Add a worksheet and its grid."""

@@ -30,7 +30,7 @@ from xlperf.model import Indicator
 from xlperf.values import parse_target
 
 if TYPE_CHECKING:
-    from xlperf.forms.writer import FormOptions
+    from xlperf.forms.context import FormOptions
 
 RefFn = Callable[[str], str]
 ENGINES = ("native", "xlwings")
@@ -70,7 +70,7 @@ def _native_score(indicator: Indicator, ref_fn: RefFn, decimals: int) -> str:
 @lru_cache(maxsize=8192)
 def leaf_formula(indicator: Indicator, decimals: int, engine: str = "native") -> str:
     """:func:`score_formula` with the standard name references, cached per indicator object."""
-    from xlperf.forms.writer import FormOptions
+    from xlperf.forms.context import FormOptions
 
     return score_formula(indicator, input_ref(indicator.id), decimals, FormOptions(engine=engine))
 

@@ -30,7 +30,7 @@ def _linked_inputs(ctx: FormContext, word: str) -> list[tuple[str, str]]:
     found = []
     for leaf in ctx.rubric.leaves():
         for spec in leaf.inputs():
-            if word in spec.label and spec.numeric:
+            if word in spec.label and spec.numeric and (leaf.id, spec.key) not in ctx.shared:
                 found.append((f"{leaf.name}：{spec.label}", input_name(leaf.id, spec.key)))
     return found
 
@@ -101,8 +101,8 @@ def write_funds_sheet(ctx: FormContext) -> Grid:
         for label, name in _linked_inputs(ctx, word):
             row += 1
             g.text(row, 0, label, "label_left")
-            g.formula(row, 1, f'=IF({name}="","",{name})', "formula", "#,##0.00####")
-            g.formula(row, 2, f'=IF({name}="","未填写",IF(ROUND({total}/10000-{name},4)=0,"一致",'
+            g.formula(row, 1, f'=IF(ISNUMBER({name}),{name},"")', "formula", "#,##0.00####")
+            g.formula(row, 2, f'=IF(NOT(ISNUMBER({name})),"未填写",IF(ROUND({total}/10000-{name},4)=0,"一致",'
                               f'"不一致：{what} ÷ 10000 = "&TEXT({total}/10000,"0.00####")))', "label_left")
     ws.set_landscape()
     ws.set_paper(9)

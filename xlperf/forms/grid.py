@@ -125,6 +125,12 @@ class Grid:
         ref = self.layout.names[name] = CellRef(self.name, a1(row, col))
         return ref
 
+    def alias(self, name: str, ref: CellRef) -> None:
+        """A second defined name for a cell already named (a shared quantity entered once)."""
+        if name in self.layout.names:
+            raise ValueError(f"名称 {name} 重复")
+        self.layout.names[name] = ref
+
     def validate(self, row: int, col: int, rule: Mapping[str, Any] | None, r2: int | None = None,
                  c2: int | None = None) -> None:
         """Attach a data validation rule to a cell (or range)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from xlperf.forms.formulas import input_number_format
+from xlperf.forms.grid import Grid, a1
 from xlperf.methods import InputSpec
 from xlperf.rounding import format_number
 
@@ -52,16 +53,30 @@ def validation(spec: InputSpec, points: float, indicator_name: str) -> dict[str,
         top = format_number(points)
         return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": points,
                 "error_type": "warning", "input_title": title,
-                "input_message": f"请填写评价得分（0～{top} 分）。",
+                "input_message": f"请填写评价得分（0～{top} 分，只填数字）。",
                 "error_title": "得分超出范围", "error_message": f"得分应在 0～{top} 分之间，超出部分不计。"}
     if spec.kind == "percent":
         return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 10,
-                "input_title": title, "input_message": "请填写百分比，如 95%。",
+                "input_title": title, "input_message": "请填写百分比，如 95%（填文字的不计分）。",
                 "error_title": "输入无效", "error_message": "请填写 0% 以上的百分比数值，如 95%。"}
     if spec.numeric:
         unit = spec.unit if spec.unit not in _UNITLESS else ""
         what = f"（单位：{unit}）" if unit else ""
         return {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": title,
-                "input_message": _clip(f"请填写{spec.label}{what}，只填数字。", 255),
+                "input_message": _clip(f"请填写{spec.label}{what}，只填数字（填文字或带单位的不计分）。", 255),
                 "error_title": "输入无效", "error_message": "请填写不小于 0 的数字（不要带单位或文字）。"}
     return None
+
+
+def unusable_rule(spec: InputSpec, cell: str) -> str:
+    """Conditional-format criteria, TRUE when ``cell`` holds something the score formula does not use:
+    anything but a number in a numeric input (text, ``48万元``, numeric text, an error value), anything but
+    text in a choice — the same reading as :func:`xlperf.values.read_input`."""
+    test = "ISNUMBER" if spec.numeric else "ISTEXT"
+    return f"=AND(NOT(ISBLANK({cell})),NOT({test}({cell})))"
+
+
+def write_input_rules(g: Grid, row: int, col: int, spec: InputSpec, points: float, indicator_name: str) -> None:
+    """Data validation and the "not used by the formula" highlight of one input cell."""
+    g.validate(row, col, validation(spec, points, indicator_name))
+    g.highlight(row, col, row, col, unusable_rule(spec, a1(row, col)), "cf_error")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from xlperf.forms.context import FormContext
 from xlperf.forms.formulas import grade_formula, leaf_formula, subtotal_formula, total_formula
 from xlperf.forms.grid import Grid, a1, print_setup
-from xlperf.forms.inputs import input_format, input_label, validation
+from xlperf.forms.inputs import input_format, input_label, write_input_rules
 from xlperf.forms.names import GRADE, TOTAL, header_name, input_name, reason_name, score_name
 from xlperf.forms.tree import Span, plan_rows, text_lines
 from xlperf.model import LEVEL_NAMES, Indicator
@@ -244,9 +244,16 @@ def _write_leaf(ctx: FormContext, g: Grid, cols: Columns, span: Span) -> None:
     for i, spec in enumerate(inputs):
         label = input_label(spec)
         g.text(r + i, cols.label, label, "text")
+        owner = ctx.shared.get((node.id, spec.key))
+        if owner is not None:  # a shared quantity entered above: this name points at that one cell
+            owner_name = input_name(*owner)
+            g.formula(r + i, cols.input, f'=IF({owner_name}="","",{owner_name})', "formula", input_format(spec))
+            g.alias(input_name(node.id, spec.key), ctx.layout.cell(owner_name))
+            label_heights.append(12 * text_lines(label, 26) + 5)
+            continue
         g.value(r + i, cols.input, ctx.value(node.id, spec.key), "input", input_format(spec))
         g.define(input_name(node.id, spec.key), r + i, cols.input)
-        g.validate(r + i, cols.input, validation(spec, node.full_points, node.name))
+        write_input_rules(g, r + i, cols.input, spec, node.full_points, node.name)
         if spec.kind == "score":
             cell = a1(r + i, cols.input)
             g.highlight(r + i, cols.input, r + i, cols.input,

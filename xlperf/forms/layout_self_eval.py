@@ -34,7 +34,7 @@ from xlperf.forms.formulas import (
     total_formula,
 )
 from xlperf.forms.grid import Grid, a1, print_setup
-from xlperf.forms.inputs import input_format, input_label, validation
+from xlperf.forms.inputs import input_format, input_label, write_input_rules
 from xlperf.forms.names import GRADE, RATE_KEY, TOTAL, header_name, input_name, reason_name, score_name
 from xlperf.forms.tree import Span, plan_rows, text_lines
 from xlperf.methods import InputSpec
@@ -185,10 +185,12 @@ def _funds_block(ctx: FormContext, g: Grid, row: int) -> int:
             g.define(name, r, col)
             g.validate(r, col, {"validate": "decimal", "criteria": ">=", "value": 0,
                                 "input_title": label.replace("其中：", ""),
-                                "input_message": "请填写金额（万元），只填数字。",
+                                "input_message": "请填写金额（万元），只填数字（填文字或带单位的不计分）。",
                                 "error_title": "输入无效", "error_message": "请填写不小于 0 的金额（万元）。"})
+            g.highlight(r, col, r, col, f"=AND(NOT(ISBLANK({a1(r, col)})),NOT(ISNUMBER({a1(r, col)})))", "cf_error")
         budget, spent = a1(r, ACTUAL), a1(r, POINTS)
-        g.formula(r, SCORE, f'=IF(OR({budget}="",{spent}="",N({budget})=0),"",{spent}/{budget})', "formula", "0.00%")
+        g.formula(r, SCORE, f'=IF(AND(ISNUMBER({budget}),ISNUMBER({spent})),IF({budget}<=0,"",{spent}/{budget}),"")',
+                  "formula", "0.00%")
         if key == "total" and leaf is not None:
             g.define(input_name(leaf.id, RATE_KEY), r, SCORE)  # the 执行率 the form shows (checked if typed over)
             g.value(r, OWN, leaf.full_points, "points")
@@ -260,12 +262,12 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
                 target_col_value = shown[0] if shown else None
             g.value(r, TARGET, target_col_value, "input", target_fmt)
             g.define(input_name(node.id, "target"), r, TARGET)
-            g.validate(r, TARGET, validation(_spec(node, "target"), node.full_points, node.name))
+            write_input_rules(g, r, TARGET, _spec(node, "target"), node.full_points, node.name)
         else:
             g.value(r, TARGET, method.fixed_target, "points", target_fmt)  # type: ignore[attr-defined]
         g.value(r, ACTUAL, ctx.value(node.id, "actual"), "input", actual_fmt)
         g.define(input_name(node.id, "actual"), r, ACTUAL)
-        g.validate(r, ACTUAL, validation(_spec(node, "actual"), node.full_points, node.name))
+        write_input_rules(g, r, ACTUAL, _spec(node, "actual"), node.full_points, node.name)
         g.text(r, OWN, "—", "muted")
     elif method.evaluator_entered:
         g.text(r, TARGET, "" if blank else node.target, "input")
@@ -274,7 +276,7 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
         g.define(f"t_{node.id}_actual", r, ACTUAL)
         g.value(r, OWN, ctx.value(node.id, "score"), "input", "0.##")
         g.define(input_name(node.id, "score"), r, OWN)
-        g.validate(r, OWN, validation(_spec(node, "score"), node.full_points, node.name or "自评打分"))
+        write_input_rules(g, r, OWN, _spec(node, "score"), node.full_points, node.name or "自评打分")
         g.highlight(r, OWN, r, OWN, f"=AND(ISNUMBER({a1(r, OWN)}),{a1(r, OWN)}>{format_number(node.full_points, 6)})",
                     "cf_error")
     else:  # any other method: one row per input, label in 年度指标值, value in 实际完成值
@@ -282,7 +284,7 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
             g.text(r + i, TARGET, input_label(spec), "text")
             g.value(r + i, ACTUAL, ctx.value(node.id, spec.key), "input", input_format(spec))
             g.define(input_name(node.id, spec.key), r + i, ACTUAL)
-            g.validate(r + i, ACTUAL, validation(spec, node.full_points, node.name))
+            write_input_rules(g, r + i, ACTUAL, spec, node.full_points, node.name)
         if last > r:
             g.merge(r, OWN, last, OWN, "—", "muted")
     if blank:

@@ -24,7 +24,7 @@ from typing import Any
 import xlsxwriter
 
 from xlperf.errors import XlperfError
-from xlperf.forms.context import FormContext
+from xlperf.forms.context import DEFAULT_OPTIONS, FormContext, FormOptions
 from xlperf.forms.formulas import ENGINES, FormulaError
 from xlperf.forms.funds_sheet import write_funds_sheet
 from xlperf.forms.grid import FormLayout
@@ -49,22 +49,6 @@ _PROTECT = {"select_locked_cells": True, "select_unlocked_cells": True, "format_
 
 class FormError(XlperfError, ValueError):
     """A form that cannot be written as asked (one Chinese line)."""
-
-
-@dataclass(frozen=True)
-class FormOptions:
-    """How forms are written.
-
-    ``password``: sheet protection password (None: protected without password); ``buttons``: add the
-    VBA project from ``macros/*.bas`` and a 重新计算 button (the file must be .xlsm); ``engine``: how
-    score formulas are written (``native`` Excel formulas; ``xlwings`` UDFs, see ``forms/formulas.py``);
-    ``grades``: a named grade scheme (``national``, ``lincang``) replacing the rubric's bands.
-    """
-
-    password: str | None = None
-    buttons: bool = False
-    engine: str = "native"
-    grades: str | None = None
 
 
 @dataclass
@@ -96,7 +80,7 @@ def form_rubric(rubric: Rubric, options: FormOptions) -> Rubric:
 
 
 def write_form(rubric: Rubric, path: Path, header: Mapping[str, str] | None = None,
-               options: FormOptions = FormOptions(), values: Mapping[str, Any] | None = None, *,
+               options: FormOptions = DEFAULT_OPTIONS, values: Mapping[str, Any] | None = None, *,
                overwrite: bool = False) -> FormLayout:
     """Write one form for ``rubric`` to ``path`` and return where each named cell went.
 
@@ -207,7 +191,7 @@ def project_rubric(rubric: Rubric, project: ProjectRow, has_indicators: bool) ->
 
 
 def build_forms(rubric: Rubric, projects: Sequence[ProjectRow], out_dir: Path,
-                options: FormOptions = FormOptions(), progress: bool = True, *, overwrite: bool = False,
+                options: FormOptions = DEFAULT_OPTIONS, progress: bool = True, *, overwrite: bool = False,
                 has_indicators: bool = True) -> BuildReport:
     """Write one form per project into ``out_dir``; rows that fail are reported, not fatal.
 

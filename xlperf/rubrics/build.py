@@ -7,6 +7,7 @@ duplicate ids) are collected for every node and raised together, each naming the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -73,6 +74,7 @@ def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
         grades=bands,
         grade_scheme=grade_scheme,
         grade_choices=tuple(data.get("grade_choices") or ()),
+        shared=_shared_labels(data.get("shared")),
         source=str(data.get("source", "")),
         year=str(data.get("year", "")),
     )
@@ -125,6 +127,14 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
     return Indicator(**common, method_name=method_name, params=params, method=method)
 
 
+def _shared_labels(raw: Any) -> tuple[str, ...]:
+    """Shared quantities as labels: a list, or one text separated by commas/、/；."""
+    if not raw:
+        return ()
+    items = raw if isinstance(raw, list | tuple) else re.split(r"[,，、;；\n]", str(raw))
+    return tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+
+
 def rubric_to_data(rubric: Rubric) -> dict[str, Any]:
     """The plain-data form of a rubric (inverse of :func:`build_rubric`)."""
     data: dict[str, Any] = {"id": rubric.id, "title": rubric.title, "family": rubric.family,
@@ -137,6 +147,8 @@ def rubric_to_data(rubric: Rubric) -> dict[str, Any]:
     data["grades"] = rubric.grade_scheme or [{"grade": b.label, "min": b.minimum} for b in rubric.grades]
     if rubric.grade_choices:
         data["grade_choices"] = list(rubric.grade_choices)
+    if rubric.shared:
+        data["shared"] = list(rubric.shared)
     if rubric.source:
         data["source"] = rubric.source
     data["indicators"] = [_node_to_data(node) for node in rubric.indicators]

@@ -51,6 +51,7 @@ def _validate(rubric: Rubric) -> tuple[Finding, ...]:
                 f"单个指标分值不得高于 {format_number(cap)} 分，「{node.name}」为 {format_number(node.full_points)} 分",
                 node.id, fix=f"把「{node.name}」拆分或降到 {format_number(cap)} 分以内"))
         del depth
+    findings.extend(_shared_findings(rubric))
     total = sum(top.full_points for top in rubric.indicators)
     if open_slots:
         findings.append(Finding("info", "open_slots",
@@ -63,6 +64,23 @@ def _validate(rubric: Rubric) -> tuple[Finding, ...]:
             f"（{' + '.join(f'{t.name} {format_number(t.full_points)}' for t in rubric.indicators)}）",
             fix="核对各指标分值"))
     return tuple(findings)
+
+
+def _shared_findings(rubric: Rubric) -> list[Finding]:
+    """A shared quantity must name inputs of at least two indicators, all of one kind and unit."""
+    findings: list[Finding] = []
+    for label in rubric.shared:
+        specs = [(leaf, spec) for leaf in rubric.leaves() for spec in leaf.inputs() if spec.label == label]
+        if len({leaf.id for leaf, _ in specs}) < 2:
+            findings.append(Finding("warning", "shared_unused",
+                                    f"共用数据“{label}”只出现在 {len(specs)} 个指标的输入项中，无需共用",
+                                    fix="核对共用数据的名称是否与输入项名称一致"))
+        elif len({(spec.numeric, spec.unit) for _, spec in specs}) > 1:
+            findings.append(Finding("error", "shared_kinds_differ",
+                                    f"共用数据“{label}”在各指标中的类型或单位不同（"
+                                    + "、".join(f"{leaf.name}：{spec.kind} {spec.unit}" for leaf, spec in specs) + "）",
+                                    specs[0][0].id, fix="统一各指标中该输入项的类型和单位"))
+    return findings
 
 
 def _names(nodes: list[Indicator]) -> str:

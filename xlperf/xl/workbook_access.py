@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.utility import xl_col_to_name
+
 from xlperf.forms.reader import CellData, openpyxl_defined_names
 
 __all__ = [
@@ -240,7 +242,6 @@ class OpenpyxlBook(WorkbookAccess):
     def write_sheet(self, sheet: str, rows: Sequence[Sequence[Any]], *, hidden: bool = False,
                     widths: Sequence[float] = ()) -> None:
         from openpyxl.styles import Font
-        from openpyxl.utils import get_column_letter
 
         self._rewritten.add(sheet)
         if sheet in self.book.sheetnames:
@@ -259,8 +260,8 @@ class OpenpyxlBook(WorkbookAccess):
         if rows:
             for cell in ws[1]:
                 cell.font = Font(bold=True)
-        for i, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = width
+        for i, width in enumerate(widths):
+            ws.column_dimensions[xl_col_to_name(i)].width = width
         ws.sheet_state = "hidden" if hidden else "visible"
 
     def alert(self, message: str) -> None:
