@@ -97,13 +97,13 @@ def test_totals_add_rounded_scores() -> None:
 def test_engine_scores_equal_the_bounded_expression_it_compiles() -> None:
     """The engine's shortcut (bound the raw score in Python) equals evaluating the compiled tree."""
     from xlperf.demo import random_values
-    from xlperf.engine import bounded_expression, leaf_values
+    from xlperf.engine import bounded_expression, leaf_values, shared_values
     from xlperf.rubrics import builtin_names
 
     for name in builtin_names():
         rubric = load_rubric(name)
         for seed in range(5):
-            values = random_values(rubric, seed)
+            values = shared_values(rubric, random_values(rubric, seed))  # one figure per shared quantity
             result = score(rubric, values)
             for leaf in rubric.leaves():
                 env = {k: v for k, v in leaf_values(values, leaf.id).items()}

@@ -120,7 +120,6 @@ def test_legacy_seed002_exhibition_cost_is_a_cost_control() -> None:
 # ------------------------------------------------------------------ a method says what it is (trial method)
 
 
-@base.register
 class RatioWithFloor(Ratio):
     """A trial method defined only here: a completion ratio that never scores below half its points."""
 
@@ -133,6 +132,16 @@ class RatioWithFloor(Ratio):
         return MAX(self.points / 2, self.fraction() * self.points)
 
 
+@pytest.fixture
+def trial_method() -> object:
+    """Register the trial method for one test only (the registry is global)."""
+    base.register(RatioWithFloor)
+    yield RatioWithFloor
+    base._REGISTRY.pop(RatioWithFloor.name, None)
+    base._ALIASES.pop(RatioWithFloor.label, None)
+
+
+@pytest.mark.usefixtures("trial_method")
 def test_a_new_method_gets_layouts_checks_and_shortcuts_without_other_files(tmp_path: Path) -> None:
     rubric = with_indicators(load_rubric("self_evaluation"), [
         {"level1": "产出指标", "level2": "数量指标", "name": "培训期数", "target": "8期", "points": 20,

@@ -187,20 +187,32 @@ def _shared(rubric: Rubric) -> dict[tuple[str, str], tuple[str, str]]:
     return _SHARED[rubric]
 
 
+def shared_values(rubric: Rubric, values: Values) -> Values:
+    """Values where each shared quantity (``Rubric.shared``) has one figure, as on the form: the first
+    reader's value when it has one, else the first value another reader was given."""
+    shared = _shared(rubric)
+    if not shared:
+        return values
+    out = {leaf.id: dict(leaf_values(values, leaf.id)) for leaf in rubric.leaves()}
+    for (leaf_id, key), (owner_id, owner_key) in shared.items():
+        if out[owner_id].get(owner_key) is None and out[leaf_id].get(key) is not None:
+            out[owner_id][owner_key] = out[leaf_id][key]
+    for (leaf_id, key), (owner_id, owner_key) in shared.items():
+        if owner_key in out[owner_id] or key in out[leaf_id]:
+            out[leaf_id][key] = out[owner_id].get(owner_key)
+    return out
+
+
 def score(rubric: Rubric, values: Values) -> ScoreResult:
     """Score a rubric with entered values (``{indicator_id: {input_key: value}}`` or flat ``id.key``)."""
     scores: dict[str, IndicatorScore] = {}
     findings: list[Finding] = []
 
-    shared = _shared(rubric)
+    values = shared_values(rubric, values)
 
     def visit(node: Indicator, level: int) -> float | None:
         if node.is_leaf:
-            raw = leaf_values(values, node.id)
-            if shared:  # a shared quantity is one figure: every reader of it takes the first one's value
-                raw = {**raw, **{key: leaf_values(values, owner[0]).get(owner[1])
-                                 for (leaf_id, key), owner in shared.items() if leaf_id == node.id}}
-            result, notes = score_leaf(node, level, raw, rubric.decimals)
+            result, notes = score_leaf(node, level, leaf_values(values, node.id), rubric.decimals)
             scores[node.id] = result
             findings.extend(notes)
             return result.score

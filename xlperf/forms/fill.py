@@ -188,7 +188,26 @@ def plan_cells(form: FilledForm, data: FillData) -> tuple[dict[str, Any], list[s
     for name in cells:
         if name not in form.cells:
             raise FillError(f"表中找不到单元格 {name}（名称已被删除或指向已删除的区域），无法填写")
-    return cells, warnings
+    return _one_value_per_cell(form, cells, warnings), warnings
+
+
+def _one_value_per_cell(form: FilledForm, cells: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
+    """A shared quantity is one cell with several names: the first name in form order keeps its value."""
+    order = {names.input_name(leaf.id, spec.key): n for n, (leaf, spec) in
+             enumerate((leaf, spec) for leaf in form.rubric.leaves() for spec in leaf.inputs())}
+    kept: dict[tuple[str, str], tuple[str, Any]] = {}
+    out: dict[str, Any] = {}
+    for name in sorted(cells, key=lambda n: order.get(n, len(order))):
+        where = form.cells[name]
+        if where in kept:
+            first, value = kept[where]
+            if cells[name] != value:
+                warnings.append(f"{name} 与 {first} 是同一单元格（共用数据），已按 {first} 的值 {value} 填写，"
+                                f"未用 {cells[name]}")
+            continue
+        kept[where] = (name, cells[name])
+        out[name] = cells[name]
+    return out
 
 
 def fill_form(src: Path, data: FillData, out: Path, *, force: bool = False,

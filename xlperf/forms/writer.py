@@ -23,6 +23,7 @@ from typing import Any
 
 import xlsxwriter
 
+from xlperf.engine import shared_values
 from xlperf.errors import XlperfError
 from xlperf.forms.context import DEFAULT_OPTIONS, FormContext, FormOptions
 from xlperf.forms.formulas import ENGINES, FormulaError
@@ -98,7 +99,7 @@ def write_form(rubric: Rubric, path: Path, header: Mapping[str, str] | None = No
     layout = FormLayout(path=str(path))
 
     def write(tmp: Path) -> None:
-        _write_workbook(rubric, tmp, clean_header, options, values or {}, layout)
+        _write_workbook(rubric, tmp, clean_header, options, shared_values(rubric, values or {}), layout)
 
     atomic_write(path, write, overwrite=overwrite)
     return layout
