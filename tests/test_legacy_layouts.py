@@ -272,6 +272,22 @@ def test_broken_total_formula_as_a_spreadsheet_caches_it(tmp_path: Path) -> None
     assert "#REF!" in broken[0].message and "=SUM(#REF!)" in broken[0].message and result.total == 86.82
 
 
+def test_xls_saved_by_libreoffice_passes_the_door_and_our_form_as_xls_is_refused(tmp_path: Path,
+                                                                                xls_dir: Path) -> None:
+    from xlperf.forms.writer import write_form
+    from xlperf.pipeline import read_path
+    from xlperf.rubrics import load_rubric
+    from xlperf.safety import UnreadableWorkbook, inspect_workbook
+
+    assert all(inspect_workbook(p) == "xls" for p in xls_dir.glob("*.xls"))
+    ours = tmp_path / "ours.xlsx"
+    write_form(load_rubric("menyuan_2023_key_project"), ours, {"project": "校舍"})
+    (xls,) = save_as_xls([ours], tmp_path / "xls")
+    with pytest.raises(UnreadableWorkbook, match="另存成的 .xls") as refused:
+        read_path(xls)
+    assert refused.value.reason_code == "legacy_xls"
+
+
 def test_hidden_sheet_is_an_old_copy_not_a_form(tmp_path: Path) -> None:
     wb = LAYOUT_SAMPLES["layout_sichuan_0013zp.xlsx"]()
     wb["公用经费"].sheet_state = "hidden"

@@ -21,11 +21,13 @@ from typing import Any
 __all__ = [
     "CATEGORY_WORDS",
     "END_LABELS",
+    "FIELD_LABELS",
     "FUNDS_COLUMNS",
     "FUNDS_ROWS",
     "GRADE_LABELS",
     "HEADER_LABELS",
     "INDICATOR_COLUMNS",
+    "INDICATOR_PREFIXES",
     "LEVEL1_WORDS",
     "PROFILES",
     "PROFILE_BY_ID",
