@@ -283,7 +283,7 @@ def test_xls_saved_by_libreoffice_passes_the_door_and_our_form_as_xls_is_refused
     ours = tmp_path / "ours.xlsx"
     write_form(load_rubric("menyuan_2023_key_project"), ours, {"project": "校舍"})
     (xls,) = save_as_xls([ours], tmp_path / "xls")
-    with pytest.raises(UnreadableWorkbook, match="另存成的 .xls") as refused:
+    with pytest.raises(UnreadableWorkbook, match=r"另存成的 \.xls") as refused:
         read_path(xls)
     assert refused.value.reason_code == "legacy_xls"
 
