@@ -288,6 +288,16 @@ def test_xls_saved_by_libreoffice_passes_the_door_and_our_form_as_xls_is_refused
     assert refused.value.reason_code == "legacy_xls"
 
 
+def test_percent_typed_into_a_cell_is_a_percent(tmp_path: Path) -> None:
+    wb = LAYOUT_SAMPLES["layout_sichuan_0013zp.xlsx"]()
+    cell = wb["510000_0013zp"]["H15"]  # 完成值 of 在职人员满意度 (度量单位 %), typed as 95% in Excel
+    cell.value, cell.number_format = 0.95, "0%"
+    wb.save(tmp_path / "p.xlsx")
+    form = read_legacy(read_workbook(tmp_path / "p.xlsx"))[0]
+    leaf = form.rubric.leaves()[2]
+    assert form.values[leaf.id] == {"target": "≥90%", "actual": "95%"} and score_form(form).score(leaf.id) == 30
+
+
 def test_hidden_sheet_is_an_old_copy_not_a_form(tmp_path: Path) -> None:
     wb = LAYOUT_SAMPLES["layout_sichuan_0013zp.xlsx"]()
     wb["公用经费"].sheet_state = "hidden"

@@ -267,7 +267,7 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
             all_sheets = not raw.is_form
         if all_sheets:
             wanted = set(directory.sheets)
-            _scan_formulas(zf, directory, raw)
+            _scan_legacy_sheets(zf, directory, raw)
         else:
             wanted = {META_SHEET}
             for text in directory.names.values():
@@ -300,17 +300,18 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     return raw
 
 
-def _scan_formulas(zf: zipfile.ZipFile, directory: _Directory, raw: RawWorkbook) -> None:
-    """Formula texts and error values of every cell of every sheet that has formulas (for legacy forms,
-    whose broken total formulas calamine shows as blanks)."""
+def _scan_legacy_sheets(zf: zipfile.ZipFile, directory: _Directory, raw: RawWorkbook) -> None:
+    """Formula texts, error values and percent formats of every cell of every sheet, for hand-made forms:
+    calamine shows a broken total formula as a blank and ``95%`` typed into a cell as 0.95."""
+    codes = _number_formats(zf)
     for sheet, part in directory.parts.items():
         try:
             xml = zf.read(part)
         except KeyError:
             continue
-        if b"<f" in xml or b":f" in xml:
-            formulas, _, errors = _scan_cells(xml, None)
-            raw.formulas[sheet], raw.errors[sheet] = formulas, errors
+        formulas, styles, errors = _scan_cells(xml, None)
+        raw.formulas[sheet], raw.errors[sheet] = formulas, errors
+        raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes) and "%" in codes[i]}
 
 
 def _read_xls(path: Path, data: bytes) -> RawWorkbook:

@@ -104,17 +104,19 @@ class _Sheet:
     origin: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     labels: list[list[str]] = field(default_factory=list)
     formulas: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, name: str, grid: list[list[Any]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
-              formulas: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> _Sheet:
+              formulas: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+              formats: dict[str, str] | None = None) -> _Sheet:
         width = max((len(r) for r in grid), default=0)
         rows = [list(r) + [""] * (width - len(r)) for r in grid]
         for address, text in (errors or {}).items():  # calamine shows error cells as blanks
             index = xl_cell_to_rowcol(address)
             if index[0] < len(rows) and index[1] < width and rows[index[0]][index[1]] == "":
                 rows[index[0]][index[1]] = ErrorValue(text)
-        sheet = cls(name, rows, formulas=dict(formulas or {}))
+        sheet = cls(name, rows, formulas=dict(formulas or {}), formats=dict(formats or {}))
         for (r0, c0), (r1, c1) in merged:
             if r0 >= len(rows) or c0 >= width:
                 continue
@@ -140,6 +142,14 @@ class _Sheet:
             value = self.grid[r][c]
             return None if value == "" else value
         return None
+
+    def typed(self, r: int, c: int | None) -> Any:
+        """The value as typed: a number in a percent-formatted cell (95% typed, 0.95 stored) as ``95%``."""
+        value = self.at(r, c)
+        if c is not None and isinstance(value, int | float) and not isinstance(value, bool) \
+                and "%" in self.formats.get(self.a1(r, c), ""):
+            return f"{value * 100:.10g}%"
+        return value
 
     def a1(self, r: int, c: int) -> str:
         """The address of the cell that holds the value (the top-left of a merged area)."""
@@ -178,7 +188,7 @@ class _Sheet:
 
 def _sheet_of(raw: RawWorkbook, name: str) -> _Sheet:
     return _Sheet.build(name, raw.grids.get(name, []), raw.merged.get(name, []), raw.formulas.get(name),
-                        raw.errors.get(name))
+                        raw.errors.get(name), raw.formats.get(name))
 
 
 # --------------------------------------------------------------------------- finding the blocks
@@ -649,13 +659,13 @@ def _with_unit(value: Any, unit: str) -> Any:
 def _target(sheet: _Sheet, r: int, cols: dict[str, int], profile: P.Profile) -> str:
     """The 年度指标值 text as the profile forms it."""
     if profile.target == "single" or not ({"op", "unit"} & set(cols)):
-        value = sheet.at(r, cols.get("target", cols.get("target_adjusted", cols.get("target_initial"))))
+        value = sheet.typed(r, cols.get("target", cols.get("target_adjusted", cols.get("target_initial"))))
         return "" if value is None else _text(value)
-    value = sheet.at(r, cols.get("target"))
+    value = sheet.typed(r, cols.get("target"))
     if profile.target == "adjusted":
-        value = sheet.at(r, cols.get("target_adjusted"))
+        value = sheet.typed(r, cols.get("target_adjusted"))
         if _blank(value):
-            value = sheet.at(r, cols.get("target_initial"))
+            value = sheet.typed(r, cols.get("target_initial"))
     if _blank(value):
         return ""
     unit = norm(sheet.at(r, cols.get("unit"))) if "unit" in cols else ""
@@ -667,7 +677,7 @@ def _target(sheet: _Sheet, r: int, cols: dict[str, int], profile: P.Profile) -> 
 
 
 def _actual(sheet: _Sheet, r: int, cols: dict[str, int]) -> Any:
-    value = sheet.at(r, cols.get("actual"))
+    value = sheet.typed(r, cols.get("actual"))
     unit = norm(sheet.at(r, cols.get("unit"))) if "unit" in cols else ""
     return _with_unit(value, "" if unit in _NOT_APPLICABLE else unit)
 
