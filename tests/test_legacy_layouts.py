@@ -288,6 +288,14 @@ def test_xls_saved_by_libreoffice_passes_the_door_and_our_form_as_xls_is_refused
     assert refused.value.reason_code == "legacy_xls"
 
 
+@pytest.mark.parametrize(("nature", "op"), [("≥", "≥"), ("＞＝", "≥"), ("正向指标", "≥"), ("反向指标", "≤"),
+                                             ("≤（小于等于）", "≤"), ("定量", ""), ("定性", "")])
+def test_indicator_nature_cells(nature: str, op: str) -> None:
+    from xlperf.collect.legacy import _op
+
+    assert _op(nature) == op
+
+
 def test_percent_typed_into_a_cell_is_a_percent(tmp_path: Path) -> None:
     wb = LAYOUT_SAMPLES["layout_sichuan_0013zp.xlsx"]()
     cell = wb["510000_0013zp"]["H15"]  # 完成值 of 在职人员满意度 (度量单位 %), typed as 95% in Excel

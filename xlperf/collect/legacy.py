@@ -48,7 +48,7 @@ from xlperf.model import Indicator, Rubric
 from xlperf.rounding import format_number
 from xlperf.rubrics import RubricError, load_rubric, with_indicators
 from xlperf.rubrics.project import infer_method
-from xlperf.values import ErrorValue, parse_number, parse_value
+from xlperf.values import ErrorValue, normalise_text, parse_number, parse_value
 
 from . import profiles as P
 from .fast_reader import RawWorkbook
@@ -640,8 +640,11 @@ def method_for_row(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def _op(value: Any) -> str:
-    text = norm(value)
-    return _COMPARISONS.get(text, "")
+    """The comparison a 指标性质 cell states (``≥``, ``大于等于``, ``正向指标`` …); ``''`` for 定性/定量."""
+    text = norm(normalise_text(value) if isinstance(value, str) else value).removesuffix("指标")
+    if text in _COMPARISONS:
+        return _COMPARISONS[text]
+    return next((op for word, op in _COMPARISONS.items() if len(word) == 1 and text.startswith(word)), "")
 
 
 def _with_unit(value: Any, unit: str) -> Any:
