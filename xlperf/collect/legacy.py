@@ -543,7 +543,7 @@ def _funds_values(reading: _Reading, exec_leaf: Indicator, fcols: dict[str, int]
         entered = {k: sums.get(k, entered[k]) for k in keys}
         reading.finding(
             "error", "legacy_funds_total",
-            f"“{label or '年度资金总额'}”一行填报为 {format_number(shown['budget'] or 0)} / {format_number(shown['spent'] or 0)}，"
+            f"“{label or '年度资金总额'}”一行的全年预算数、全年执行数填报为 {_shown(shown['budget'])}、{_shown(shown['spent'])}，"
             f"其中各项合计全年预算数 {format_number(sums.get('budget', 0))}、全年执行数 {format_number(sums.get('spent', 0))}，"
             "已按其中各项合计计算执行率", row, keys["spent"] or keys["budget"] or 0, exec_leaf.id,
             fix="在年度资金总额一行填写各项资金的合计")
@@ -560,6 +560,10 @@ def _funds_values(reading: _Reading, exec_leaf: Indicator, fcols: dict[str, int]
         names.input_name(exec_leaf.id, RATE_KEY), row, fcols.get("rate"))
     reading.claims[names.score_name(exec_leaf.id)] = reading.place(
         names.score_name(exec_leaf.id), row, fcols.get("score"))
+
+
+def _shown(number: float | None) -> str:
+    return "空白" if number is None else format_number(number)
 
 
 def _category(level1: str, level2: str) -> tuple[str, str]:
