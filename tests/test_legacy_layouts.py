@@ -157,7 +157,7 @@ def test_sichuan_0013zp(fmt: str, xls_dir: Path) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_chongqing_coefficient_times_weight(fmt: str, xls_dir: Path) -> None:
     (form,) = _forms("layout_chongqing_dept", fmt, xls_dir)
-    assert form.layout == "chongqing_dept"
+    assert form.layout == "chongqing_dept" and form.rubric.title == "部门整体绩效自评表"  # as printed
     assert (form.header["department"], form.header["department_code"]) == ("重庆市渝北区教育委员会", "500112001")
     result = score_form(form)  # 950 ÷ 1250 = 76% × 10 = 7.6
     assert result.score("zj") == 7.6

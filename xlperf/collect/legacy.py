@@ -819,9 +819,9 @@ def _row_of(spec: tuple[Any, ...]) -> dict[str, Any]:
 
 @lru_cache(maxsize=64)
 def _with_rows(base: Rubric, spec: tuple[tuple[Any, ...], ...], groups: tuple[tuple[str, float], ...] = (),
-               funds_points: float = 10.0, total_points: float | None = None) -> Rubric:
+               funds_points: float = 10.0, total_points: float | None = None, title: str = "") -> Rubric:
     """``with_indicators`` for indicator rows given as tuples, with the form's own 一级 points, funds
-    points and total, cached: forms with the same indicator rows (one template filled by many units)
+    points, total and printed title (部门整体绩效自评表…), cached: forms with the same indicator rows (one template filled by many units)
     share one immutable rubric, so the engine's and the validator's per-rubric caches are hit instead of
     filling up with copies."""
     rubric = with_indicators(base, [_row_of(row) for row in spec])
@@ -839,6 +839,8 @@ def _with_rows(base: Rubric, spec: tuple[tuple[Any, ...], ...], groups: tuple[tu
         changes["indicators"] = tuple(adjust(top) for top in rubric.indicators)
     if total_points is not None and total_points > 0:
         changes["total_points"] = total_points
+    if title and title != rubric.title:
+        changes["title"] = title
     return rubric.evolve(**changes) if changes else rubric
 
 
@@ -852,7 +854,8 @@ def _project_rubric(base: Rubric, rows: list[dict[str, Any]], groups: dict[str, 
                     total_points: float | None, reading: _Reading) -> Rubric:
     """The self-evaluation rubric with the form's indicators; rows that fit no category become findings
     at the row's 三级指标 cell."""
-    extras = (tuple(sorted(groups.items())), funds_points, total_points)
+    extras = (tuple(sorted(groups.items())), funds_points, total_points,
+              _title(reading.layout.sheet, range(reading.layout.start, reading.layout.head)))
     spec = [_spec(row) for row in rows]
     try:
         return _with_rows(base, tuple(spec), *extras)
