@@ -306,6 +306,28 @@ def test_percent_typed_into_a_cell_is_a_percent(tmp_path: Path) -> None:
     assert form.values[leaf.id] == {"target": "≥90%", "actual": "95%"} and score_form(form).score(leaf.id) == 30
 
 
+def test_encrypted_and_macro_xls_saved_by_libreoffice_are_refused(tmp_path: Path) -> None:
+    """Real .xls files as LibreOffice writes them: one with an opening password (a FILEPASS record), one
+    keeping the VBA project of our control workbook (a _VBA_PROJECT_CUR storage). Nothing is executed."""
+    import subprocess
+
+    from xlperf.libreoffice import _uno_python
+    from xlperf.safety import UnreadableWorkbook, inspect_workbook
+
+    locked = tmp_path / "locked.xls"
+    subprocess.run([_uno_python(), "-I", str(Path(__file__).with_name("lo_password_xls.py")),
+                    str(SAMPLES / "layout_chongqing_dept.xlsx"), str(locked), str(tmp_path / "profile")],
+                   check=True, timeout=180)
+    (macro,) = save_as_xls([SAMPLES.parent / "xlperf_control.xlsm"], tmp_path)
+    for path, code in ((locked, "encrypted"), (macro, "xls_macro")):
+        with pytest.raises(UnreadableWorkbook) as refused:
+            inspect_workbook(path)
+        assert refused.value.reason_code == code
+    report = collect_paths([locked, macro], tmp_path / "s.xlsx", progress=False)
+    assert {Path(f.file).name: f.code for f in report.failed} == {"locked.xls": "encrypted",
+                                                                  "xlperf_control.xls": "xls_macro"}
+
+
 def test_hidden_sheet_is_an_old_copy_not_a_form(tmp_path: Path) -> None:
     wb = LAYOUT_SAMPLES["layout_sichuan_0013zp.xlsx"]()
     wb["公用经费"].sheet_state = "hidden"
