@@ -1,25 +1,20 @@
 Attribute VB_Name = "xlperf"
 ' =============================================================================
-' xlperf 工作表按钮宏 / xlperf worksheet button macros
+' xlperf worksheet button macros
 '
-' 每个按钮只调用一行 xlwings RunPython，业务逻辑全部在 Python 模块
-' xlperf.xl.macros 中实现。
-' Each button only makes one xlwings RunPython call; all logic lives in the
-' Python module xlperf.xl.macros.
+' Each button only makes one xlwings RunPython call; all logic, and every word
+' the user sees (messages, sheet names, notes), lives in the Python module
+' xlperf.xl.macros.
 '
-'   Recalculate       重新计算：按评分规则重新计算本工作簿的得分
-'                     Recalculate the scores of this workbook from the rubric.
-'   CheckForm         检查表单：检查填报内容的完整性与合规性
-'                     Check the form for missing or invalid entries.
-'   GenerateTemplates 生成模板：生成各单位的填报模板
-'                     Generate the fill-in templates for each unit.
-'   Collect           汇总收集：收集各单位已填报的表格并汇总
-'                     Collect the completed forms and consolidate them.
+'   Recalculate        button "recalculate": recompute this workbook's scores
+'   CheckForm          button "check": mark missing or invalid entries
+'   GenerateTemplates  button "generate templates": one form per project
+'   Collect            button "collect": read, check and rank the returned forms
 '
-' 需要 xlwings（加载项引用或独立 xlwings 模块）。
-' Requires xlwings (a reference to the add-in or the standalone xlwings module).
-' Generated into vbaProject.bin by `python -m xlperf.xl.vba`; edit this file,
-' not the binary.
+' Requires xlwings: the standalone xlwings module (and its Dictionary class,
+' used on the Mac) embedded next to this one, or a reference to the add-in.
+' This file is ASCII only; it is built into vbaProject.bin by `xlperf vba`:
+' edit this file, not the binary.
 ' =============================================================================
 Option Explicit
 

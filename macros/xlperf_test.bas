@@ -1,6 +1,6 @@
 Attribute VB_Name = "xlperf_test"
-' Test-only module: proves the generated VBA project is valid and runnable
-' (used by tests/test_vba.py through LibreOffice). 仅用于测试。
+' Test-only module: proves a generated VBA project is valid and runnable
+' (tests/test_vba.py runs it in LibreOffice). Never embedded in forms.
 Option Explicit
 
 Sub WriteMarker()

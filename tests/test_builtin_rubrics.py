@@ -62,7 +62,7 @@ def key_project_values() -> dict[str, dict[str, object]]:
     """A realistic filled form: every method used, a few shortfalls."""
     return {
         "jc_xmlx_yjcf": yes(4),                                  # 2
-        "jc_xmlx_cxgf": {"n1": 1, "n2": 5},                      # 3 − 0.5 − min(2, 2.5) = 0.5
+        "jc_xmlx_cxgf": {"n1": 1, "n2": 5, "veto": NO},          # 3 − 0.5 − min(2, 2.5) = 0.5
         "jc_jxmb_hlx": yes(4, 3),                                # 2.5
         "jc_jxmb_mqx": yes(3),                                   # 2
         "jc_zjap_kxx": yes(4, 4),                                # 1.5
@@ -137,7 +137,7 @@ def test_key_project_execution_tiers(spent: float, received: float, points: floa
 def test_key_project_edges() -> None:
     rubric = load_rubric("menyuan_2023_key_project")
     result = score(rubric, {
-        "jc_xmlx_cxgf": {"veto": YES},                      # 未按规定程序设立 → 0
+        "jc_xmlx_cxgf": {"veto": YES, "n1": 0, "n2": 0},    # 未按规定程序设立 → 0
         "cc_cb_jyl": {"planned": 300, "actual": 300},       # 节约率 0, not > 0 → 0
         "gl_ysgl_dwl": {"actual": 320, "plan": 300},        # 到位超过预算 → 满分
         "cc_sx_jsl": {"target": 180, "actual": 150},        # 提前完成 → 满分
@@ -244,7 +244,7 @@ def test_shenzhen_financial_compliance_veto() -> None:
     values = shenzhen_values()
     values["bmgl_zjgl_cwhg"] = {**values["bmgl_zjgl_cwhg"], "veto": YES}
     assert score(rubric, values).score("bmgl_zjgl_cwhg") == 0
-    values["bmgl_zjgl_cwhg"] = {"p1_score": 1, "p2_adjusted": 12, "p2_total": 100, "p3_score": 1}
+    values["bmgl_zjgl_cwhg"] = {"p1_score": 1, "p2_adjusted": 12, "p2_total": 100, "p3_score": 1, "veto": NO}
     assert score(rubric, values).score("bmgl_zjgl_cwhg") == pytest.approx(2.8)   # 2 points over → −0.2
 
 

@@ -163,5 +163,52 @@ def test_control_and_button_form_load_their_vba_in_libreoffice(control_path: Pat
     write_form(load_rubric(CONTROL_RUBRIC), form, {"project": "甲"}, FormOptions(buttons=True))
     for book in (control_path, form):
         modules = set(lo_modules(book))
-        assert {"xlperf", "xlwings"} <= modules, (book.name, modules)
+        assert {"xlperf", "xlwings", "Dictionary"} <= modules, (book.name, modules)
         assert "xlperf_test" not in modules, book.name
+
+
+# -- the acceptance test of docs/excel.md §7, replayed without Excel ---------------------------------------
+
+#: What docs/excel.md §7 tells the tester to type (step 7) and to see (steps 8 and 10).
+ACCEPTANCE_INPUTS = {"gl_ysgl_dwl.actual": 90, "gl_ysgl_dwl.plan": 100, "gl_ysgl_zxl.spent": 85,
+                     "cc_sl_wcl.target": 10, "cc_sl_wcl.actual": 8}
+ACCEPTANCE_SEEN = {
+    "recalc_message": "重新计算完成：总分 17.3，等级 差；发现 0 个错误、17 个其他提示",
+    "finding": "「实际完成率」未达到年度指标值，得 5.6 分",
+    "total_row": "17.3（有指标缺少输入，总分不完整）",
+    "collect_row": "总分 17.3，等级 差（不完整）；0 个错误、17 个其他提示",
+}
+
+
+def test_acceptance_test_in_the_docs_says_what_the_buttons_do(control_path: Path, tmp_path: Path) -> None:
+    """Steps 7-10 of docs/excel.md §7 through the same Python the buttons run (openpyxl instead of Excel)."""
+    from xlperf.cli import main as cli_main
+    from xlperf.xl.macros import recalculate
+
+    doc = (ROOT / "docs" / "excel.md").read_text(encoding="utf-8")
+    for text in ACCEPTANCE_SEEN.values():
+        assert text in doc, f"docs/excel.md no longer says {text!r}"
+    form = tmp_path / "测试表.xlsm"
+    assert cli_main(["new", CONTROL_RUBRIC, "-o", str(form), "--buttons", "--project", "测试项目"]) == 0
+    data = tmp_path / "inputs.json"
+    data.write_text(json.dumps(ACCEPTANCE_INPUTS), encoding="utf-8")
+    filled = tmp_path / "回收" / "测试表.xlsm"
+    filled.parent.mkdir()
+    assert cli_main(["fill", str(form), str(data), "-o", str(filled)]) == 0
+
+    book = OpenpyxlBook(filled)
+    assert recalculate(book) is not None
+    assert book.messages[-1].startswith(ACCEPTANCE_SEEN["recalc_message"]), book.messages
+    rows = list(book.sheet_rows("检查结果"))
+    assert sum(str(r[3]).startswith(ACCEPTANCE_SEEN["finding"]) for r in rows) == 1
+    assert ("总分", ACCEPTANCE_SEEN["total_row"], "等级", "差") == tuple(next(r for r in rows if r[0] == "总分")[:4])
+    assert recalculate(book) is not None  # step 8: the second press says the same
+    assert book.messages[-1].startswith(ACCEPTANCE_SEEN["recalc_message"])
+    book.save(filled, force=True)
+
+    control = tmp_path / "xlperf_control.xlsm"
+    shutil.copy(control_path, control)
+    control_book = OpenpyxlBook(control)
+    assert collect(control_book) is not None
+    results = [r[4] for r in control_book.sheet_rows("运行结果") if r[1] == "读取"]
+    assert results == [ACCEPTANCE_SEEN["collect_row"]], results

@@ -261,7 +261,10 @@ def assert_matches_engine(rubric: Rubric, values: dict[str, Any], names: dict[st
                             f"{values.get(node_id)}")
         compared += 1
     total = names.get(TOTAL)
-    if not (isinstance(total, int | float) and round(float(total), 2) == round(result.total, 2)):
+    if result.total is None:  # nothing entered: the form shows no total (and 未填报 as its grade)
+        if total not in (None, ""):
+            problems.append(f"total: Excel {total!r} engine None (未填报)")
+    elif not (isinstance(total, int | float) and round(float(total), 2) == round(result.total, 2)):
         problems.append(f"total: Excel {total!r} engine {result.total!r}")
     if names.get(GRADE) != result.grade:
         problems.append(f"grade: Excel {names.get(GRADE)!r} engine {result.grade!r}")

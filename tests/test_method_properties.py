@@ -53,7 +53,7 @@ def test_scores_always_within_points(name: str, data: st.DataObject) -> None:
     got = result.score("t")
     assert got is None or (0 <= got <= leaf.full_points and math.isfinite(got))
     assert isinstance(result.scores["t"].explanation, str) and result.scores["t"].explanation
-    assert result.total == (got or 0)
+    assert result.total == got  # None: nothing entered (未填报), never a 0 total
 
 
 @settings(max_examples=60, deadline=None)

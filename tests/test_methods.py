@@ -197,15 +197,16 @@ def test_deduction_per_item_floored_at_zero() -> None:
     assert leaf_score("deduction", 8, {"per": 4, "item": "未完成重点工作项数"}, {"n1": 0})[0] == 8
     assert leaf_score("deduction", 8, {"per": 4}, {"n1": 1})[0] == 4
     assert leaf_score("deduction", 8, {"per": 4}, {"n1": 3})[0] == 0     # −12 floored at 0
-    assert leaf_score("deduction", 8, {"per": 4}, {})[0] == 8           # blank count means none
+    assert leaf_score("deduction", 8, {"per": 4}, {})[0] is None        # a blank count is not "none": not filled
 
 
 def test_deduction_items_caps_and_veto() -> None:
     params = {"veto": "项目未按规定程序申请设立",
               "items": [{"name": "审批文件材料缺少项数", "per": 0.5, "max": 1},
                         {"name": "论证程序缺少项数", "per": 0.5, "max": 2}]}
-    assert leaf_score("deduction", 3, params, {"n1": 1, "n2": 1})[0] == 2
-    assert leaf_score("deduction", 3, params, {"n1": 5, "n2": 1})[0] == 1.5     # first item capped at 1
+    assert leaf_score("deduction", 3, params, {"n1": 1, "n2": 1, "veto": "否"})[0] == 2
+    assert leaf_score("deduction", 3, params, {"n1": 5, "n2": 1, "veto": "否"})[0] == 1.5  # first capped at 1
+    assert leaf_score("deduction", 3, params, {"n1": 1, "n2": 1})[0] is None   # veto question unanswered
     got, text = leaf_score("deduction", 3, params, {"veto": "是", "n1": 0, "n2": 0})
     assert got == 0 and "是" in text
     with pytest.raises(MethodError, match="per"):

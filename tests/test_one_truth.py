@@ -241,7 +241,7 @@ def test_error_value_in_total_is_seen_by_both_readers(tmp_path: Path) -> None:
             zout.writestr(item, data)
     check = _check_view(out)
     assert check == _collect_view(out)
-    assert any(code == "claimed_unreadable" and c == cell for code, _, c, _ in check), check
+    assert any(code == "claimed_error" and c == cell and "#VALUE!" in m for code, _, c, m in check), check
 
 
 # ----------------------------------------------------------------------------------- a figure entered once

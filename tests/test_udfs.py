@@ -111,7 +111,7 @@ def test_checklist() -> None:
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    ((0, 4, 12), 12.0), ((2, 4, 12), 4.0), ((5, 4, 12), 0.0), ((None, 4, 12), 12.0),  # blank count = 0
+    ((0, 4, 12), 12.0), ((2, 4, 12), 4.0), ((5, 4, 12), 0.0), ((None, 4, 12), ""),  # a blank count is not filled
     ((3, 0.5, 2, 1), 1.0),  # at most 1 deducted
 ])
 def test_deduct(args: tuple, expected: float) -> None:

@@ -15,6 +15,7 @@ Every message is Chinese, states both numbers, and comes with a suggested fix.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,6 +27,7 @@ from xlperf.model import Indicator
 from xlperf.rounding import excel_round, format_number, format_percent
 from xlperf.rubrics import validate
 from xlperf.values import (
+    ErrorValue,
     ParsedValue,
     claimed_number,
     claimed_rate,
@@ -64,6 +66,8 @@ class Claims:
     grade: Claim | None = None
     rate: Claim | None = None
     execution: str | None = None
+    #: how the unit refreshes the form's own results ("" for hand-made forms, which have no formulas)
+    recalc_hint: str = ""
 
 
 def _blank(value: Any) -> bool:
@@ -74,55 +78,83 @@ def _differs(a: float, b: float, decimals: int) -> bool:
     return abs(excel_round(a, decimals) - excel_round(b, decimals)) > 0.5 * 10 ** -decimals
 
 
-def _claim_fix(claim: Claim, recomputed: str) -> str:
+def _claim_fix(claim: Claim, recomputed: str, hint: str = "") -> str:
     if claim.typed:
         return f"删除手填的数值、恢复原公式（重新计算结果为 {recomputed}）"
-    return f"重新计算（按 F9 或点“重新计算”按钮）后保存；应为 {recomputed}"
+    if hint:
+        return f"{hint}；应为 {recomputed}"
+    return f"改为 {recomputed}"
 
 
 def _typed_note(claim: Claim) -> str:
     return "（该单元格的公式已被手填数值替换）" if claim.typed else ""
 
 
+def _missing_note(result: ScoreResult, node_id: str | None) -> str:
+    """``（仍缺少输入：「培训期数」的实际完成值…）`` for the leaves under a node (the whole form for None)."""
+    nodes = result.rubric.find(node_id).walk() if node_id else result.rubric.walk()
+    missing = [f"「{leaf.name}」的{'、'.join(result.scores[leaf.id].missing)}" for _, leaf in nodes
+               if leaf.is_leaf and leaf.id in result.scores and result.scores[leaf.id].missing]
+    if not missing:
+        return ""
+    more = f"等 {len(missing)} 项" if len(missing) > 3 else ""
+    return f"（表内尚缺少输入：{'；'.join(missing[:3])}{more}，这些指标暂不计分）"
+
+
+def _unreadable_claim(what: str, claim: Claim, node_id: str | None) -> Finding:
+    if isinstance(claim.value, ErrorValue):
+        return Finding("error", "claimed_error",
+                       f"{what}单元格显示错误值 {claim.value}，表上没有有效的计算结果", node_id,
+                       claim.sheet, claim.cell,
+                       fix="该单元格的公式或它引用的单元格已被改动或删除；用最初下发的模板恢复公式")
+    return Finding("error", "claimed_unreadable", f"{what}填报“{claim.value}”，不是数值", node_id,
+                   claim.sheet, claim.cell, fix="填写数值或恢复原公式")
+
+
 def compare_claims(result: ScoreResult, claims: Claims) -> list[Finding]:
-    """Findings where the claimed figures disagree with the recomputed result (or with each other)."""
-    rubric = result.rubric
-    decimals = rubric.decimals
+    """Findings where the claimed figures disagree with the recomputed result (or with each other).
+
+    A claim is compared with what the form's own filled parts give, also while some inputs are still
+    blank (the form's formulas then leave those leaves out, and so does the engine); the message then
+    says which inputs are missing.
+    """
+    decimals = result.rubric.decimals
     findings: list[Finding] = []
-    incomplete: set[str] = set()
-    for _, node in rubric.walk():
-        if any(result.scores.get(leaf.id) is not None and result.scores[leaf.id].score is None
-               for _, leaf in node.walk() if leaf.is_leaf):
-            incomplete.add(node.id)
+    hint = claims.recalc_hint
 
     def compare_score(node_id: str, claim: Claim, kind: str) -> None:
-        if node_id not in result.scores or node_id in incomplete or _blank(claim.value):
+        if node_id not in result.scores or _blank(claim.value):
             return
         scored = result.scores[node_id]
         label = "得分" if kind == "score" else "小计"
         claimed = claimed_number(claim.value)
         if claimed is None:
-            findings.append(Finding("error", "claimed_unreadable",
-                                    f"「{scored.name}」{label}填报“{claim.value}”，不是数值", node_id,
-                                    claim.sheet, claim.cell, fix="填写数值或恢复原公式"))
+            findings.append(_unreadable_claim(f"「{scored.name}」{label}", claim, node_id))
             return
         recomputed = scored.score
-        assert recomputed is not None
+        if recomputed is None:
+            findings.append(Finding(
+                "error", f"claimed_{kind}",
+                f"「{scored.name}」{label}填报 {format_number(claimed)}，但该指标缺少输入"
+                f"（{'、'.join(scored.missing) or '无法计分'}），按表内数据不计分{_typed_note(claim)}",
+                node_id, claim.sheet, claim.cell,
+                fix=f"先填写{'、'.join(scored.missing) or '该指标的输入项'}" + ("，并恢复原公式" if claim.typed else "")))
+            return
         points = scored.points
-        how = f"（{scored.explanation}）" if scored.indicator.is_leaf else ""
+        how = f"（{scored.explanation}）" if scored.indicator.is_leaf else _missing_note(result, node_id)
         if claimed > points + 1e-9 or claimed < 0:
             bound = f"超过分值 {format_number(points)}" if claimed > points else "小于 0"
             findings.append(Finding(
                 "error", "score_over_points" if claimed > points else "score_below_zero",
                 f"「{scored.name}」{label}填报 {format_number(claimed)}，{bound}；重新计算为 {format_number(recomputed)}"
                 f"{how}{_typed_note(claim)}", node_id, claim.sheet, claim.cell,
-                fix=f"{label}应在 0～{format_number(points)} 之间；{_claim_fix(claim, format_number(recomputed))}"))
+                fix=f"{label}应在 0～{format_number(points)} 之间；{_claim_fix(claim, format_number(recomputed), hint)}"))
         elif _differs(claimed, recomputed, decimals):
             findings.append(Finding(
                 "error", f"claimed_{kind}",
                 f"「{scored.name}」{label}填报 {format_number(claimed)}，按填报数据重新计算为 "
                 f"{format_number(recomputed)}{how}{_typed_note(claim)}", node_id, claim.sheet, claim.cell,
-                fix=_claim_fix(claim, format_number(recomputed))))
+                fix=_claim_fix(claim, format_number(recomputed), hint)))
         elif claim.typed:
             findings.append(Finding(
                 "warning", "formula_replaced",
@@ -134,17 +166,19 @@ def compare_claims(result: ScoreResult, claims: Claims) -> list[Finding]:
     for node_id, claim in claims.subtotals.items():
         compare_score(node_id, claim, "subtotal")
 
-    complete = not incomplete
-    if claims.total is not None and not _blank(claims.total.value) and complete:
+    if claims.total is not None and not _blank(claims.total.value):
         findings.extend(_compare_total(result, claims))
-    if claims.grade is not None and not _blank(claims.grade.value) and complete and result.grade:
+    if claims.grade is not None and not _blank(claims.grade.value) and (result.grade or result.blank):
         claimed_grade = str(claims.grade.value).strip()
-        if claimed_grade != result.grade:
+        if isinstance(claims.grade.value, ErrorValue):
+            findings.append(_unreadable_claim("评价等级", claims.grade, None))
+        elif claimed_grade != result.grade:
+            basis = "尚未填报任何数据" if result.blank else f"按重新计算的总分 {format_number(result.total or 0)}"
             findings.append(Finding(
                 "error", "claimed_grade",
-                f"评价等级填报“{claimed_grade}”，按重新计算的总分 {format_number(result.total)} 应为“{result.grade}”"
+                f"评价等级填报“{claimed_grade}”，{basis}应为“{result.grade}”{_missing_note(result, None)}"
                 f"{_typed_note(claims.grade)}", None, claims.grade.sheet, claims.grade.cell,
-                fix=_claim_fix(claims.grade, f"“{result.grade}”")))
+                fix=_claim_fix(claims.grade, f"“{result.grade}”", hint)))
         elif claims.grade.typed:
             findings.append(Finding("warning", "formula_replaced",
                                     f"评价等级单元格的公式已被手填的“{claimed_grade}”替换（今后不会自动更新）",
@@ -155,12 +189,15 @@ def compare_claims(result: ScoreResult, claims: Claims) -> list[Finding]:
 
 def _compare_total(result: ScoreResult, claims: Claims) -> list[Finding]:
     assert claims.total is not None
-    rubric, decimals, claim = result.rubric, result.rubric.decimals, claims.total
+    decimals, claim = result.rubric.decimals, claims.total
     findings: list[Finding] = []
     claimed = claimed_number(claim.value)
     if claimed is None:
-        return [Finding("error", "claimed_unreadable", f"总分填报“{claim.value}”，不是数值", None,
-                        claim.sheet, claim.cell, fix="恢复总分公式")]
+        return [_unreadable_claim("总分", claim, None)]
+    if result.total is None:
+        return [Finding("error", "claimed_total",
+                        f"总分填报 {format_number(claimed)}，但表内尚未填报任何数据{_typed_note(claim)}", None,
+                        claim.sheet, claim.cell, fix="先填写各指标的数据" + ("，并恢复原公式" if claim.typed else ""))]
     parts = _claimed_parts(result, claims)
     parts_sum = excel_round(sum(v for _, v in parts), decimals) if parts is not None else None
     if _differs(claimed, result.total, decimals):
@@ -170,8 +207,8 @@ def _compare_total(result: ScoreResult, claims: Claims) -> list[Finding]:
         findings.append(Finding(
             "error", "claimed_total",
             f"总分填报 {format_number(claimed)}，按填报数据重新计算为 {format_number(result.total)}{note}"
-            f"{_typed_note(claim)}", None, claim.sheet, claim.cell,
-            fix=_claim_fix(claim, format_number(result.total))))
+            f"{_missing_note(result, None)}{_typed_note(claim)}", None, claim.sheet, claim.cell,
+            fix=_claim_fix(claim, format_number(result.total), claims.recalc_hint)))
         if note or parts_sum is None:
             return findings
     elif claim.typed:
@@ -184,7 +221,6 @@ def _compare_total(result: ScoreResult, claims: Claims) -> list[Finding]:
             "error", "total_not_sum",
             f"总分填报 {format_number(claimed)}，但表上各项得分合计为 {format_number(parts_sum)}（{shown}）",
             None, claim.sheet, claim.cell, fix="核对各项得分与总分"))
-    del rubric
     return findings
 
 
@@ -238,9 +274,20 @@ def _compare_funds(result: ScoreResult, claims: Claims) -> list[Finding]:
 # ------------------------------------------------------------------------------------------ our forms
 
 
+def recalc_hint(form: FilledForm) -> str:
+    """How a unit refreshes the results of this form: nothing for hand-made forms (no formulas), the
+    重新计算 button on macro forms, Excel's full recalculation otherwise."""
+    if not form.formulas:
+        return ""
+    if form.path is not None and form.path.suffix.lower() == ".xlsm":
+        return "点“重新计算”按钮（或按 Ctrl+Alt+F9）后保存"
+    return "在 Excel/WPS 中按 Ctrl+Alt+F9 重新计算后保存"
+
+
 def claims_from_form(form: FilledForm) -> Claims:
-    """The claims an xlperf form shows: typed-over score cells and cached results."""
-    claims = Claims()
+    """The claims a form shows: typed-over score cells and cached results (or, on a hand-made form, the
+    figures typed into its 得分/总分/等级 cells)."""
+    claims = Claims(recalc_hint=recalc_hint(form))
 
     def claim(name: str) -> Claim | None:
         if name not in form.claims:
@@ -290,6 +337,80 @@ def _place(form: FilledForm, finding: Finding, leaf: Indicator | None) -> Findin
     return finding.at(*form.where(name))
 
 
+def funds_sum_findings(form: FilledForm) -> list[Finding]:
+    """年度资金总额 against the sum of its 其中 rows, column by column (a 0/0/0 total row above a filled
+    当年财政拨款 row cost a real unit its 10 points)."""
+    findings: list[Finding] = []
+    parts = [row for row in names.FUND_ROWS if row != "total"]
+    for column, column_label in names.FUND_COLUMNS.items():
+        total_name = names.fund_name("total", column)
+        if total_name not in form.cells:
+            continue
+        values = {row: claimed_number(form.funds.get(names.fund_name(row, column))) for row in parts}
+        if all(v is None for v in values.values()):
+            continue
+        part_sum = sum(v for v in values.values() if v is not None)
+        total = claimed_number(form.funds.get(total_name))
+        if total is not None and abs(total - part_sum) < 0.005:
+            continue
+        shown = " + ".join(f"{names.FUND_ROWS[row]} {format_number(values[row] or 0, 6)}" for row in parts)
+        claimed = "未填" if total is None else format_number(total, 6)
+        findings.append(Finding(
+            "error", "funds_not_sum",
+            f"年度资金总额的{column_label}为{claimed}，其中各项合计 {format_number(part_sum, 6)}（{shown}）",
+            None, *form.where(total_name),
+            fix=f"年度资金总额的{column_label}应为其中各项之和 {format_number(part_sum, 6)}；"
+                "执行率和得分按年度资金总额一行计算"))
+    return findings
+
+
+#: a money figure this many times the form's own budget (or this fraction of it) is in the wrong unit
+_UNIT_FACTOR = 5000
+
+
+def unit_findings(form: FilledForm, result: ScoreResult) -> list[Finding]:
+    """Figures in the wrong unit: 元 typed where 万元 is asked (or the reverse) against the form's own
+    budget, a date typed as money or a count, a rate typed as 95 where 95% is meant."""
+    findings: list[Finding] = []
+    spending = result.rubric.spending_leaf()
+    budget = None
+    if spending is not None and spending.method is not None and spending.id in result.scores:
+        budget = result.scores[spending.id].inputs.get(spending.method.spending()[0])  # type: ignore[index]
+    for leaf in result.rubric.leaves():
+        scored = result.scores.get(leaf.id)
+        if scored is None:
+            continue
+        for spec in leaf.inputs():
+            raw = form.values.get(leaf.id, {}).get(spec.key)
+            value = scored.inputs.get(spec.key)
+            where = form.where(names.input_name(leaf.id, spec.key))
+            label = f"「{leaf.name}」的{spec.label}"
+            if isinstance(raw, dt.date | dt.datetime) and spec.numeric and spec.kind != "number":
+                findings.append(Finding(
+                    "warning", "unit_date", f"{label}填的是日期 {raw:%Y-%m-%d}（表内按 {format_number(value or 0)} 计算）",
+                    leaf.id, *where, fix=f"填写{spec.label}的数值" + (f"（{spec.unit}）" if spec.unit else ""),
+                    input_key=spec.key))
+            elif spec.kind == "percent" and isinstance(value, float) and 1.5 < value <= 100 and form.formulas:
+                findings.append(Finding(
+                    "warning", "unit_percent",
+                    f"{label}填报 {format_number(value)}，按百分比即 {format_number(value * 100)}%，"
+                    f"可能把 {format_number(value)}% 填成了 {format_number(value)}",
+                    leaf.id, *where, fix=f"填写 {format_number(value)}%（或 {format_number(value / 100, 4)}）",
+                    input_key=spec.key))
+            elif spec.kind == "money" and isinstance(value, float) and value > 0 and budget and budget > 0 \
+                    and leaf is not spending and (value / budget >= _UNIT_FACTOR or budget / value >= _UNIT_FACTOR):
+                times = value / budget
+                ratio = f"{format_number(times, 0)} 倍" if times > 1 else f"1/{format_number(1 / times, 0)}"
+                likely = (f"可能按“元”填写了（本表单位为{spec.unit or '万元'}）" if times > 1
+                          else "可能全年预算数按“元”填写了")
+                findings.append(Finding(
+                    "warning", "unit_money",
+                    f"{label}为 {format_number(value, 6)}，约为本表全年预算数 {format_number(budget, 6)} 的 {ratio}，"
+                    f"{likely}", leaf.id, *where, fix=f"核对单位：本表金额单位为{spec.unit or '万元'}",
+                    input_key=spec.key))
+    return findings
+
+
 def check_form(form: FilledForm, result: ScoreResult) -> list[Finding]:
     """Every finding for a filled form, each placed at its sheet and cell, errors first."""
     rubric = result.rubric
@@ -309,6 +430,8 @@ def check_form(form: FilledForm, result: ScoreResult) -> list[Finding]:
             continue
         findings.append(placed)
     findings.extend(compare_claims(result, claims_from_form(form)))
+    findings.extend(funds_sum_findings(form))
+    findings.extend(unit_findings(form, result))
     return sort_findings(findings)
 
 
@@ -340,6 +463,8 @@ def _leaf_checks(form: FilledForm, result: ScoreResult, leaf: Indicator,
                 fix="在评分表中改用“评价打分”或“等级计分”，或把目标改写成可计量的数值"))
         for key in ("target", "actual"):
             raw = values.get(key)
+            if scored is not None and not scored.verified:
+                break  # its claimed score is kept, 未核实: the engine's warning says so
             if key in keys and isinstance(raw, str) and _qualitative(parse_value(raw)):
                 spec = next(s for s in leaf.inputs() if s.key == key)
                 skip_cells.add(cell(key))

@@ -19,6 +19,7 @@ from typing import Any
 from xlperf.engine import score
 from xlperf.errors import XlperfError
 from xlperf.forms import names
+from xlperf.forms.writer import sound_rubric
 from xlperf.model import Indicator, Rubric
 from xlperf.rubrics import builtin_names, load_rubric, with_indicators
 
@@ -172,7 +173,7 @@ def demo_cases() -> list[DemoCase]:
     """The filled examples: two self-evaluation projects and one form per other built-in rubric."""
     cases: list[DemoCase] = []
     for name in builtin_names():
-        rubric = load_rubric(name)
+        rubric = sound_rubric(load_rubric(name), accept_errors=True)  # as printed, with 折算 where needed
         if rubric.slots():
             cases.extend(_self_evaluation_cases(rubric))
             continue
@@ -217,7 +218,7 @@ def run_demo(out_dir: Path, *, force: bool = False, echo: Callable[[str], None] 
     (out_dir / "templates").mkdir(parents=True, exist_ok=True)
     (out_dir / "filled").mkdir(parents=True, exist_ok=True)
     for name in builtin_names():
-        rubric = load_rubric(name)
+        rubric = sound_rubric(load_rubric(name), accept_errors=True)  # as printed, with 折算 where needed
         path = out_dir / "templates" / f"{name}.xlsx"
         _write_template(write_form, rubric, path, {}, force)
         report.templates.append(path)

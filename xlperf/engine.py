@@ -14,7 +14,7 @@ from weakref import WeakKeyDictionary
 
 from xlperf.expr import MAX, MIN, ROUND, Expr, ExprError
 from xlperf.findings import Finding
-from xlperf.grades import grade_of
+from xlperf.grades import BLANK_GRADE, grade_of
 from xlperf.methods import InputSpec
 from xlperf.model import Indicator, Rubric
 from xlperf.rounding import excel_round, format_number
@@ -34,6 +34,8 @@ class IndicatorScore:
     missing: tuple[str, ...] = ()
     #: the input values the leaf was scored with, as its formula reads them (None = not filled)
     inputs: Mapping[str, Any] = field(default_factory=dict)
+    #: False for a score taken as claimed because the form's figures cannot be recomputed (未核实)
+    verified: bool = True
 
     @property
     def id(self) -> str:
@@ -57,9 +59,12 @@ class ScoreResult:
 
     rubric: Rubric
     scores: dict[str, IndicatorScore]
-    total: float
+    #: None while nothing has been entered (the form then shows no total and 未填报 as its grade)
+    total: float | None
     grade: str
     findings: tuple[Finding, ...]
+    #: the points earned before 折算 (equal to ``total`` unless the rubric rescales)
+    raw_total: float | None = None
 
     def score(self, indicator_id: str) -> float | None:
         """Score of one indicator (leaf or group subtotal)."""
@@ -72,6 +77,16 @@ class ScoreResult:
     def subtotals(self) -> dict[str, float | None]:
         """Subtotal per first-level indicator, by name."""
         return {top.name: self.scores[top.id].score for top in self.rubric.indicators}
+
+    @property
+    def unverified(self) -> list[IndicatorScore]:
+        """Leaves whose score is the form's claim, not a recomputation (未核实)."""
+        return [s for s in self.leaves() if not s.verified]
+
+    @property
+    def blank(self) -> bool:
+        """True while nothing that needs an entry has been entered (shown as 未填报, never ranked)."""
+        return self.total is None
 
     @property
     def complete(self) -> bool:
@@ -203,16 +218,30 @@ def shared_values(rubric: Rubric, values: Values) -> Values:
     return out
 
 
-def score(rubric: Rubric, values: Values) -> ScoreResult:
-    """Score a rubric with entered values (``{indicator_id: {input_key: value}}`` or flat ``id.key``)."""
+def score(rubric: Rubric, values: Values, claimed: Mapping[str, float] | None = None) -> ScoreResult:
+    """Score a rubric with entered values (``{indicator_id: {input_key: value}}`` or flat ``id.key``).
+
+    ``claimed``: scores a hand-made form shows for leaves that cannot be recomputed from its figures (a
+    qualitative actual under a numeric target); such a leaf that has no score of its own counts with its
+    claimed score, bounded to [0, points], marked 未核实 (``verified=False``) with a warning.
+    """
     scores: dict[str, IndicatorScore] = {}
     findings: list[Finding] = []
+    claimed = claimed or {}
 
     values = shared_values(rubric, values)
 
     def visit(node: Indicator, level: int) -> float | None:
         if node.is_leaf:
             result, notes = score_leaf(node, level, leaf_values(values, node.id), rubric.decimals)
+            if result.score is None and node.id in claimed:
+                taken = excel_round(max(0.0, min(node.full_points, claimed[node.id])), rubric.decimals)
+                why = "、".join(result.missing) or "输入项"
+                result = IndicatorScore(node, level, taken, f"未核实：{why}无法按数值计算，按表上填报的得分 "
+                                        f"{format_number(taken)} 计", result.missing, result.inputs, verified=False)
+                notes = [Finding("warning", "unverified",
+                                 f"「{node.name}」的{why}无法按数值计算，得分按表上填报的 {format_number(taken)} 计入，未经核实",
+                                 node.id, fix="把年度指标值和实际完成值写成可计量的数值，或在评分表中改为评价打分")]
             scores[node.id] = result
             findings.extend(notes)
             return result.score
@@ -223,9 +252,15 @@ def score(rubric: Rubric, values: Values) -> ScoreResult:
         return subtotal
 
     tops = [visit(top, 1) for top in rubric.indicators]
-    total = excel_round(sum(s for s in tops if s is not None), rubric.decimals)
+    needing = [s for s in scores.values() if s.indicator.is_leaf and any(x.required for x in s.indicator.inputs())]
+    if needing and all(s.score is None for s in needing):
+        return ScoreResult(rubric, scores, None, BLANK_GRADE, tuple(findings))  # nothing entered yet
+    raw_total = excel_round(sum(s for s in tops if s is not None), rubric.decimals)
+    total = raw_total
+    if rubric.rescale and rubric.available_points > 0:
+        total = excel_round(raw_total * rubric.total_points / rubric.available_points, rubric.decimals)
     grade = grade_of(total, rubric.grades) if rubric.grades else ""
-    return ScoreResult(rubric, scores, total, grade, tuple(findings))
+    return ScoreResult(rubric, scores, total, grade, tuple(findings), raw_total)
 
 
 def score_lenient(rubric: Rubric, values: Values) -> ScoreResult:

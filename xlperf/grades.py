@@ -89,6 +89,10 @@ def check_bands(bands: Sequence[GradeBand]) -> tuple[GradeBand, ...]:
     return ordered
 
 
+#: what a form shows instead of a grade while nothing has been entered (a blank is not 差)
+BLANK_GRADE = "未填报"
+
+
 def grade_of(total: float, bands: Sequence[GradeBand]) -> str:
     """The grade of a total: the first band (highest first) whose bound the total reaches."""
     for band in bands:

@@ -88,6 +88,9 @@ class Rubric:
     #: labels of quantities several indicators read (实际到位资金): every input with such a label is one
     #: cell on the form, entered once
     shared: tuple[str, ...] = ()
+    #: 折算: the total is the points earned × 总分 ÷ the points the indicators actually add up to (a rubric
+    #: whose points do not add up to its total, used anyway; the form shows 原始得分 and 折算得分)
+    rescale: bool = False
 
     def walk(self) -> Iterator[tuple[int, Indicator]]:
         """Every node with its level, depth first."""
@@ -97,6 +100,11 @@ class Rubric:
     def leaves(self) -> list[Indicator]:
         """Scored indicators in form order."""
         return [node for _, node in self.walk() if node.is_leaf]
+
+    @property
+    def available_points(self) -> float:
+        """The points the first-level indicators add up to (the 折算 base)."""
+        return sum(top.full_points for top in self.indicators)
 
     def shared_inputs(self) -> dict[tuple[str, str], tuple[str, str]]:
         """For each input that repeats a shared quantity: (leaf id, input key) → the first input with that
@@ -116,8 +124,8 @@ class Rubric:
 
     def spending_leaf(self) -> Indicator | None:
         """The first leaf whose method measures spending against the money available (the funds block)."""
-        return next((leaf for leaf in self.leaves() if leaf.method is not None and leaf.method.measures_spending),
-                    None)
+        return next((leaf for leaf in self.leaves() if leaf.method is not None
+                     and leaf.method.spending() is not None), None)
 
     def find(self, indicator_id: str) -> Indicator:
         """The node with this id; KeyError names it."""

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from xlperf.checks import check_form
 from xlperf.engine import ScoreResult, score
+from xlperf.errors import NotAForm
 from xlperf.findings import Finding
 from xlperf.forms.reader import CellSource, FilledForm, read_source
 from xlperf.model import Rubric
@@ -27,6 +28,8 @@ from xlperf.model import Rubric
 __all__ = ["SOURCE_FORM", "SOURCE_LEGACY", "ScoredForm", "read_path", "recheck", "score_filled", "score_source",
            "source_of"]
 
+#: sheets every summary written by ``xlperf collect`` has (see ``collect/summary.py``)
+SUMMARY_SHEETS = frozenset({"汇总", "问题清单", "失败文件"})
 SOURCE_FORM = "xlperf 表"
 SOURCE_LEGACY = "旧版自评表"
 
@@ -45,8 +48,25 @@ def score_filled(form: FilledForm, rubric: Rubric | None = None, source: str = S
     """Score and check a filled form (``rubric`` overrides the recorded one, e.g. other grade bands)."""
     from xlperf.forms.reader import form_values
 
-    result = score(rubric or form.rubric, form_values(form, rubric))
+    values = form_values(form, rubric)
+    result = score(rubric or form.rubric, values, None if form.formulas else _claimed_for_unreadable(form, values))
     return ScoredForm(form, result, check_form(form, result), source)
+
+
+def _claimed_for_unreadable(form: FilledForm, values: dict[str, dict[str, object]]) -> dict[str, float]:
+    """On a hand-made form: the claimed score of each leaf whose entered figures are text that no number can
+    be read from (it cannot be recomputed, so its claim is kept, 未核实)."""
+    from xlperf.forms import names
+    from xlperf.values import claimed_number, read_input
+
+    out: dict[str, float] = {}
+    for leaf in form.rubric.leaves():
+        entered = values.get(leaf.id, {})
+        texts = [spec for spec in leaf.inputs() if spec.numeric and read_input(entered.get(spec.key), True).problem]
+        claim = claimed_number(form.claims.get(names.score_name(leaf.id)))
+        if texts and claim is not None:
+            out[leaf.id] = claim
+    return out
 
 
 def recheck(scored: ScoredForm) -> ScoredForm:
@@ -67,6 +87,8 @@ def read_path(path: Path, rubric: Rubric | None = None) -> list[ScoredForm]:
     raw = read_workbook(Path(path))  # our form: the named sheets only; otherwise every sheet
     if raw.is_form:
         return [score_source(CalamineSource(raw), Path(path), rubric)]
+    if set(raw.sheet_names) >= SUMMARY_SHEETS:
+        raise NotAForm("这是 xlperf collect 生成的汇总表，不是评分表；请对各单位报回的评分表运行 score/check")
     return [score_filled(form, rubric, source_of(form)) for form in read_legacy(raw)]
 
 

@@ -32,3 +32,8 @@ def format_number(value: float, digits: int = 2) -> str:
 def format_percent(fraction: float, digits: int = 2) -> str:
     """Format a fraction as a percentage with fixed decimals, as the forms print it (``97.20%``)."""
     return f"{excel_round(fraction * 100, digits):.{digits}f}%"
+
+
+def format_total(total: float | None) -> str:
+    """A total as shown to users: the number, or 未填报 while nothing has been entered."""
+    return "未填报" if total is None else format_number(total)

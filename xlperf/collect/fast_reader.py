@@ -297,6 +297,8 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
         raise
     except Exception as exc:  # calamine could not parse it: let openpyxl try (it says why if it fails)
         _read_openpyxl(raw, path, wanted, exc)
+    if all_sheets:
+        _put_errors(raw)
     return raw
 
 
@@ -346,6 +348,18 @@ def _read_xls(path: Path, data: bytes) -> RawWorkbook:
 def _hidden_sheets(book: Any) -> set[str]:
     """Names of the sheets calamine reports as hidden or very hidden."""
     return {m.name for m in getattr(book, "sheets_metadata", []) if not str(m.visible).endswith("Visible")}
+
+
+def _put_errors(raw: RawWorkbook) -> None:
+    """Error values into the grids of every sheet read, so readers by label see ``#REF!`` as an error."""
+    for sheet, errors in raw.errors.items():
+        grid = raw.grids.get(sheet)
+        if not grid:
+            continue
+        for address, text in errors.items():
+            r, c = xl_cell_to_rowcol(address)
+            if r < len(grid) and c < len(grid[r]):
+                grid[r][c] = ErrorValue(text)
 
 
 def _read_calamine(raw: RawWorkbook, data: bytes, wanted: set[str]) -> None:

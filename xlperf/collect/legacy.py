@@ -37,7 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from xlperf.errors import NotAForm
 from xlperf.findings import Finding
@@ -108,14 +108,9 @@ class _Sheet:
 
     @classmethod
     def build(cls, name: str, grid: list[list[Any]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
-              formulas: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-              formats: dict[str, str] | None = None) -> _Sheet:
+              formulas: dict[str, str] | None = None, formats: dict[str, str] | None = None) -> _Sheet:
         width = max((len(r) for r in grid), default=0)
-        rows = [list(r) + [""] * (width - len(r)) for r in grid]
-        for address, text in (errors or {}).items():  # calamine shows error cells as blanks
-            index = xl_cell_to_rowcol(address)
-            if index[0] < len(rows) and index[1] < width and rows[index[0]][index[1]] == "":
-                rows[index[0]][index[1]] = ErrorValue(text)
+        rows = [list(r) + [""] * (width - len(r)) for r in grid]  # error cells hold ErrorValue (fast_reader)
         sheet = cls(name, rows, formulas=dict(formulas or {}), formats=dict(formats or {}))
         for (r0, c0), (r1, c1) in merged:
             if r0 >= len(rows) or c0 >= width:
@@ -188,7 +183,7 @@ class _Sheet:
 
 def _sheet_of(raw: RawWorkbook, name: str) -> _Sheet:
     return _Sheet.build(name, raw.grids.get(name, []), raw.merged.get(name, []), raw.formulas.get(name),
-                        raw.errors.get(name), raw.formats.get(name))
+                        raw.formats.get(name))
 
 
 # --------------------------------------------------------------------------- finding the blocks

@@ -25,6 +25,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="得分公式：native 为 Excel 原生公式（默认，无需 Python）；xlwings 调用 XLPERF_* 函数"
                         "（需要 Python 与 xlwings 加载项，自动带宏按钮，文件为 .xlsm）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
+    p.add_argument("--accept-rubric-errors", action="store_true",
+                   help="评分表有误（如各项分值合计不等于总分）时仍生成；合计不等于总分的按百分制折算")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,12 +59,13 @@ def run_new(args: argparse.Namespace) -> int:
     """Write one blank form."""
     from xlperf.cli import CommandError
     from xlperf.forms.projects import ProjectRow
-    from xlperf.forms.writer import FormError, project_rubric, write_form
+    from xlperf.forms.writer import FormError, project_rubric, sound_rubric, write_form
     from xlperf.rubrics import load_rubric
 
     rubric = load_rubric(args.rubric)
     concrete, _ = project_rubric(rubric, ProjectRow(0, {}), has_indicators=False)
     try:
+        concrete = sound_rubric(concrete, args.accept_rubric_errors)
         write_form(concrete, args.output, _header(args), _options(args), overwrite=args.force)
     except FormError as exc:
         raise CommandError(str(exc)) from exc
@@ -78,6 +81,7 @@ def run_build(args: argparse.Namespace) -> int:
     from xlperf.rubrics import load_rubric
 
     rubric = load_rubric(args.rubric)
+    accept = args.accept_rubric_errors
     if args.output.exists() and not args.output.is_dir():
         raise CommandError(f"输出位置“{args.output}”已存在且不是文件夹")
     try:
@@ -94,7 +98,7 @@ def run_build(args: argparse.Namespace) -> int:
             project.header.setdefault(key, value)
     try:
         report = build_forms(rubric, listing.projects, args.output, _options(args), progress=True,
-                             overwrite=args.force, has_indicators=listing.has_indicators)
+                             overwrite=args.force, has_indicators=listing.has_indicators, accept_rubric_errors=accept)
     except FormError as exc:
         raise CommandError(str(exc)) from exc
     skipped = listing.skipped + report.skipped

@@ -11,7 +11,7 @@ from xlperf.cli import CommandError
 from xlperf.findings import Finding, has_errors
 from xlperf.forms import names
 from xlperf.pipeline import ScoredForm, score_filled
-from xlperf.rounding import format_number
+from xlperf.rounding import format_number, format_total
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -122,7 +122,7 @@ def render_score(scored: ScoredForm) -> list[str]:
         note = scored.explanation if node.is_leaf else ""
         lines.append(f"{_pad(name, 40)}{_pad(format_number(node.full_points), 8)}{_pad(shown, 8)}{note}")
     where = form.location(names.TOTAL)
-    lines.append(f"总分：{format_number(result.total)} / {format_number(rubric.total_points)}"
+    lines.append(f"总分：{format_total(result.total)} / {format_number(rubric.total_points)}"
                  + (f"  等级：{result.grade}" if result.grade else "") + (f"  （{where}）" if where else ""))
     if not result.complete:
         lines.append("注意：有指标缺少输入，总分只计已填写的指标")

@@ -1,8 +1,8 @@
 """``xlperf control``, ``xlperf vba`` and ``xlperf recalc``: the Excel side, built and run without Excel.
 
 * ``xlperf control -o workbooks/xlperf_control.xlsm`` builds the control workbook (buttons 生成模板/汇总);
-* ``xlperf vba -o workbooks/vbaProject.bin`` rebuilds the VBA project of ``macros/`` (with the xlwings
-  standalone module unless ``--no-xlwings``);
+* ``xlperf vba -o workbooks/vbaProject.bin`` rebuilds the VBA project of ``macros/`` (with xlwings'
+  standalone ``xlwings.bas`` and ``Dictionary.cls`` unless ``--no-xlwings``);
 * ``xlperf recalc FORM -o OUT`` does what the 重新计算 button does, on a file (``--check``: 检查 only).
 """
 
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     v = sub.add_parser("vba", help="由 macros/*.bas 重新生成 vbaProject.bin")
     v.add_argument("-o", "--output", type=Path, default=Path("workbooks/vbaProject.bin"))
-    v.add_argument("--no-xlwings", action="store_true", help="不嵌入 xlwings 的 VBA 模块")
+    v.add_argument("--no-xlwings", action="store_true", help="不嵌入 xlwings 的 VBA 模块（xlwings 与 Dictionary）")
     v.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
     v.set_defaults(handler=vba_command)
 
@@ -59,11 +59,11 @@ def control_command(args: argparse.Namespace) -> int:
 
 
 def vba_command(args: argparse.Namespace) -> int:
-    """Rebuild vbaProject.bin from macros/ (button module, plus the xlwings standalone module)."""
+    """Rebuild vbaProject.bin from macros/ (button module, plus xlwings' standalone VBA)."""
     from xlperf.safety import atomic_write
-    from xlperf.xl.vba import MACROS_DIR, build_vba_project, xlwings_standalone_bas
+    from xlperf.xl.vba import MACROS_DIR, build_vba_project, xlwings_standalone_sources
 
-    bas = [MACROS_DIR / "xlperf.bas"] + ([] if args.no_xlwings else [xlwings_standalone_bas()])
+    bas = [MACROS_DIR / "xlperf.bas"] + ([] if args.no_xlwings else xlwings_standalone_sources())
     data = build_vba_project(bas)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(args.output, lambda tmp: tmp.write_bytes(data), overwrite=args.force)

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING
 from xlperf.engine import bounded_expression
 from xlperf.errors import XlperfError
 from xlperf.expr import Var
-from xlperf.forms.names import TOTAL, input_name, score_name
-from xlperf.grades import GradeBand, grade_expr
-from xlperf.model import Indicator
+from xlperf.forms.names import RAW_TOTAL, TOTAL, input_name, score_name
+from xlperf.grades import BLANK_GRADE, GradeBand, grade_expr
+from xlperf.model import Indicator, Rubric
+from xlperf.rounding import format_number
 from xlperf.values import parse_target
 
 if TYPE_CHECKING:
@@ -82,14 +83,33 @@ def subtotal_formula(child_ids: Sequence[str], decimals: int) -> str:
     return f"=ROUND(SUM({','.join(score_name(c) for c in child_ids)}),{decimals})"
 
 
-def total_formula(top_ids: Sequence[str], decimals: int) -> str:
-    """The total: the rounded sum of the top-level scores."""
-    return subtotal_formula(top_ids, decimals)
+def filled_leaves(rubric: Rubric) -> list[str]:
+    """Ids of the leaves that need entries (a leaf whose inputs all have defaults is always scored)."""
+    return [leaf.id for leaf in rubric.leaves() if any(spec.required for spec in leaf.inputs())]
+
+
+def total_formula(rubric: Rubric) -> str:
+    """The total: the rounded sum of the top-level scores; blank (``""``) while no leaf that needs entries
+    has a score, so that an untouched form shows no 0 total and no grade (engine: ``total is None``)."""
+    body = subtotal_formula([top.id for top in rubric.indicators], rubric.decimals)[1:]
+    if rubric.rescale and rubric.available_points > 0:
+        body = (f"ROUND({RAW_TOTAL}*{format_number(rubric.total_points, 6)}/"
+                f"{format_number(rubric.available_points, 6)},{rubric.decimals})")
+    watched = filled_leaves(rubric)
+    if not watched:
+        return "=" + body
+    return f'=IF(COUNT({",".join(score_name(i) for i in watched)})=0,"",{body})'
+
+
+def raw_total_formula(rubric: Rubric) -> str:
+    """原始得分: the rounded sum of the top-level scores, before 折算."""
+    return subtotal_formula([top.id for top in rubric.indicators], rubric.decimals)
 
 
 def grade_formula(bands: Sequence[GradeBand]) -> str:
-    """The grade of ``s_total`` as nested IFs (``=""`` when the rubric has no bands)."""
-    return "=" + grade_expr(Var("total"), bands).to_excel(lambda _: TOTAL)
+    """The grade of ``s_total`` as nested IFs; 未填报 while the total is blank."""
+    grade = grade_expr(Var("total"), bands).to_excel(lambda _: TOTAL)
+    return f'=IF({TOTAL}="","{BLANK_GRADE}",{grade})'
 
 
 # --------------------------------------------------------------------------- number formats

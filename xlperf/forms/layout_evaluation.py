@@ -19,10 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xlperf.forms.context import FormContext
-from xlperf.forms.formulas import grade_formula, leaf_formula, subtotal_formula, total_formula
+from xlperf.forms.formulas import (
+    grade_formula,
+    leaf_formula,
+    raw_total_formula,
+    subtotal_formula,
+    total_formula,
+)
 from xlperf.forms.grid import Grid, a1, print_setup
 from xlperf.forms.inputs import input_format, input_label, write_input_rules
-from xlperf.forms.names import GRADE, TOTAL, header_name, input_name, reason_name, score_name
+from xlperf.forms.names import GRADE, RAW_TOTAL, TOTAL, header_name, input_name, reason_name, score_name
 from xlperf.forms.tree import Span, plan_rows, text_lines
 from xlperf.model import LEVEL_NAMES, Indicator
 from xlperf.rounding import format_number
@@ -154,10 +160,21 @@ def write_evaluation(ctx: FormContext) -> Grid:
             end += 1
         row = end
 
-    g.merge(row, 0, row, depth - 1, str(names["total"]), "subtotal_label")
+    if rubric.rescale:  # 原始得分 over the points the indicators add up to, then 折算得分 below it
+        g.merge(row, 0, row, depth - 1, "原始得分", "subtotal_label")
+        g.value(row, cols.points, rubric.available_points, "subtotal_points")
+        _blank_between(g, row, cols.points + 1, cols.deducted - 1, "subtotal")
+        g.formula(row, cols.score, raw_total_formula(rubric), "subtotal")
+        g.define(RAW_TOTAL, row, cols.score)
+        g.formula(row, cols.deducted, _deduct(row, cols, rubric.decimals), "subtotal")
+        _blank_between(g, row, cols.score + 1, last, "subtotal")
+        row += 1
+    total_label = f"折算得分（原始得分 × {format_number(rubric.total_points)} ÷ {format_number(rubric.available_points)}）" \
+        if rubric.rescale else str(names["total"])
+    g.merge(row, 0, row, depth - 1, total_label, "subtotal_label")
     g.value(row, cols.points, rubric.total_points, "subtotal_points")
     _blank_between(g, row, cols.points + 1, cols.deducted - 1, "subtotal")
-    g.formula(row, cols.score, total_formula([t.id for t in rubric.indicators], rubric.decimals), "subtotal")
+    g.formula(row, cols.score, total_formula(rubric), "subtotal")
     g.define(TOTAL, row, cols.score)
     g.formula(row, cols.deducted, _deduct(row, cols, rubric.decimals), "subtotal")
     _blank_between(g, row, cols.score + 1, last, "subtotal")

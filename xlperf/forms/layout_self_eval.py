@@ -29,13 +29,23 @@ from xlperf.forms.context import FormContext
 from xlperf.forms.formulas import (
     grade_formula,
     leaf_formula,
+    raw_total_formula,
     subtotal_formula,
     target_display,
     total_formula,
 )
 from xlperf.forms.grid import Grid, a1, print_setup
 from xlperf.forms.inputs import input_format, input_label, write_input_rules
-from xlperf.forms.names import GRADE, RATE_KEY, TOTAL, header_name, input_name, reason_name, score_name
+from xlperf.forms.names import (
+    GRADE,
+    RATE_KEY,
+    RAW_TOTAL,
+    TOTAL,
+    header_name,
+    input_name,
+    reason_name,
+    score_name,
+)
 from xlperf.forms.tree import Span, plan_rows, text_lines
 from xlperf.methods import InputSpec
 from xlperf.model import Indicator
@@ -81,7 +91,6 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
     ws.set_column(SUB2, SUB1, WIDTHS[SUB2], None, {"level": 1})
-    decimals = ctx.rubric.decimals
 
     g.merge(0, 0, 0, REASON, ctx.rubric.title, "title")
     ws.set_row(0, 30)
@@ -136,10 +145,18 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
     row = end
 
     total_points = ctx.rubric.total_points
-    g.merge(row, 0, row, ACTUAL, "总分", "subtotal_label")
+    if ctx.rubric.rescale:
+        g.merge(row, 0, row, ACTUAL, "原始得分", "subtotal_label")
+        g.value(row, POINTS, ctx.rubric.available_points, "subtotal_points")
+        g.text(row, OWN, "", "subtotal")
+        g.formula(row, SCORE, raw_total_formula(ctx.rubric), "subtotal")
+        g.define(RAW_TOTAL, row, SCORE)
+        g.text(row, REASON, "", "subtotal")
+        row += 1
+    g.merge(row, 0, row, ACTUAL, "折算得分" if ctx.rubric.rescale else "总分", "subtotal_label")
     g.value(row, POINTS, total_points, "subtotal_points")
     g.text(row, OWN, "", "subtotal")
-    g.formula(row, SCORE, total_formula([t.id for t in ctx.rubric.indicators], decimals), "subtotal")
+    g.formula(row, SCORE, total_formula(ctx.rubric), "subtotal")
     g.define(TOTAL, row, SCORE)
     g.text(row, REASON, "", "subtotal")
     g.merge(row + 1, 0, row + 1, ACTUAL, "自评等级", "subtotal_label")
@@ -182,7 +199,9 @@ def _funds_block(ctx: FormContext, g: Grid, row: int) -> int:
             if leaf is not None and name.startswith("x_"):
                 initial = ctx.value(leaf.id, name.rsplit("_", 1)[1])
             g.value(r, col, initial, "input", money)
-            g.define(name, r, col)
+            ref = g.define(name, r, col)
+            if not name.startswith("f_"):  # the total row's budget and spending are the execution inputs
+                g.alias(f"f_{key}_{name.rsplit('_', 1)[1]}", ref)
             g.validate(r, col, {"validate": "decimal", "criteria": ">=", "value": 0,
                                 "input_title": label.replace("其中：", ""),
                                 "input_message": "请填写金额（万元），只填数字（填文字或带单位的不计分）。",

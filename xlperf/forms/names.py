@@ -52,3 +52,17 @@ def header_name(field: str) -> str:
 def reason_name(indicator_id: str) -> str:
     """The defined name of an indicator's 偏差原因分析及改进措施 cell (self-evaluation forms)."""
     return f"r_{indicator_id}"
+
+
+#: the funds block of self-evaluation forms: ``f_<row>_<column>`` names, the total row first
+FUND_ROWS = {"total": "年度资金总额", "current": "当年财政拨款", "carryover": "上年结转资金", "other": "其他资金"}
+FUND_COLUMNS = {"initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数"}
+
+
+#: the points earned before 折算 (only on forms of rubrics that rescale)
+RAW_TOTAL = "s_raw"
+
+
+def fund_name(row: str, column: str) -> str:
+    """Defined name of one cell of the funds block (``f_current_budget``)."""
+    return f"f_{row}_{column}"

@@ -197,6 +197,8 @@ class FilledForm:
     cells: dict[str, tuple[str, str]] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
+    #: the funds block (``f_<row>_<column>`` names, see ``names.FUND_ROWS``) as entered, where a form has one
+    funds: dict[str, Any] = field(default_factory=dict)
     #: True for our forms, whose native formulas compute the scores: values are read as those formulas
     #: read them. False for hand-made forms (no formulas), read leniently (``48万元`` is 48).
     formulas: bool = True
@@ -303,6 +305,10 @@ def read_source(source: CellSource, path: Path | None = None) -> FilledForm:
                 None, sheet, cell, fix="用最初下发的模板恢复该单元格的公式"))
 
     for name in defined:
+        if name.startswith("f_"):
+            data = locate(name, False)
+            if data is not None:
+                form.funds[name] = data.shown
         if name.startswith("h_"):
             data = locate(name, False)
             if data is not None and data.shown not in (None, ""):

@@ -40,7 +40,8 @@ from xlperf.model import Rubric
 from xlperf.rubrics import with_indicators
 from xlperf.rubrics.build import RubricError
 
-__all__ = ["BuildReport", "FormError", "FormLayout", "FormOptions", "build_forms", "form_rubric", "write_form"]
+__all__ = ["BuildReport", "FormError", "FormLayout", "FormOptions", "RubricNotSound", "build_forms", "form_rubric",
+           "sound_rubric", "write_form"]
 
 RECALC_MACRO = "Recalculate"
 RECALC_CAPTION = "重新计算"
@@ -78,6 +79,32 @@ def form_rubric(rubric: Rubric, options: FormOptions) -> Rubric:
     if options.grades is None or options.grades == rubric.grade_scheme:
         return rubric
     return rubric.evolve(grades=scheme(options.grades), grade_scheme=options.grades)
+
+
+class RubricNotSound(FormError):
+    """A rubric with errors (points that do not add up, a leaf over the cap): forms are not made from it
+    unless asked to go on; ``problems`` are the validation findings."""
+
+    def __init__(self, rubric: Rubric, problems: list[Any]) -> None:
+        lines = "；".join(f.message for f in problems)
+        super().__init__(f"评分表“{rubric.title}”有误，未生成表格：{lines}。这是评分表制定方的问题：请修正评分表；"
+                         "如需按现有评分表继续（合计不等于总分时按百分制折算），加 --accept-rubric-errors")
+        self.problems = problems
+
+
+def sound_rubric(rubric: Rubric, accept_errors: bool = False) -> Rubric:
+    """The rubric forms are made from: refused when it has errors, unless ``accept_errors``; then, when its
+    points do not add up to its total, its forms show 原始得分 and 折算得分 (得分 × 总分 ÷ 可得分值)."""
+    from xlperf.rubrics import validate
+
+    errors = [f for f in validate(rubric) if f.severity == "error"]
+    if not errors:
+        return rubric
+    if not accept_errors:
+        raise RubricNotSound(rubric, errors)
+    if any(f.code == "total_mismatch" for f in errors):
+        return rubric.evolve(rescale=True)
+    return rubric
 
 
 def write_form(rubric: Rubric, path: Path, header: Mapping[str, str] | None = None,
@@ -143,7 +170,7 @@ def _write_workbook(rubric: Rubric, target: Path, header: dict[str, str], option
 
 
 def _attach_buttons(workbook: Any, places: Sequence[tuple[str, str]]) -> None:
-    from xlperf.xl.vba import MACROS_DIR, add_vba_and_buttons, build_vba_project, xlwings_standalone_bas
+    from xlperf.xl.vba import MACROS_DIR, add_vba_and_buttons, build_vba_project, xlwings_standalone_sources
 
     if workbook.vba_codename is None:
         workbook.set_vba_name()
@@ -153,10 +180,10 @@ def _attach_buttons(workbook: Any, places: Sequence[tuple[str, str]]) -> None:
     codenames = tuple(s.vba_codename for s in workbook.worksheets())
     key = (workbook.vba_codename, codenames)
     if key not in _VBA_CACHE:
-        # the button module plus xlwings' standalone module, so RunPython needs no reference to the add-in
+        # the button module plus xlwings' standalone VBA, so RunPython needs no reference to the add-in
         sources = [p for p in sorted(MACROS_DIR.glob("*.bas")) if p.stem != "xlperf_test"]
         if sources:
-            sources.append(xlwings_standalone_bas())
+            sources += xlwings_standalone_sources()
         if not sources:
             raise FormError(f"找不到宏源文件（{MACROS_DIR}/*.bas），无法添加按钮")
         _VBA_CACHE[key] = build_vba_project(sources, sheet_codenames=list(codenames),
@@ -193,13 +220,18 @@ def project_rubric(rubric: Rubric, project: ProjectRow, has_indicators: bool) ->
 
 def build_forms(rubric: Rubric, projects: Sequence[ProjectRow], out_dir: Path,
                 options: FormOptions = DEFAULT_OPTIONS, progress: bool = True, *, overwrite: bool = False,
-                has_indicators: bool = True) -> BuildReport:
+                has_indicators: bool = True, accept_rubric_errors: bool = False) -> BuildReport:
     """Write one form per project into ``out_dir``; rows that fail are reported, not fatal.
+
+    A rubric with errors is refused (:class:`RubricNotSound`) unless ``accept_rubric_errors``; a project
+    whose own indicator rows make the rubric unsound is skipped with the reason (see :func:`sound_rubric`).
 
     File names come from project names (:func:`xlperf.forms.projects.safe_filename`); an existing file
     is kept unless ``overwrite`` (then a ``.bak`` copy is made). ``progress`` shows a tqdm bar on stderr
     when stderr is a terminal.
     """
+    if not rubric.slots():
+        rubric = sound_rubric(rubric, accept_rubric_errors)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsm" if options.buttons else ".xlsx"
@@ -215,8 +247,13 @@ def build_forms(rubric: Rubric, projects: Sequence[ProjectRow], out_dir: Path,
         filename = safe_filename(project.name, used, suffix)
         try:
             concrete, note = project_rubric(rubric, project, has_indicators)
+            concrete = sound_rubric(concrete, accept_rubric_errors)
         except RubricError as exc:
             reason = "；".join(exc.problems) if hasattr(exc, "problems") else str(exc)
+            report.skipped.append(SkippedRow(project.sheet, project.row, f"绩效指标有误：{reason}"))
+            continue
+        except RubricNotSound as exc:
+            reason = "；".join(f.message for f in exc.problems)
             report.skipped.append(SkippedRow(project.sheet, project.row, f"绩效指标有误：{reason}"))
             continue
         header = dict(project.header)

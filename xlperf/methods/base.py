@@ -91,6 +91,11 @@ class ScoringMethod:
     def __post_init__(self) -> None:
         self.params = dict(self.params or {})
         self.setup()
+        keys = self.spending()
+        known = {spec.key for spec in self._inputs}
+        if keys is not None and not set(keys) <= known:
+            raise MethodError(f"参数 spending 应指明本指标的两个输入项（可用：{'、'.join(sorted(known))}），"
+                              f"得到 {self.params.get('spending')!r}")
 
     # -- to implement -------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -153,7 +158,13 @@ class ScoringMethod:
         return out
 
     def spending(self) -> tuple[str, str] | None:
-        """For methods that measure spending: the input keys of (money available, money spent)."""
+        """For methods that measure spending: the input keys of (money available, money spent).
+
+        Any method can be told so by its ``spending`` parameter (``{available: received, spent: spent}``),
+        e.g. a tier rule over 实际支出资金 ÷ 实际到位资金; the over-spending finding then follows."""
+        declared = self.params.get("spending")
+        if isinstance(declared, Mapping) and declared.get("available") and declared.get("spent"):
+            return self.prefix + str(declared["available"]), self.prefix + str(declared["spent"])
         return None
 
     def spending_rate(self, env: Env) -> float | None:

@@ -43,7 +43,7 @@ class Composite(ScoringMethod):
         if abs(subtotal - self.points) > 1e-9:
             raise MethodError(f"各部分分值合计 {format_number(subtotal)}，与指标分值 {format_number(self.points)} 不符")
         veto = self.param("veto")
-        self.veto = self.add_input("veto", str(veto), "yesno", choices=(YES, NO), default=NO) if veto else None
+        self.veto = self.add_input("veto", str(veto), "yesno", choices=(YES, NO)) if veto else None
 
     def part_score(self, i: int) -> Expr:
         """Part i bounded to [0, its points]."""

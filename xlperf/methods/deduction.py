@@ -37,10 +37,10 @@ class Deduction(ScoringMethod):
             if per is None or per < 0:
                 raise MethodError(f"扣分项 {item.get('name')!r} 的每项扣分 per 应为非负数")
             self.items.append((str(item.get("name", "扣分项数")), per, cap))
-        self.counts = [self.add_input(f"n{i + 1}", name, "count", unit="项", default=0)
+        self.counts = [self.add_input(f"n{i + 1}", name, "count", unit="项")
                        for i, (name, _, _) in enumerate(self.items)]
         veto = self.param("veto")
-        self.veto = self.add_input("veto", str(veto), "yesno", choices=(YES, NO), default=NO) if veto else None
+        self.veto = self.add_input("veto", str(veto), "yesno", choices=(YES, NO)) if veto else None
 
     def deducted(self) -> Expr:
         """Total points deducted."""

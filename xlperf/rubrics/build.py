@@ -75,6 +75,7 @@ def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
         grade_scheme=grade_scheme,
         grade_choices=tuple(data.get("grade_choices") or ()),
         shared=_shared_labels(data.get("shared")),
+        rescale=str(data.get("rescale", "")).strip().lower() in ("true", "1", "yes", "是", "折算"),
         source=str(data.get("source", "")),
         year=str(data.get("year", "")),
     )
@@ -149,6 +150,8 @@ def rubric_to_data(rubric: Rubric) -> dict[str, Any]:
         data["grade_choices"] = list(rubric.grade_choices)
     if rubric.shared:
         data["shared"] = list(rubric.shared)
+    if rubric.rescale:
+        data["rescale"] = True
     if rubric.source:
         data["source"] = rubric.source
     data["indicators"] = [_node_to_data(node) for node in rubric.indicators]

@@ -13,8 +13,9 @@ Sheets (all names and labels Chinese, as evaluators see them):
 * ``xlwings.conf`` — xlwings' own settings sheet (``UDF Modules = xlperf.xl.udfs``).
 
 Build it with ``xlperf control -o workbooks/xlperf_control.xlsm`` (XlsxWriter + the VBA of ``macros/``
-with the xlwings standalone module embedded, so RunPython needs no VBA reference to the add-in). The
-output is reproducible: fixed document dates, deterministic VBA project.
+with xlwings' standalone VBA embedded: ``xlwings.bas`` and its ``Dictionary`` class, so RunPython needs
+no VBA reference to the add-in). The output is reproducible: fixed document dates, deterministic VBA
+project (:mod:`xlperf.xl.ovba`).
 """
 
 from __future__ import annotations
@@ -139,12 +140,13 @@ def control_rows(rubric_name: str = CONTROL_RUBRIC) -> dict[str, list[list[Any]]
 def build_control(path: Path, *, rubric_name: str = CONTROL_RUBRIC, with_xlwings: bool = True) -> bytes:
     """Write the control workbook to ``path`` (.xlsm); returns the VBA project attached.
 
-    ``with_xlwings`` embeds the installed xlwings' standalone VBA module (RunPython without a reference
-    to the add-in); without it the workbook needs a VBA reference to the xlwings add-in.
+    ``with_xlwings`` embeds the installed xlwings' standalone VBA (``xlwings.bas`` and ``Dictionary.cls``:
+    RunPython without a reference to the add-in); without it the workbook needs a VBA reference to the
+    xlwings add-in.
     """
     import xlsxwriter
 
-    from xlperf.xl.vba import MACROS_DIR, Button, add_vba_and_buttons, xlwings_standalone_bas
+    from xlperf.xl.vba import MACROS_DIR, Button, add_vba_and_buttons, xlwings_standalone_sources
 
     rows = control_rows(rubric_name)
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
@@ -179,7 +181,7 @@ def build_control(path: Path, *, rubric_name: str = CONTROL_RUBRIC, with_xlwings
             sheet.freeze_panes(1, 0)
         if name == XLWINGS_CONF:
             sheet.hide()
-    bas = [MACROS_DIR / "xlperf.bas"] + ([xlwings_standalone_bas()] if with_xlwings else [])
+    bas = [MACROS_DIR / "xlperf.bas"] + (xlwings_standalone_sources() if with_xlwings else [])
     vba = add_vba_and_buttons(workbook, None, [
         Button(INTRO_SHEET, "A2", "GenerateTemplates", "生成模板", 160, 44),
         Button(INTRO_SHEET, "A4", "Collect", "汇总", 160, 44),
@@ -301,7 +303,7 @@ def _write_forms(rubric: Any, projects: Sequence[Any], out_dir: Path, settings: 
 def run_collect(book: WorkbookAccess) -> RunReport:
     """Collect the returned forms of 收集文件夹 into 汇总文件; every file read or failed goes to 运行结果."""
     from xlperf.collect import collect_paths
-    from xlperf.rounding import format_number
+    from xlperf.rounding import format_total
 
     report = RunReport()
     try:
@@ -316,7 +318,7 @@ def run_collect(book: WorkbookAccess) -> RunReport:
         return _finish(book, report, "汇总")
     for record in result.records:
         report.add("读取", f"{record.unit} {record.project}".strip(), record.file,
-                   f"总分 {format_number(record.total)}，等级 {record.grade or '—'}"
+                   f"总分 {format_total(record.total)}，等级 {record.grade or '—'}"
                    f"{'' if record.complete else '（不完整）'}；{record.errors} 个错误、"
                    f"{len(record.findings) - record.errors} 个其他提示")
     for failed in result.failed:

@@ -39,7 +39,7 @@ from xlperf.findings import Finding, sort_findings
 from xlperf.forms import names
 from xlperf.forms.reader import FilledForm, parse_reference
 from xlperf.pipeline import recheck, score_source
-from xlperf.rounding import format_number
+from xlperf.rounding import format_total
 from xlperf.xl.workbook_access import WorkbookAccess
 
 __all__ = [
@@ -187,7 +187,7 @@ def _result_rows(result: ScoreResult, findings: list[Finding]) -> list[list[Any]
         rows.append([f.severity_label, f.location, indicator, f.message, f.fix or ""])
     rows.append([])
     complete = "" if result.complete else "（有指标缺少输入，总分不完整）"
-    rows.append(["总分", format_number(result.total) + complete, "等级", result.grade, ""])
+    rows.append(["总分", format_total(result.total) + complete, "等级", result.grade, ""])
     rows.append(["错误", errors, "警告", warnings, ""])
     return rows
 
@@ -248,7 +248,7 @@ def _run_unprotected(book: WorkbookAccess, write: bool) -> RecalcReport:
     book.write_sheet(RECORD_SHEET, record.rows(), hidden=True)
     errors = sum(f.severity == "error" for f in findings)
     verb = "重新计算完成" if write else "检查完成"
-    message = (f"{verb}：总分 {format_number(result.total)}，等级 {result.grade or '—'}；"
+    message = (f"{verb}：总分 {format_total(result.total)}，等级 {result.grade or '—'}；"
                f"发现 {errors} 个错误、{len(findings) - errors} 个其他提示，详见“{RESULT_SHEET}”工作表")
     return RecalcReport(result, findings, written, marked, message)
 

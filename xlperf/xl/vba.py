@@ -1,26 +1,27 @@
 """Build the workbook VBA project (``vbaProject.bin``) without Excel, and attach it to XlsxWriter workbooks.
 
-The VBA sources live in ``macros/*.bas`` (UTF-8 text, one ``Attribute VB_Name = "..."`` line each).
-:func:`build_vba_project` compiles them into the OLE/CFB container Excel expects, using the young
-``ms-ovba`` package (pinned 0.0.1) which is wrapped entirely inside this module:
+The VBA sources live in ``macros/*.bas``; the buttons' Subs each make one xlwings ``RunPython`` call, and
+every word a user sees comes from Python, so the sources are ASCII only (English comments). The file
+format is written by :mod:`xlperf.xl.ovba` (MS-OVBA/MS-CFB, matched to Excel-saved projects); this module
+turns sources into its modules:
 
-* ms-ovba writes all of its intermediate files into the *current directory* (and next to the source
-  files, in append mode), so every build runs in a private temporary directory under a lock;
-* ms-ovba hard-codes code page 1252 in the ``dir`` stream, which cannot carry the Chinese comments of the
-  sources, so the code page record is replaced (default: 936, GBK, the code page of Chinese Excel);
-* ms-ovba's compression dependency (ms_ovba_compression 1.0.1) corrupts long repeated runs (copy-token
-  lengths are not capped), so module and ``dir`` streams are compressed by :func:`_ovba_compress` here;
-* the PROJECT stream's CMG/DPB/GC fields are "encrypted" with ``random`` seeds; the build substitutes a
-  seeded generator, so the output is byte-for-byte deterministic for the same sources.
+* a ``.bas`` file is a standard module, stored as it is (CRLF line ends); its name is its
+  ``Attribute VB_Name`` line, not the file name;
+* a ``.cls`` file is a class module, stored the way the VBA editor stores an imported class (the
+  ``VERSION 1.0 CLASS`` / ``BEGIN`` ... ``END`` header dropped, ``VB_Base``, ``VB_TemplateDerived`` and
+  ``VB_Customizable`` added in Excel's attribute order; the ``VB_Description`` becomes the module
+  description record);
+* every worksheet and the workbook get an empty document module, as Excel stores them.
 
-The resulting project has no compiled performance cache (``_VBA_PROJECT`` version 0xFFFF), so Excel
-recompiles it from source on first open; LibreOffice imports the module source directly.
+Workbooks whose buttons run without the xlwings add-in embed xlwings' standalone VBA: ``xlwings.bas`` and
+the ``Dictionary`` class that ``xlwings.bas`` uses on the Mac (``#If Mac``), both read from the installed
+xlwings package at build time (:func:`xlwings_standalone_sources`), as ``xlwings release`` imports them.
 
-Regenerate the committed binary with one command::
+The code page is :data:`DEFAULT_CODEPAGE` (1252, as in every Windows-saved reference project); ASCII text
+reads the same in every code page, so a Chinese Excel (936) sees exactly the stored source.
 
-    python -m xlperf.xl.vba macros -o workbooks/vbaProject.bin
-
-A form generator attaches the macros and its buttons with one call::
+Regenerate the committed binary with ``xlperf vba --force`` (or ``python -m xlperf.xl.vba``). A form
+generator attaches the macros and its buttons with one call::
 
     wb = xlsxwriter.Workbook("form.xlsm")
     ws = wb.add_worksheet("评分表")
@@ -32,24 +33,21 @@ A form generator attaches the macros and its buttons with one call::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
-import random
 import re
 import site
 import sys
-import tempfile
-import threading
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from xlperf.errors import XlperfError
+from xlperf.xl import ovba
 
 __all__ = [
     "DEFAULT_CODEPAGE",
     "MACROS_DIR",
+    "PROJECT_ID",
     "Button",
     "VbaBuildError",
     "add_vba_and_buttons",
@@ -57,14 +55,16 @@ __all__ = [
     "main",
     "module_name",
     "public_subs",
-    "xlwings_standalone_bas",
+    "read_module",
+    "xlwings_standalone_sources",
 ]
 
-#: Code page of the module source text stored in the project (936 = GBK, as written by Chinese Excel).
-DEFAULT_CODEPAGE = 936
+#: Code page of the stored text (Windows Western, as Excel on Windows writes; sources are ASCII anyway).
+DEFAULT_CODEPAGE = ovba.DEFAULT_CODEPAGE
 #: Fixed project id, so that the output does not depend on the build.
 PROJECT_ID = "{7A3C5E1B-2D4F-4B6A-9C8E-0F1A2B3C4D5E}"
-#: ``macros/`` directory of a source checkout (the default source of :func:`add_vba_and_buttons`).
+
+
 def _find_macros() -> Path:
     """``macros/`` of a source checkout, else the copy installed with the package (``share/xlperf/macros``)."""
     source = Path(__file__).resolve().parents[2] / "macros"
@@ -77,20 +77,41 @@ def _find_macros() -> Path:
     return source
 
 
+#: ``macros/`` directory of a source checkout (the default source of :func:`add_vba_and_buttons`).
 MACROS_DIR = _find_macros()
 
-_WORKSHEET_GUID = uuid.UUID("00020820-0000-0000-C000-000000000046")
-_WORKBOOK_GUID = uuid.UUID("00020819-0000-0000-C000-000000000046")
+#: ``VB_Base`` of the document modules: the Excel Workbook and Worksheet classes.
+_WORKBOOK_BASE = "0{00020819-0000-0000-C000-000000000046}"
+_WORKSHEET_BASE = "0{00020820-0000-0000-C000-000000000046}"
 _VB_NAME_RE = re.compile(r'^\s*Attribute\s+VB_Name\s*=\s*"([^"]*)"\s*$', re.MULTILINE | re.IGNORECASE)
+_ATTRIBUTE_RE = re.compile(r"^Attribute\s+(\w+)\s*=\s*(.*)$", re.IGNORECASE)
 _IDENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 _SUB_RE = re.compile(r"^\s*(?:Public\s+)?Sub\s+([A-Za-z]\w*)\s*\(\s*\)", re.MULTILINE | re.IGNORECASE)
 _PRIVATE_SUB_RE = re.compile(r"^\s*Private\s+Sub\s+", re.IGNORECASE)
-_BUILD_LOCK = threading.Lock()
-_CRYPTO_SEED = 0x5EED
+#: Attributes of a class module in the order Excel stores them, with the values it adds on import.
+_CLASS_ATTRIBUTES: tuple[tuple[str, str | None], ...] = (
+    ("VB_Name", None),
+    ("VB_Base", f'"{ovba.CLASS_BASE}"'),
+    ("VB_GlobalNameSpace", "False"),
+    ("VB_Creatable", "False"),
+    ("VB_PredeclaredId", "False"),
+    ("VB_Exposed", "False"),
+    ("VB_TemplateDerived", "False"),
+    ("VB_Customizable", "False"),
+)
+#: Attributes of a document module, as Excel stores them (the base is the workbook or worksheet class).
+_DOCUMENT_ATTRIBUTES = (
+    ("VB_GlobalNameSpace", "False"),
+    ("VB_Creatable", "False"),
+    ("VB_PredeclaredId", "True"),
+    ("VB_Exposed", "True"),
+    ("VB_TemplateDerived", "False"),
+    ("VB_Customizable", "True"),
+)
 
 
 class VbaBuildError(XlperfError, ValueError):
-    """A VBA source cannot be turned into a VBA project (missing VB_Name, bad name, unencodable text)."""
+    """A VBA source cannot be turned into a VBA project (missing VB_Name, bad name, non-ASCII text)."""
 
 
 class Button(NamedTuple):
@@ -123,280 +144,162 @@ def public_subs(source: str) -> list[str]:
     return names
 
 
-def xlwings_standalone_bas() -> Path:
-    """Path of the standalone ``xlwings`` VBA module shipped with the installed xlwings package.
+def xlwings_standalone_sources() -> list[Path]:
+    """xlwings' standalone VBA of the installed xlwings: ``xlwings.bas`` and its ``addin/Dictionary.cls``.
 
-    Passing it to :func:`build_vba_project` embeds ``RunPython`` into the workbook so that the buttons work
-    without a reference to the xlwings add-in (the equivalent of ``xlwings quickstart --standalone``).
-    The result then depends on the installed xlwings version.
+    Passing them to :func:`build_vba_project` embeds ``RunPython`` into the workbook so that the buttons work
+    without a reference to the xlwings add-in; ``Dictionary`` is the class ``xlwings.bas`` uses on the Mac.
+    These are the two files ``xlwings release`` imports into a standalone workbook. The result then
+    depends on the installed xlwings version (its ``'Version:`` line).
     """
     import xlwings
 
-    path = Path(xlwings.__file__).resolve().parent / "xlwings.bas"
-    if not path.is_file():
-        raise VbaBuildError(f"the installed xlwings has no standalone VBA module at {path}")
-    return path
+    root = Path(xlwings.__file__).resolve().parent
+    paths = [root / "xlwings.bas", root / "addin" / "Dictionary.cls"]
+    for path in paths:
+        if not path.is_file():
+            raise VbaBuildError(f"安装的 xlwings 缺少独立 VBA 模块 {path}")
+    return paths
 
 
-def _read_module(path: Path, cp_name: str) -> tuple[str, bytes, str]:
-    """Read one .bas file: return (module name, source encoded for the project, decoded source)."""
+def _lines(path: Path) -> list[str]:
+    """The lines of an ASCII source file (any line ends); a clear error names the first non-ASCII one."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise VbaBuildError(f"{path}: VBA sources must be UTF-8 text ({exc})") from exc
-    name = module_name(text)
-    if name is None:
-        raise VbaBuildError(f'{path}: no `Attribute VB_Name = "..."` line; every .bas module needs one')
-    if not _IDENT_RE.match(name):
-        raise VbaBuildError(
-            f"{path}: VB_Name {name!r} is not a valid VBA module name (ASCII letter first, then letters, "
-            "digits or _, at most 31 characters)"
-        )
+        raise VbaBuildError(f"{path}: VBA 源文件必须是 ASCII 文本（{exc}）") from exc
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    body = "".join(line + "\r\n" for line in lines)
-    try:
-        encoded = body.encode(cp_name)
-    except UnicodeEncodeError as exc:
-        line_no = body[: exc.start].count("\r\n") + 1
+    for number, line in enumerate(lines, 1):
+        for column, char in enumerate(line, 1):
+            if ord(char) > 0x7E or (ord(char) < 0x20 and char != "\t"):
+                raise VbaBuildError(
+                    f"{path}:{number}:{column}: 字符 {char!r} 不是可打印的 ASCII 字符；VBA 源文件只用 ASCII"
+                    "（注释用英文，用户看到的文字都由 Python 给出）"
+                )
+    return lines
+
+
+def _class_lines(lines: list[str], path: Path) -> list[str]:
+    """A ``.cls`` export as Excel stores the class: header block dropped, attributes completed in order."""
+    if lines and lines[0].strip().upper().startswith("VERSION "):
+        try:
+            end = next(i for i, line in enumerate(lines) if line.strip().upper() == "END")
+        except StopIteration:
+            raise VbaBuildError(f"{path}: 类模块文件头（VERSION … BEGIN）缺少 END 行") from None
+        lines = lines[end + 1 :]
+    given: dict[str, tuple[str, str]] = {}
+    body_start = 0
+    for i, line in enumerate(lines):
+        match = _ATTRIBUTE_RE.match(line)
+        if not match:
+            body_start = i
+            break
+        given[match.group(1).lower()] = (match.group(1), match.group(2))
+    else:
+        body_start = len(lines)
+    header = []
+    for key, default in _CLASS_ATTRIBUTES:
+        name, value = given.pop(key.lower(), (key, default))
+        header.append(f"Attribute {name} = {value}")
+    header += [f"Attribute {name} = {value}" for name, value in given.values()]
+    return header + lines[body_start:]
+
+
+def _description(lines: Sequence[str]) -> str:
+    """The module's ``VB_Description`` as Excel's MODULEDOCSTRING holds it (``\\r`` ``\\n`` as CR LF)."""
+    for line in lines:
+        match = _ATTRIBUTE_RE.match(line)
+        if not match:
+            break
+        if match.group(1).lower() == "vb_description":
+            value = match.group(2).strip()
+            if value.startswith('"') and value.endswith('"'):
+                value = value[1:-1].replace('""', '"')
+            return value.replace("\\r", "\r").replace("\\n", "\n")
+    return ""
+
+
+def read_module(path: Path | str, codepage: int = DEFAULT_CODEPAGE) -> ovba.Module:
+    """Read one ``.bas`` (standard module) or ``.cls`` (class module) source as it will be stored.
+
+    Raises:
+        VbaBuildError: non-ASCII text, no ``Attribute VB_Name`` line, or an invalid module name.
+    """
+    path = Path(path)
+    lines = _lines(path)
+    kind: ovba.ModuleKind = "class" if path.suffix.lower() == ".cls" else "standard"
+    if kind == "class":
+        lines = _class_lines(lines, path)
+    name = module_name("\n".join(lines))
+    if name is None:
+        raise VbaBuildError(f'{path}: 缺少 Attribute VB_Name = "..." 行（每个模块都需要）')
+    if not _IDENT_RE.match(name):
         raise VbaBuildError(
-            f"{path}:{line_no}: character {body[exc.start]!r} cannot be stored in VBA code page {cp_name}"
-        ) from exc
-    return name, encoded, text
+            f"{path}: VB_Name {name!r} 不是有效的 VBA 模块名（ASCII 字母开头，其后为字母、数字或 _，最多 31 个字符）"
+        )
+    source = "".join(line + "\r\n" for line in lines).encode(f"cp{codepage}")
+    return ovba.Module(name, kind, source, _description(lines))
 
 
-def _document_module_source(name: str, guid: uuid.UUID) -> bytes:
-    """Source of an empty document (sheet/workbook) module, as Excel stores it."""
-    lines = [
-        f'Attribute VB_Name = "{name}"',
-        f'Attribute VB_Base = "0{{{str(guid).upper()}}}"',
-        "Attribute VB_GlobalNameSpace = False",
-        "Attribute VB_Creatable = False",
-        "Attribute VB_PredeclaredId = True",
-        "Attribute VB_Exposed = True",
-        "Attribute VB_TemplateDerived = False",
-        "Attribute VB_Customizable = True",
-    ]
-    return "".join(line + "\r\n" for line in lines).encode("ascii")
-
-
-@contextlib.contextmanager
-def _seeded_crypto(seed: int) -> Iterator[None]:
-    """Make ms-ovba's CMG/DPB/GC obfuscation use a seeded generator instead of the global ``random``."""
-    import ms_ovba_crypto.ms_ovba_crypto as crypto_module
-
-    saved = crypto_module.random
-    crypto_module.random = random.Random(seed)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        crypto_module.random = saved
-
-
-def _ovba_compress(data: bytes) -> bytes:
-    """Compress ``data`` with the MS-OVBA 2.4.1 algorithm (compressed container of 4096-byte chunks).
-
-    Replaces ``ms_ovba_compression`` 1.0.1, whose compressor does not cap copy-token lengths
-    (``0xFFFF << bit_count + 3`` instead of ``(0xFFFF >> bit_count) + 3``): any match longer than the
-    position allows, e.g. a long ``'=====`` comment rule, corrupts the offset bits and LibreOffice / Excel
-    read the module as empty or garbage.
-    """
-    out = bytearray(b"\x01")
-    for start in range(0, len(data), 4096):
-        chunk = data[start : start + 4096]
-        body = _ovba_compress_chunk(chunk)
-        if len(body) > 4096:  # incompressible: raw chunk (always 4096 bytes)
-            out += (0x3000 | 4095).to_bytes(2, "little") + chunk.ljust(4096, b"\x00")
-        else:
-            out += (0xB000 | (len(body) - 1)).to_bytes(2, "little") + body
-    return bytes(out)
-
-
-def _ovba_compress_chunk(chunk: bytes) -> bytes:
-    """Token sequences of one chunk: longest match, nearest candidate on ties (MS-OVBA 2.4.1.3.19.4)."""
-    out = bytearray()
-    positions: dict[bytes, list[int]] = {}  # 3-byte prefix -> earlier positions, ascending
-    pos, size, indexed = 0, len(chunk), 0
-    while pos < size:
-        flags, tokens = 0, bytearray()
-        for bit in range(8):
-            if pos >= size:
-                break
-            bit_count = max((pos - 1).bit_length(), 4) if pos > 0 else 4
-            max_length = (0xFFFF >> bit_count) + 3
-            best_length, best_candidate = 0, -1
-            for candidate in reversed(positions.get(chunk[pos : pos + 3], [])):
-                length = 0
-                limit = min(max_length, size - pos)
-                while length < limit and chunk[candidate + length] == chunk[pos + length]:
-                    length += 1
-                if length > best_length:
-                    best_length, best_candidate = length, candidate
-                    if length == limit:
-                        break
-            if best_length >= 3:
-                offset = pos - best_candidate
-                token = ((offset - 1) << (16 - bit_count)) | (best_length - 3)
-                tokens += token.to_bytes(2, "little")
-                flags |= 1 << bit
-                pos += best_length
-            else:
-                tokens.append(chunk[pos])
-                pos += 1
-            while indexed < min(pos, size - 2):
-                positions.setdefault(chunk[indexed : indexed + 3], []).append(indexed)
-                indexed += 1
-        out.append(flags)
-        out += tokens
-    return bytes(out)
-
-
-def _ole_bytes(project: Any, sources: dict[str, bytes], codepage: int) -> bytes:
-    """Write the OLE container of an ms-ovba project in the current directory and return its bytes.
-
-    Mirrors ``ms_ovba.Views.project_ole_file.ProjectOleFile`` (0.0.1), except that the dir stream's code
-    page record is ``codepage`` instead of the hard-coded 1252, and that module and dir streams are
-    compressed with :func:`_ovba_compress` (``sources`` maps module name to its encoded source).
-    """
-    from ms_cfb.Models.Directories.root_directory import RootDirectory
-    from ms_cfb.Models.Directories.storage_directory import StorageDirectory
-    from ms_cfb.Models.Directories.stream_directory import StreamDirectory
-    from ms_cfb.ole_file import OleFile
-    from ms_ovba.Models.Fields.idSizeField import IdSizeField
-    from ms_ovba.Views.dirStream import DirStream
-    from ms_ovba.Views.project import Project
-    from ms_ovba.Views.project_view import ProjectView
-
-    class _DirStream(DirStream):  # type: ignore[misc]
-        def _load_information(self) -> list:
-            records = super()._load_information()
-            return [IdSizeField(3, 2, codepage) if getattr(rec, "_id", None) == 3 else rec for rec in records]
-
-    root = RootDirectory()
-    root.set_modified(project.default_date)
-    storage = StorageDirectory("VBA")
-    storage.set_created(project.default_date)
-    storage.set_modified(project.default_date)
-    for module in project.get_modules():
-        Path(module.bin_path).write_bytes(module.cache + _ovba_compress(sources[module.name]))
-        storage.add_directory(StreamDirectory(module.name, module.bin_path))
-    Path("dir.bin").write_bytes(_ovba_compress(_DirStream(project).to_bytes()))
-    storage.add_directory(StreamDirectory("dir", "dir.bin"))
-    ProjectView(project).write_file()
-    storage.add_directory(StreamDirectory("_VBA_PROJECT", "vba_project.bin"))
-    root.add_directory(storage)
-    Project(project).write_file()
-    root.add_directory(StreamDirectory("PROJECT", "project.bin"))
-
-    ole = OleFile()
-    ole.root_directory = root
-    ole.create_file("vbaProject.bin")
-    return Path("vbaProject.bin").read_bytes()
+def _document_module(name: str, base: str) -> ovba.Module:
+    """An empty document (workbook or worksheet) module, as Excel stores it."""
+    lines = [f'Attribute VB_Name = "{name}"', f'Attribute VB_Base = "{base}"']
+    lines += [f"Attribute {key} = {value}" for key, value in _DOCUMENT_ATTRIBUTES]
+    return ovba.Module(name, "document", "".join(line + "\r\n" for line in lines).encode("ascii"))
 
 
 def build_vba_project(
-    bas_files: Sequence[Path | str],
+    sources: Sequence[Path | str],
     *,
     sheet_codenames: Sequence[str] = ("Sheet1",),
     workbook_codename: str = "ThisWorkbook",
     codepage: int = DEFAULT_CODEPAGE,
 ) -> bytes:
-    """Compile VBA standard modules (.bas files) into the bytes of a ``vbaProject.bin``.
+    """Compile VBA modules (``.bas`` standard modules, ``.cls`` class modules) into a ``vbaProject.bin``.
 
     Args:
-        bas_files: the .bas sources (UTF-8). The module name is taken from each file's
-            ``Attribute VB_Name`` line, not from the file name; modules keep the given order.
+        sources: the source files. Each module's name comes from its ``Attribute VB_Name`` line; the
+            project holds the document modules first, then the sources in the given order.
         sheet_codenames: code names of the worksheets that get an (empty) document module; they should
             match the workbook's sheet code names (XlsxWriter's default is ``Sheet1``, ``Sheet2``, ...).
         workbook_codename: code name of the workbook document module.
-        codepage: Windows code page used to store the module text (default 936/GBK, so that Chinese
-            comments survive); every character of the sources must be encodable in it.
+        codepage: Windows code page recorded for the project text (default 1252, see the module notes).
 
     Returns:
         The CFB/OLE container (starts with ``D0 CF 11 E0``). The output is deterministic: the same sources
         and arguments always give the same bytes.
 
     Raises:
-        VbaBuildError: a source has no ``VB_Name``, an invalid or duplicate module name, or text that
-            cannot be encoded in ``codepage``.
+        VbaBuildError: a source is not ASCII, has no ``VB_Name``, or an invalid or duplicate module name.
     """
-    from ms_ovba.Models.Entities.doc_module import DocModule
-    from ms_ovba.Models.Entities.reference import Reference
-    from ms_ovba.Models.Entities.reference_registered import ReferenceRegistered
-    from ms_ovba.Models.Entities.std_module import StdModule
-    from ms_ovba.Models.Fields.libid_reference import LibidReference
-    from ms_ovba.vbaProject import VbaProject
-
-    cp_name = f"cp{codepage}"
     try:
-        "".encode(cp_name)
+        "".encode(f"cp{codepage}")
     except LookupError as exc:
-        raise VbaBuildError(f"unknown code page {codepage}") from exc
-
-    std_modules = [_read_module(Path(p), cp_name)[:2] for p in bas_files]
-    doc_names = [workbook_codename, *sheet_codenames]
+        raise VbaBuildError(f"未知代码页 {codepage}") from exc
+    documents = [_document_module(workbook_codename, _WORKBOOK_BASE)]
+    documents += [_document_module(name, _WORKSHEET_BASE) for name in sheet_codenames]
+    modules = [read_module(path, codepage) for path in sources]
     seen: dict[str, str] = {}
-    for name, origin in [(n, "document module") for n in doc_names] + [
-        (name, str(path)) for (name, _), path in zip(std_modules, bas_files, strict=True)
-    ]:
-        if not _IDENT_RE.match(name):
-            raise VbaBuildError(f"invalid VBA module name {name!r} ({origin})")
-        if name.lower() in seen:
-            raise VbaBuildError(f"duplicate VBA module name {name!r}: {seen[name.lower()]} and {origin}")
-        seen[name.lower()] = origin
-
-    with (
-        _BUILD_LOCK,
-        tempfile.TemporaryDirectory(prefix="xlperf-vba-") as tmp,
-        contextlib.chdir(tmp),
-        _seeded_crypto(_CRYPTO_SEED),
-    ):
-        project = VbaProject()
-        project.project_id = PROJECT_ID
-        project.codepage_name = cp_name
-
-        sources: dict[str, bytes] = {}
-
-        def stage(module: Any, index: int, source: bytes) -> None:
-            module.add_file(str(Path(tmp) / f"m{index:03d}"))
-            sources[module.name] = source
-            project.add_module(module)
-
-        index = 0
-        for name, guid in [(workbook_codename, _WORKBOOK_GUID)] + [
-            (n, _WORKSHEET_GUID) for n in sheet_codenames
-        ]:
-            doc = DocModule(name)
-            doc.add_guid(guid)
-            stage(doc, index, _document_module_source(name, guid))
-            index += 1
-        for name, source in std_modules:
-            stage(StdModule(name), index, source)
-            index += 1
-
-        stdole = LibidReference(
-            uuid.UUID("00020430-0000-0000-C000-000000000046"),
-            "2.0",
-            "0",
-            "C:\\Windows\\System32\\stdole2.tlb",
-            "OLE Automation",
-        )
-        office = LibidReference(
-            uuid.UUID("2DF8D04C-5BFA-101B-BDE5-00AA0044DE52"),
-            "2.0",
-            "0",
-            "C:\\Program Files\\Common Files\\Microsoft Shared\\OFFICE16\\MSO.DLL",
-            "Microsoft Office 16.0 Object Library",
-        )
-        project.add_reference(Reference(ReferenceRegistered(stdole), "stdole"))
-        project.add_reference(Reference(ReferenceRegistered(office), "Office"))
-        return _ole_bytes(project, sources, codepage)
+    origins = [(m, "document module") for m in documents] + [
+        (m, str(p)) for m, p in zip(modules, sources, strict=True)
+    ]
+    for module, origin in origins:
+        if not _IDENT_RE.match(module.name):
+            raise VbaBuildError(f"无效的 VBA 模块名 {module.name!r}（{origin}）")
+        if module.name.lower() in seen:
+            raise VbaBuildError(f"VBA 模块名 {module.name!r} 重复：{seen[module.name.lower()]} 与 {origin}")
+        seen[module.name.lower()] = origin
+    return ovba.write_project([*documents, *modules], project_id=PROJECT_ID, codepage=codepage)
 
 
 def _macro_sources(bas_files: Sequence[Path | str]) -> set[str]:
+    """Public parameterless Subs of the standard modules (a button cannot run a class module's Sub)."""
     subs: set[str] = set()
     for path in bas_files:
+        if Path(path).suffix.lower() == ".cls":
+            continue
         subs.update(s.lower() for s in public_subs(Path(path).read_text(encoding="utf-8-sig")))
     return subs
 
@@ -492,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--with-xlwings",
         action="store_true",
-        help="also embed the installed xlwings' standalone VBA module (RunPython without the add-in)",
+        help="also embed the installed xlwings' standalone VBA (xlwings.bas and Dictionary.cls)",
     )
     args = parser.parse_args(argv)
 
@@ -500,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not bas_files:
         parser.error(f"no .bas files in {args.source}")
     if args.with_xlwings:
-        bas_files.append(xlwings_standalone_bas())
+        bas_files += xlwings_standalone_sources()
     try:
         data = build_vba_project(bas_files, sheet_codenames=args.sheets or ["Sheet1"], codepage=args.codepage)
     except VbaBuildError as exc:

@@ -1,0 +1,88 @@
+"""The reviewer's corpus (``tests/reviewer_corpus.py``): every expected finding at its cell with its figures,
+nothing else wrong, the same through ``collect`` as through ``check``, and the true totals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from reviewer_corpus import Case, write_corpus
+
+from xlperf.collect.runner import FailedFile, process_file
+from xlperf.forms import names
+from xlperf.pipeline import read_path
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
+    return write_corpus(tmp_path_factory.mktemp("reviewer"))
+
+
+def _where(scored: object, where: str | None) -> tuple[str | None, str | None] | None:
+    if where is None:
+        return None
+    if "!" in where:
+        sheet, cell = where.split("!")
+        return sheet, cell
+    return scored.form.where(where)  # type: ignore[attr-defined]
+
+
+def test_every_case_gives_exactly_its_findings(corpus: list[Case]) -> None:
+    for case in corpus:
+        (scored,) = read_path(case.path)
+        serious = [f for f in scored.findings if f.severity in ("error", "warning")]
+        for expected in case.expected:
+            where = _where(scored, expected.where)
+            hits = [f for f in serious if f.code == expected.code
+                    and (where is None or (f.sheet, f.cell) == where)
+                    and all(w in f.message + (f.fix or "") for w in expected.words)]
+            assert hits, (case.name, expected, [str(f) for f in serious])
+        if not case.notes.get("blank"):
+            allowed = {(e.code, _where(scored, e.where)) for e in case.expected}
+            extra = [str(f) for f in serious
+                     if (f.code, (f.sheet, f.cell)) not in allowed and (f.code, None) not in allowed]
+            assert not extra, (case.name, extra)
+        if case.total is not None or case.notes.get("blank"):
+            assert scored.result.total == case.total, (case.name, scored.result.total)
+            assert scored.result.grade == case.grade, case.name
+        assert bool(scored.result.unverified) == case.unverified, case.name
+
+
+def test_collect_gives_the_same_findings(corpus: list[Case]) -> None:
+    for case in corpus:
+        (scored,) = read_path(case.path)
+        outcome = process_file(case.path)
+        assert not isinstance(outcome, FailedFile), case.name
+        (record,) = outcome
+        assert [str(f) for f in record.findings] == [str(f) for f in scored.findings], case.name
+        assert record.total == scored.result.total and record.grade == scored.result.grade
+
+
+def test_blank_forms_are_not_graded(corpus: list[Case]) -> None:
+    blanks = [c for c in corpus if c.notes.get("blank")]
+    assert len(blanks) == 3
+    for case in blanks:
+        (scored,) = read_path(case.path)
+        assert scored.result.total is None and scored.result.grade == "未填报"
+        assert scored.result.blank
+
+
+def test_total_formula_shows_nothing_on_a_blank_form(corpus: list[Case]) -> None:
+    from xlperf.forms.formulas import grade_formula, total_formula
+    from xlperf.rubrics import load_rubric
+
+    rubric = load_rubric("shenzhen_department_overall")
+    assert total_formula(rubric).startswith("=IF(COUNT(") and '"未填报"' in grade_formula(rubric.grades)
+    assert names.TOTAL in grade_formula(rubric.grades)
+    del corpus
+
+
+def test_corpus_script_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).with_name("reviewer_corpus.py")
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "c")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(list((tmp_path / "c").glob("*.xlsx"))) >= 10
