@@ -173,10 +173,10 @@ def test_control_and_button_form_load_their_vba_in_libreoffice(control_path: Pat
 ACCEPTANCE_INPUTS = {"gl_ysgl_dwl.actual": 90, "gl_ysgl_dwl.plan": 100, "gl_ysgl_zxl.spent": 85,
                      "cc_sl_wcl.target": 10, "cc_sl_wcl.actual": 8}
 ACCEPTANCE_SEEN = {
-    "recalc_message": "重新计算完成：总分 17.3，等级 差；发现 0 个错误、17 个其他提示",
+    "recalc_message": "重新计算完成：总分 14.3，等级 差；发现 0 个错误、18 个其他提示",
     "finding": "「实际完成率」未达到年度指标值，得 5.6 分",
-    "total_row": "17.3（有指标缺少输入，总分不完整）",
-    "collect_row": "总分 17.3，等级 差（不完整）；0 个错误、17 个其他提示",
+    "total_row": "14.3（有指标缺少输入，总分不完整）",
+    "collect_row": "总分 14.3，等级 差（不完整）；0 个错误、18 个其他提示",
 }
 
 

@@ -257,9 +257,12 @@ def test_build_forms_reports_bad_categories(tmp_path: Path) -> None:
     good = ProjectRow(2, {"project": "甲"}, [ROWS[0]])
     bad = ProjectRow(3, {"project": "乙"}, [{"level1": "产出", "level2": "不存在的指标", "name": "n", "target": "1",
                                              "points": 5}])
-    report = build_forms(rubric, [good, bad], tmp_path, progress=False)
+    report = build_forms(rubric, [good, bad], tmp_path, progress=False, accept_rubric_errors=True)
     assert [p.name for p in report.written] == ["甲.xlsx"]
     assert report.skipped[0].row == 3 and "不存在的指标" in report.skipped[0].reason
+    # 甲's one indicator row does not add up to 100: refused unless asked to go on (then 折算)
+    strict = build_forms(rubric, [good], tmp_path / "strict", progress=False)
+    assert not strict.written and "与总分 100 不符" in strict.skipped[0].reason
 
 
 def test_project_without_indicators_gets_blank_rows() -> None:
@@ -282,6 +285,12 @@ def test_cli_new(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert ".xlsm" in capsys.readouterr().err
     assert main(["new", "没有这个评分表", "-o", str(tmp_path / "y.xlsx")]) == 2
     assert "找不到评分表" in capsys.readouterr().err
+    # the department rubric as printed adds up to 129: refused, naming the figures, unless asked to go on
+    capsys.readouterr()
+    assert main(["new", "menyuan_2023_department_budget", "-o", str(tmp_path / "d.xlsx")]) == 2
+    assert "合计 129，与总分 100 不符" in capsys.readouterr().err and not (tmp_path / "d.xlsx").exists()
+    assert main(["new", "menyuan_2023_department_budget", "-o", str(tmp_path / "d.xlsx"),
+                 "--accept-rubric-errors"]) == 0
 
 
 def test_cli_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -309,7 +318,11 @@ def captured_count(text: str, word: str) -> int:
 
 def test_cli_build_self_evaluation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "se"
-    assert main(["build", "self_evaluation", "--projects", str(SELF_LIST), "-o", str(out), "--grades", "lincang"]) == 0
+    # two seed-002 projects' indicator points add up to 88 and one leaf is over the 30-point cap: those rows
+    # are refused with the figures, the others built (exit 1: some rows had errors)
+    assert main(["build", "self_evaluation", "--projects", str(SELF_LIST), "-o", str(out), "--grades", "lincang"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("分值合计 88，与总分 100 不符") == 2 and "不得高于 30 分" in err
     wb = openpyxl.load_workbook(out / "参加展会项目.xlsx")
     meta = parse_meta((r[0], r[1]) for r in wb[META_SHEET].iter_rows(values_only=True))
     assert [leaf.name for leaf in meta.rubric.leaves()][1:3] == ["参加青洽会", "中蒙博览会"]

@@ -86,3 +86,45 @@ def test_corpus_script_runs(tmp_path: Path) -> None:
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert len(list((tmp_path / "c").glob("*.xlsx"))) >= 10
+
+
+@pytest.mark.libreoffice
+def test_blank_and_rescaled_forms_in_libreoffice(tmp_path: Path) -> None:
+    """Blank forms of every built-in show no total and 未填报; the department rubric as printed (129 points),
+    built with --accept-rubric-errors, shows 原始得分 and 折算得分 that LibreOffice computes as the engine."""
+    from reviewer_corpus import ROWS
+
+    from xlperf import libreoffice as lo
+    from xlperf.demo import sample_values
+    from xlperf.engine import score
+    from xlperf.forms.writer import sound_rubric, write_form
+    from xlperf.rubrics import builtin_names, load_rubric
+    from xlperf.rubrics.project import with_indicators
+
+    written: dict[Path, tuple[object, dict[str, object]]] = {}
+    for name in builtin_names():
+        rubric = load_rubric(name)
+        if rubric.slots():
+            rubric = with_indicators(rubric, ROWS)
+        path = tmp_path / f"blank_{name}.xlsx"
+        write_form(rubric, path, {})
+        written[path] = (rubric, {})
+    rescaled = sound_rubric(load_rubric("menyuan_2023_department_budget"), accept_errors=True)
+    assert rescaled.rescale and rescaled.available_points == 129
+    values = sample_values(rescaled)
+    path = tmp_path / "rescaled.xlsx"
+    write_form(rescaled, path, {}, values={f"{i}.{k}": v for i, d in values.items() for k, v in d.items()})
+    written[path] = (rescaled, values)
+    out = lo.recalculate(list(written), tmp_path / "lo")
+    for computed, (rubric, entered) in zip(out, written.values(), strict=True):
+        shown = lo.defined_name_values(computed)
+        result = score(rubric, entered)  # type: ignore[arg-type]
+        if not entered:
+            assert shown[names.TOTAL] in (None, "") and shown[names.GRADE] == "未填报", computed.name
+            assert result.total is None and result.grade == "未填报"
+        else:
+            assert result.raw_total is not None and result.total is not None
+            assert shown[names.RAW_TOTAL] == pytest.approx(result.raw_total)
+            assert shown[names.TOTAL] == pytest.approx(result.total)
+            assert result.total == pytest.approx(round(result.raw_total * 100 / 129, 2))
+            assert shown[names.GRADE] == result.grade

@@ -63,9 +63,9 @@ def run_new(args: argparse.Namespace) -> int:
     from xlperf.rubrics import load_rubric
 
     rubric = load_rubric(args.rubric)
-    concrete, _ = project_rubric(rubric, ProjectRow(0, {}), has_indicators=False)
     try:
-        concrete = sound_rubric(concrete, args.accept_rubric_errors)
+        rubric = sound_rubric(rubric, args.accept_rubric_errors)
+        concrete, _ = project_rubric(rubric, ProjectRow(0, {}), has_indicators=False)
         write_form(concrete, args.output, _header(args), _options(args), overwrite=args.force)
     except FormError as exc:
         raise CommandError(str(exc)) from exc

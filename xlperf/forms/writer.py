@@ -230,8 +230,7 @@ def build_forms(rubric: Rubric, projects: Sequence[ProjectRow], out_dir: Path,
     is kept unless ``overwrite`` (then a ``.bak`` copy is made). ``progress`` shows a tqdm bar on stderr
     when stderr is a terminal.
     """
-    if not rubric.slots():
-        rubric = sound_rubric(rubric, accept_rubric_errors)
+    rubric = sound_rubric(rubric, accept_rubric_errors)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsm" if options.buttons else ".xlsx"
@@ -247,7 +246,8 @@ def build_forms(rubric: Rubric, projects: Sequence[ProjectRow], out_dir: Path,
         filename = safe_filename(project.name, used, suffix)
         try:
             concrete, note = project_rubric(rubric, project, has_indicators)
-            concrete = sound_rubric(concrete, accept_rubric_errors)
+            if has_indicators:  # the project's own rows (placeholder rows carry caps, not points)
+                concrete = sound_rubric(concrete, accept_rubric_errors)
         except RubricError as exc:
             reason = "；".join(exc.problems) if hasattr(exc, "problems") else str(exc)
             report.skipped.append(SkippedRow(project.sheet, project.row, f"绩效指标有误：{reason}"))
