@@ -3,11 +3,12 @@
 #   libreoffice-calc-nogui + python3-uno: headless recalculation/rendering (xlperf.libreoffice)
 #   poppler-utils: pdftoppm/pdftotext for PDF -> PNG pages
 #   fonts-noto-cjk: Chinese glyphs in rendered PDFs
+#   python3-venv: `python3 -m venv` (the README's commands install into a virtual environment)
 # Idempotent: when every package is already installed, apt is not touched at all.
 # Installs no Python packages (the test command does the pip part).
 set -euo pipefail
 
-packages=(libreoffice-calc-nogui python3-uno poppler-utils fonts-noto-cjk)
+packages=(libreoffice-calc-nogui python3-uno poppler-utils fonts-noto-cjk python3-venv)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -1,6 +1,6 @@
 """An independent reader of VBA projects (``vbaProject.bin``) for the tests, written from [MS-OVBA].
 
-It shares no code with :mod:`xlperf.xl.ovba` (the writer): the container is opened with ``olefile``,
+It shares no code with :mod:`xlperf.forms.ovba` (the writer): the container is opened with ``olefile``,
 records are parsed from the specification's record layouts, CMG/DPB/GC are decrypted with the
 specification's decryption (2.4.3.3), and module text is decompressed with 2.4.1.3.1. :func:`facts`
 reduces a project to the structural facts that ``tests/test_vba.py`` compares with Excel-saved projects.

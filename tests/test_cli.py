@@ -120,4 +120,4 @@ def test_fill_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "不会覆盖原表" in _one_line_error(code, err)
     data.write_text('{"zz": {"a": 1}}', encoding="utf-8")
     code, _, err = run(capsys, "fill", str(blank), str(data), "-o", str(tmp_path / "o2.xlsx"))
-    assert "没有指标编号“zz”" in _one_line_error(code, err)
+    assert "没有指标“zz”" in _one_line_error(code, err)

@@ -160,8 +160,9 @@ def sheet_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
     rows = list(ws.iter_rows(values_only=True))
-    header = rows[0]
-    return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
+    first = min(openpyxl.utils.cell.range_boundaries(t.ref)[1] for t in ws.tables.values()) - 1 if ws.tables else 0
+    header = rows[first]  # the table's header row (问题清单 has a count per kind of problem above it)
+    return [dict(zip(header, r, strict=False)) for r in rows[first + 1:] if any(v is not None for v in r)]
 
 
 # ------------------------------------------------------------------------------------------- reading
@@ -261,7 +262,7 @@ def test_summary_numbers_match_the_engine(returned: Path, tmp_path: Path) -> Non
     assert {r["工作表"] for r in by_file["legacy_two_projects.xlsx"]} == {"培训项目", "消费帮扶"}
     # ranking within each rubric
     ranking = openpyxl.load_workbook(out)["排名"]
-    titles = [c.value for c in ranking["A"] if isinstance(c.value, str) and "份）" in c.value]
+    titles = [c.value for c in ranking["A"] if isinstance(c.value, str) and "参与排名" in c.value]
     assert len(titles) == 3
     # csv / json / frame agree
     csv_text = (tmp_path / "s.csv").read_text(encoding="utf-8-sig")
@@ -386,9 +387,10 @@ def synthetic_record(n: int) -> FormRecord:
     rubrics = [("a", "甲表", ["优", "良", "中", "差"]), ("b", "乙表", ["A", "B", "C"])]
     rid, title, grades = rubrics[n % 2]
     total = 60 + (n * 7919) % 400 / 10
-    findings = [Finding("error", "claimed_total", f"表内填报总分 {total + 1} 与重新计算的 {total} 不符（第 {n} 份）",
-                        sheet="评分表", cell=f"H{30 + n % 9}", fix="请改正"),
-                Finding("warning", "missing_reason", f"偏差原因未填写（第 {n} 份）", sheet="评分表", cell="K12")]
+    findings = [Finding("warning", "missing_reason", f"偏差原因未填写（第 {n} 份）", sheet="评分表", cell="K12")]
+    if n % 2:  # the forms of rubric b carry an error: they are listed in 排名 but not ranked
+        findings.insert(0, Finding("error", "claimed_total", f"表内填报总分 {total + 1} 与重新计算的 {total} 不符（第 {n} 份）",
+                                   sheet="评分表", cell=f"H{30 + n % 9}", fix="请改正"))
     return FormRecord(
         file=f"/data/收回/区县{n % 17}/{n:06d}_单位{n % 97}的自评表.xlsx", sheet="", source="xlperf 表",
         rubric_id=rid, rubric_title=title, unit=f"单位{n % 97}", project=f"项目{n}", budget=100.0 + n, spent=90.0,
@@ -415,15 +417,18 @@ def test_summary_memory_does_not_grow_with_the_number_of_forms(tmp_path: Path) -
     2,000 forms stays close to that for 200 (holding the records, or xlsxwriter's cells, would be ~10×)."""
     small, spool_small = _peak_of_spooled_summary(200, tmp_path / "small.xlsx")
     large, spool = _peak_of_spooled_summary(2000, tmp_path / "large.xlsx")
-    assert spool.index_bytes() <= 32  # per record: offset, total, rubric group, unit
+    assert spool.index_bytes() <= 32  # per record: offset, total, sound, grade, rubric group, unit
     assert large < small * 1.5, (small, large)
     # what was written is complete: every form, every finding (with its link), every table
     wb = openpyxl.load_workbook(tmp_path / "large.xlsx")
     summary = wb["汇总"]
-    assert summary.max_row == 2001 and [t.ref for t in summary.tables.values()] == ["A1:R2001"]
+    assert summary.max_row == 2001 and [t.ref for t in summary.tables.values()] == ["A1:U2001"]
     assert summary["A2001"].hyperlink is not None and summary["N2"].value == spool[0].total
     problems = wb["问题清单"]
-    assert problems.max_row == 4001 and problems["D4001"].hyperlink.location == "'评分表'!K12"
+    # two kinds of problem counted above the table (rows 1–3), the table's header on row 5, errors first
+    assert problems["A2"].value == "错误" and problems["C2"].value == 1000 and problems["C3"].value == 2000
+    assert problems.max_row == 3005 and problems["D3005"].hyperlink.location == "'评分表'!K12"
+    assert problems["E6"].value == "错误" and problems["E1006"].value == "警告"
     ranking = wb["排名"]
     assert ranking["A2"].value == "名次" and ranking["A3"].value == 1
     assert ranking["D3"].value == max(r.total for r in spool if r.rubric_id == "a")
@@ -438,7 +443,7 @@ def test_spool_is_a_sequence_of_the_records() -> None:
     with RecordSpool(records) as spool:
         assert len(spool) == 600 and list(spool) == records
         assert spool[0] == records[0] and spool[-1] == records[-1] and spool[10:13] == records[10:13]
-        assert spool.findings == 1200 and spool.legacy == 0 and spool.levels() == ["决策", "过程", "产出", "效益"]
+        assert spool.findings == 900 and spool.legacy == 0 and spool.levels() == ["决策", "过程", "产出", "效益"]
         assert [g.count for g in spool.groups] == [300, 300]
         a = spool.groups[0]
         assert a.unit_totals["单位0"][1] == sum(1 for r in records if r.rubric_id == "a" and r.unit == "单位0")

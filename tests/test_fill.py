@@ -63,17 +63,17 @@ def test_fill_csv_gbk_and_english_columns(tmp_path: Path) -> None:
 
 def test_unknown_ids_keys_and_header_are_refused_with_what_is_known(tmp_path: Path) -> None:
     blank = _blank_form(tmp_path)
-    with pytest.raises(FillError, match=r"没有指标编号“nope”.*zj（预算执行率）"):
+    with pytest.raises(FillError, match=r"没有指标“nope”.*zj（预算执行率）"):
         fill_form(blank, parse_data({"nope": {"x": 1}}), tmp_path / "o.xlsx")
     with pytest.raises(FillError, match=r"没有输入项“rate”.*budget（全年预算数）"):
         fill_form(blank, parse_data({"zj.rate": 1}), tmp_path / "o.xlsx")
     with pytest.raises(FillError, match=r"没有表头项“leader”.*project（项目名称）"):
         fill_form(blank, parse_data({"header": {"leader": "孙"}}), tmp_path / "o.xlsx")
-    with pytest.raises(FillError, match=r"指标编号\.输入项"):
+    with pytest.raises(FillError, match=r"指标\.输入项"):
         parse_data({"zj": 5})
     bad_csv = tmp_path / "bad.csv"
     bad_csv.write_text("a,b,c\n", encoding="utf-8")
-    with pytest.raises(FillError, match="指标编号,输入项,值"):
+    with pytest.raises(FillError, match="指标,输入项,值"):
         load_data(bad_csv)
     assert not (tmp_path / "o.xlsx").exists()
 
@@ -142,7 +142,7 @@ def _xlsxwriter_form(path: Path) -> Path:
         meta.write_string(i, 1, value)
     meta.very_hidden()
     if path.suffix == ".xlsm":
-        from xlperf.xl.vba import add_vba_and_buttons
+        from xlperf.forms.vba import add_vba_and_buttons
 
         add_vba_and_buttons(wb, None, [("自评表", "J2", "Recalculate", "重新计算")])
     wb.close()

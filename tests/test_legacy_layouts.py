@@ -366,3 +366,14 @@ def test_collect_gives_every_form_its_true_total(tmp_path: Path, xls_dir: Path) 
     header, *rows = [list(r) for r in book["汇总"].iter_rows(values_only=True)]
     sources = {row[header.index("来源")] for row in rows}
     assert sources == {"旧版自评表（中央2020）", "旧版自评表（四川0013zp）", "旧版自评表（重庆部门整体）", "旧版自评表（中央项目库）"}
+
+
+def test_cell_scan_is_linear_on_hostile_sheet_xml() -> None:
+    """Cells left unclosed, or tags without ">", in an untrusted sheet part: one short scan each (with the
+    old open-ended pattern 100,000 of them took about half an hour)."""
+    from xlperf.collect.fast_reader import _scan_cells
+
+    good = b'<c r="A2" s="3"><f>SUM(#REF!)</f></c><c r="C2" t="e"><f>A1/0</f><v>#DIV/0!</v></c>'
+    for junk in (b'<c r="A1" ', b'<c r="A1">', b'<c r="A1"><v>1</v>'):
+        formulas, styles, errors = _scan_cells(junk * 100_000 + good, None)
+        assert formulas["A2"] == "=SUM(#REF!)" and styles["A2"] == 3 and errors == {"C2": "#DIV/0!"}

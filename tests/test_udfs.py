@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from xlperf.engine import score, shared_values
+from xlperf.forms.formulas import excel_text, udf_formula
 from xlperf.forms.names import input_name
 from xlperf.methods import YES
 from xlperf.rubrics import build_rubric, load_rubric
@@ -193,7 +194,7 @@ def test_udf_formula_gives_the_engine_numbers(name: str) -> None:
         result = score(rubric, values)
         cells = {input_name(leaf_id, key): v for leaf_id, entered in values.items() for key, v in entered.items()}
         for leaf in rubric.leaves():
-            formula = "=" + udfs.udf_formula(leaf, lambda key, i=leaf.id: input_name(i, key), rubric.decimals)
+            formula = "=" + udf_formula(leaf, lambda key, i=leaf.id: input_name(i, key), rubric.decimals)
             got = udfs.evaluate_udf_formula(formula, cells)
             expected = result.score(leaf.id)
             if expected is None:
@@ -234,7 +235,7 @@ def test_named_udfs_agree_with_the_engine_on_a_rubric() -> None:
 
 def test_long_parameters_are_split_into_excel_text_pieces() -> None:
     text = "档" * 600 + '"quoted"'
-    formula = udfs.excel_text(text)
+    formula = excel_text(text)
     pieces = re.findall(r'"((?:[^"]|"")*)"', formula)
     assert all(len(p.replace('""', '"')) <= 255 for p in pieces)
     assert "".join(p.replace('""', '"') for p in pieces) == text

@@ -34,9 +34,9 @@ from oletools import olevba
 from ovba_read import decompress, decrypt, facts, read_project, vba_bytes
 
 from xlperf.cli import main as cli_main
-from xlperf.xl import ovba, vba
+from xlperf.forms import ovba, vba
+from xlperf.forms.vba import Button, VbaBuildError, add_vba_and_buttons, build_vba_project
 from xlperf.xl.control import build_control
-from xlperf.xl.vba import Button, VbaBuildError, add_vba_and_buttons, build_vba_project
 
 ROOT = Path(__file__).resolve().parents[1]
 MACROS = ROOT / "macros"

@@ -508,9 +508,10 @@ def _leaf_checks(form: FilledForm, result: ScoreResult, leaf: Indicator,
         missed = method.target_vs_actual or method.measures_spending
         what = "未达到年度指标值" if method.target_vs_actual else (
             "预算未执行完" if method.measures_spending else "有扣分")
+        column = names.reason_heading(rubric_family(form))  # the form's own wording for the column
         findings.append(Finding(
             "warning" if missed else "info", "missing_reason",
             f"「{leaf.name}」{what}，得 {format_number(scored.score)} 分（满分 {format_number(scored.points)}；"
-            f"{scored.explanation}），但未填写偏差原因分析及改进措施",
-            leaf.id, *form.where(reason_name), fix="在“偏差原因分析及改进措施”中说明原因和改进措施"))
+            f"{scored.explanation}），但“{column}”一栏未填写",
+            leaf.id, *form.where(reason_name), fix=f"在“{column}”一栏说明原因和改进措施"))
     return findings

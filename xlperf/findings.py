@@ -10,6 +10,21 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+#: what each finding code means, in the words of the summary's 问题清单 (codes not listed show as they are)
+CODE_LABELS = {
+    "bad_input": "填报值表内公式不能用", "missing_input": "缺少输入", "cannot_score": "无法计分",
+    "score_over_points": "得分超过分值", "score_below_zero": "得分小于 0", "over_spending": "超支",
+    "claimed_score": "得分与重新计算不符", "claimed_subtotal": "小计与重新计算不符",
+    "claimed_total": "总分与重新计算不符", "claimed_grade": "等级与重新计算不符", "claimed_rate": "执行率与实际不符",
+    "claimed_unreadable": "填报的得分不是数值", "claimed_error": "单元格显示错误值", "total_not_sum": "总分不等于各项之和",
+    "formula_replaced": "公式被手填数值替换", "formula_deleted": "公式被清除", "funds_not_sum": "资金总额不等于其中各项之和",
+    "unit_money": "金额单位可能有误", "unit_date": "数值格填了日期", "unit_percent": "百分比可能填错",
+    "unit_mismatch": "指标值与完成值单位不同", "missing_reason": "未说明偏差原因", "qualitative_numeric": "定性指标按数值计分",
+    "unverified": "得分未经核实", "points_mismatch": "下级指标分值合计不符", "total_mismatch": "分值合计不等于总分",
+    "leaf_over_cap": "单项分值超过上限", "open_slots": "项目指标待填", "name_missing": "表内名称被删除",
+    "name_broken": "表内名称失效", "input_formula": "填报格是公式", "meta_changed": "评分表记录被改动",
+    "shared_unused": "共用数据未用到", "shared_kinds_differ": "共用数据类型不一", "legacy_no_funds": "找不到资金情况",
+}
 
 
 @dataclass(frozen=True)

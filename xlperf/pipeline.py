@@ -86,10 +86,14 @@ def read_path(path: Path, rubric: Rubric | None = None) -> list[ScoredForm]:
 
     raw = read_workbook(Path(path))  # our form: the named sheets only; otherwise every sheet
     if raw.is_form:
-        return [score_source(CalamineSource(raw), Path(path), rubric)]
-    if set(raw.sheet_names) >= SUMMARY_SHEETS:
+        forms = [read_source(CalamineSource(raw), Path(path))]
+    elif set(raw.sheet_names) >= SUMMARY_SHEETS:
         raise NotAForm("这是 xlperf collect 生成的汇总表，不是评分表；请对各单位报回的评分表运行 score/check")
-    return [score_filled(form, rubric, source_of(form)) for form in read_legacy(raw)]
+    else:
+        forms = read_legacy(raw)
+    for form in forms:
+        form.modified = raw.modified
+    return [score_filled(form, rubric, source_of(form)) for form in forms]
 
 
 def source_of(form: FilledForm) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 
 def excel_round(value: float, digits: int = 2) -> float:
@@ -16,6 +17,14 @@ def excel_round(value: float, digits: int = 2) -> float:
         return 0.0
     if not math.isfinite(value) or abs(value) >= 1e15:
         return float(value)  # no decimals left to round at 15 significant digits
+    if digits >= 0 and float(value).is_integer():
+        return float(value)  # most scores: nothing to round
+    return _decimal_round(float(value), digits)
+
+
+@lru_cache(maxsize=65536)
+def _decimal_round(value: float, digits: int) -> float:
+    """The Decimal rounding behind :func:`excel_round` (scores repeat across forms: cached)."""
     exact = Decimal(f"{value:.15g}")
     quantum = Decimal(1).scaleb(-digits)
     return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))

@@ -193,7 +193,8 @@ def collect_paths(paths: Iterable[Path | str], out: Path | str, force: bool = Fa
     if not report.records:
         return report
     report.output = out
-    report.backup = atomic_write(out, lambda tmp: write_summary(tmp, report.records, report.failed), overwrite=force)
+    report.backup = atomic_write(out, lambda tmp: write_summary(tmp, report.records, report.failed, Path(out).parent),
+                                 overwrite=force)
     report.written.append(out)
     if csv is not None:
         atomic_write(Path(csv), lambda tmp: write_csv(tmp, report.records), overwrite=force)

@@ -62,6 +62,8 @@ class RawWorkbook:
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
     #: sheet → {address: error text} for named cells holding an error value (calamine gives ``''``)
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: when the workbook says it was last saved (``docProps/core.xml``, ISO 8601), or ""
+    modified: str = ""
     engine: str = "calamine"
     hidden: set[str] = field(default_factory=set)  # sheets hidden (or very hidden) in the workbook
 
@@ -158,12 +160,21 @@ def _directory(zf: zipfile.ZipFile, path: Path | None) -> _Directory:
 
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _ATTR_S = re.compile(rb'\bs="([0-9]{1,6})"')
-_CELL_ELEMENT = re.compile(rb"<((?:\w+:)?)c\s([^>]*?)(/>|>(.*?)</\1c>)", re.DOTALL)
+#: One cell element. Linear on untrusted XML: the attributes cannot run past the next "<" and the body not
+#: past the next cell tag, so a tag or cell left unclosed costs one short scan, not one to the end of the part.
+_CELL_ELEMENT = re.compile(rb"<((?:\w+:)?)c\s([^<>]*?)(/>|>((?:(?!</?(?:\w+:)?c[\s>/]).)*?)</\1c>)", re.DOTALL)
 _F_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 
 
 _ATTR_T_ERROR = re.compile(rb'\bt="e"')
 _V_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]{1,64})</(?:\w+:)?v>")
+
+
+def _error_cells(xml: bytes) -> dict[str, str]:
+    """Every cell of a sheet part that holds an error value: {address: ``#REF!``}."""
+    if b't="e"' not in xml:
+        return {}
+    return _scan_cells(xml, None)[2]
 
 
 def _scan_cells(xml: bytes, wanted: set[str] | None) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
@@ -262,7 +273,7 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
                                  path=path, detail=repr(exc)) from exc
     with zf:
         directory = _directory(zf, path)
-        raw = RawWorkbook(path, directory.sheets, directory.names)
+        raw = RawWorkbook(path, directory.sheets, directory.names, modified=_modified(zf))
         if all_sheets is None:
             all_sheets = not raw.is_form
         if all_sheets:
@@ -302,18 +313,35 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     return raw
 
 
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([0-9T:.Z+\-]{10,40})</dcterms:modified>")
+
+
+def _modified(zf: zipfile.ZipFile) -> str:
+    """The last-saved time the workbook records in ``docProps/core.xml`` ("" when absent)."""
+    try:
+        info = zf.getinfo("docProps/core.xml")
+        if info.file_size > 65536:
+            return ""
+        match = _MODIFIED.search(zf.read(info))
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return ""
+    return match.group(1).decode("ascii") if match else ""
+
+
 def _scan_legacy_sheets(zf: zipfile.ZipFile, directory: _Directory, raw: RawWorkbook) -> None:
-    """Formula texts, error values and percent formats of every cell of every sheet, for hand-made forms:
-    calamine shows a broken total formula as a blank and ``95%`` typed into a cell as 0.95."""
+    """Error values, formula texts and percent formats of the cells of every sheet, for hand-made forms:
+    calamine shows an error or a never-calculated formula as a blank and ``95%`` typed into a cell as 0.95.
+    One linear pass per sheet (:func:`_scan_cells`)."""
     codes = _number_formats(zf)
+    percent = {i for i, code in enumerate(codes) if "%" in code.replace('"%"', "")}
     for sheet, part in directory.parts.items():
         try:
             xml = zf.read(part)
         except KeyError:
             continue
         formulas, styles, errors = _scan_cells(xml, None)
-        raw.formulas[sheet], raw.errors[sheet] = formulas, errors
-        raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes) and "%" in codes[i]}
+        raw.errors[sheet], raw.formulas[sheet] = errors, formulas
+        raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i in percent}
 
 
 def _read_xls(path: Path, data: bytes) -> RawWorkbook:

@@ -43,17 +43,37 @@ class FormRecord:
     spent: float | None
     rate: float | None
     subtotals: list[tuple[str, float | None]]
-    total: float
+    total: float | None
     grade: str
     grades: list[str]
     claimed_total: Any
     complete: bool
     findings: list[Finding] = field(default_factory=list)
+    #: leaves whose score is the form's own claim (未核实), and whether spending exceeds the money available
+    unverified: int = 0
+    overspent: bool = False
+    #: when the return was last saved (the workbook's own time, else the file's), seconds since the epoch
+    modified: float = 0.0
 
     @property
     def errors(self) -> int:
         """Number of error findings."""
         return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def blank(self) -> bool:
+        """Nothing entered: listed as 未填报, never ranked or counted in 等级分布."""
+        return self.total is None
+
+    @property
+    def status(self) -> str:
+        """完整 / 缺项 / 未填报 (a superseded duplicate is marked by the summary)."""
+        return "未填报" if self.blank else ("完整" if self.complete else "缺项")
+
+    @property
+    def sound(self) -> bool:
+        """Complete, no errors, nothing unverified: ranked among the sound forms."""
+        return not self.blank and self.complete and self.errors == 0 and not self.unverified
 
 
 @dataclass(frozen=True)
@@ -142,7 +162,24 @@ def _record(name: str, scored: ScoredForm) -> FormRecord:
         unit=unit, project=project, budget=budget, spent=spent, rate=rate,
         subtotals=[(top.name, result.scores[top.id].score) for top in rubric.indicators],
         total=result.total, grade=result.grade, grades=[b.label for b in rubric.grades],
-        claimed_total=form.claims.get(names.TOTAL), complete=result.complete, findings=list(scored.findings))
+        claimed_total=form.claims.get(names.TOTAL), complete=result.complete, findings=list(scored.findings),
+        unverified=len(result.unverified), overspent=rate is not None and rate > 1 + 1e-9,
+        modified=_saved_at(form.modified, name))
+
+
+def _saved_at(modified: str, path: str) -> float:
+    """The workbook's own last-saved time (ISO 8601) as seconds since the epoch, else the file's mtime."""
+    import datetime as dt
+
+    if modified:
+        try:
+            return dt.datetime.fromisoformat(modified.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            pass
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
 
 
 def _text(value: Any) -> str:

@@ -10,6 +10,7 @@ of forms. It is a read-only :class:`~collections.abc.Sequence`: ``len``, iterati
 
 from __future__ import annotations
 
+import math
 import pickle
 import sys
 import tempfile
@@ -46,9 +47,14 @@ class RecordSpool(Sequence[FormRecord]):
         self._file: Any = tempfile.TemporaryFile(prefix="xlperf-records-")  # noqa: SIM115 (closed by close())
         self._end = 0
         self._offsets = array("q")
-        self.totals = array("d")
+        self.totals = array("d")  # NaN: nothing entered (未填报)
+        self.sound = array("b")  # 1: complete, no errors, nothing unverified (ranked among the sound)
+        self.grade_index = array("b")  # the record's grade as an index into its group's grades (-1: none)
         self.group_ids = array("i")
         self.unit_ids = array("i")
+        #: a return replaced by a newer one of the same 单位 + 项目 (by saved time) → the one replacing it
+        self.superseded: dict[int, int] = {}
+        self._latest: dict[int, int] = {}  # hash of (rubric, 单位, 项目) → index of the newest return
         self.units: list[str] = []
         self._unit_index: dict[str, int] = {}
         self.groups: list[Group] = []
@@ -76,19 +82,56 @@ class RecordSpool(Sequence[FormRecord]):
         if uid is None:
             uid = self._unit_index[record.unit] = len(self.units)
             self.units.append(sys.intern(record.unit))
-        self.totals.append(record.total)
+        index = len(self.totals)
+        self.totals.append(math.nan if record.total is None else record.total)
+        self.sound.append(1 if record.sound else 0)
+        grades = self.groups[gid].grades
+        self.grade_index.append(grades.index(record.grade) if record.grade in grades else -1)
         self.group_ids.append(gid)
         self.unit_ids.append(uid)
-        group = self.groups[gid]
-        group.count += 1
-        group.grade_counts[record.grade] = group.grade_counts.get(record.grade, 0) + 1
-        stats = group.unit_totals.setdefault(self.units[uid], [0.0, 0])
-        stats[0] += record.total
-        stats[1] += 1
+        counted = not record.blank
+        key = hash((record.rubric_id, record.unit, record.project))
+        if record.unit or record.project:
+            previous = self._latest.get(key)
+            # a duplicate is rare: the earlier return's saved time is read back from the file
+            if previous is not None and record.modified < self._read(previous, previous + 1)[0].modified:
+                self.superseded[index] = previous  # an older copy arrived after the newer one
+                counted = False
+            else:
+                if previous is not None:
+                    self.superseded[previous] = index
+                    self._count(previous, -1)
+                self._latest[key] = index
+        if counted:
+            self._count(index, 1)
         for name, _ in record.subtotals:
             self._levels.setdefault(name, None)
         self.findings += len(record.findings)
         self.legacy += record.source != SOURCE_FORM
+
+    def _count(self, index: int, sign: int) -> None:
+        """Add (or take back) one return in its group's grade counts and unit means."""
+        total = self.totals[index]
+        if math.isnan(total):
+            return
+        group = self.groups[self.group_ids[index]]
+        group.count += sign
+        if self.grade_index[index] >= 0:
+            grade = group.grades[self.grade_index[index]]
+            group.grade_counts[grade] = group.grade_counts.get(grade, 0) + sign
+        stats = group.unit_totals.setdefault(self.units[self.unit_ids[index]], [0.0, 0])
+        stats[0] += sign * total
+        stats[1] += sign
+        if stats[1] == 0:
+            del group.unit_totals[self.units[self.unit_ids[index]]]
+
+    def ranked(self, index: int) -> bool:
+        """True for a return that takes part in ranking and 等级分布 (entered, not replaced)."""
+        return not math.isnan(self.totals[index]) and index not in self.superseded
+
+    def status(self, index: int, record: FormRecord) -> str:
+        """完整 / 缺项 / 未填报, or 已被替换 for a return a newer copy replaces."""
+        return "已被替换" if index in self.superseded else record.status
 
     # -- reading -----------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -138,7 +181,7 @@ class RecordSpool(Sequence[FormRecord]):
 
     def index_bytes(self) -> int:
         """Bytes held per record by the index arrays (the part of memory that grows with the forms)."""
-        arrays = (self._offsets, self.totals, self.group_ids, self.unit_ids)
+        arrays = (self._offsets, self.totals, self.sound, self.grade_index, self.group_ids, self.unit_ids)
         return sum(a.itemsize for a in arrays)
 
     def close(self) -> None:

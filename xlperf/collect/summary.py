@@ -10,6 +10,7 @@ Findings link back to the cell of the returned workbook (``file:///…#'Sheet'!A
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from bisect import bisect_left
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.request import pathname2url
 
-from xlperf.findings import SEVERITY_ORDER
+from xlperf.findings import CODE_LABELS, SEVERITY_LABELS, SEVERITY_ORDER, cell_order
 from xlperf.safety import safe_cell_text
 
 from .package import LinkSpool, SheetParts, TableSpec, add_tables_and_links
@@ -30,7 +31,7 @@ __all__ = ["SHEETS", "first_level_names", "write_summary"]
 
 SHEETS = ("汇总", "排名", "等级分布", "问题清单", "失败文件")
 _MAX_LINKS = 65000  # Excel allows 65,530 hyperlinks per worksheet
-_MAX_UNITS_CHART = 40
+_MAX_UNITS_CHART = 26  # bars that fit the height of a landscape page
 _TEXT, _MONEY, _RATE, _SCORE, _INT = "text", "money", "rate", "score", "int"
 
 
@@ -48,19 +49,21 @@ def summary_columns(levels: Sequence[str]) -> list[tuple[str, str, float]]:
     head = [("文件", _TEXT, 28), ("工作表", _TEXT, 10), ("单位", _TEXT, 22), ("项目/部门", _TEXT, 30),
             ("评分表", _TEXT, 26), ("来源", _TEXT, 22), ("全年预算数", _MONEY, 12), ("全年执行数", _MONEY, 12),
             ("执行率", _RATE, 9)]
-    tail = [("重新计算总分", _SCORE, 13), ("等级", _TEXT, 7), ("表内填报总分", _TEXT, 13), ("问题数", _INT, 8),
-            ("其中错误", _INT, 9)]
+    tail = [("重新计算总分", _SCORE, 13), ("等级", _TEXT, 7), ("状态", _TEXT, 9), ("表内填报总分", _TEXT, 13),
+            ("问题数", _INT, 8), ("其中错误", _INT, 9), ("含未核实", _TEXT, 9), ("超支", _TEXT, 6)]
     fixed = {h for h, _, _ in head + tail}
     middle = [(name if name not in fixed else f"{name}（得分）", _SCORE, max(9.0, len(name) * 2.2)) for name in levels]
     return head + middle + tail
 
 
-def summary_row(r: FormRecord, levels: Sequence[str]) -> list[Any]:
-    """One 汇总 row, in the order of :func:`summary_columns`."""
+def summary_row(r: FormRecord, levels: Sequence[str], status: str | None = None) -> list[Any]:
+    """One 汇总 row, in the order of :func:`summary_columns` (``status`` overrides the record's own, e.g.
+    已被替换 for a return a newer copy replaces)."""
     subtotals = dict(r.subtotals)
     return ([os.path.basename(r.file), r.sheet, r.unit, r.project, r.rubric_title, r.source, r.budget, r.spent, r.rate]
             + [subtotals.get(name) for name in levels]
-            + [r.total, r.grade, r.claimed_total, len(r.findings), r.errors])
+            + [r.total, "" if r.blank else r.grade, status or r.status, r.claimed_total, len(r.findings), r.errors,
+               f"{r.unverified} 项" if r.unverified else "", "是" if r.overspent else ""])
 
 
 def _file_uri(path: str) -> str:
@@ -69,9 +72,22 @@ def _file_uri(path: str) -> str:
     return "file:" + url if url.startswith("//") else "file://" + url
 
 
-def _link(path: str, sheet: str | None = None, cell: str | None = None) -> tuple[str, str | None]:
-    """The file's URI and the location inside it (``'Sheet'!A1``)."""
-    uri = _file_uri(path)
+def _relative(path: str, base: str | None) -> str | None:
+    """``path`` relative to the summary's folder, as a URL path (None when on another drive)."""
+    if base is None:
+        return None
+    try:
+        rel = os.path.relpath(os.path.realpath(path), base)
+    except ValueError:
+        return None
+    return pathname2url(rel)
+
+
+def _link(path: str, sheet: str | None = None, cell: str | None = None,
+          base: str | None = None) -> tuple[str, str | None]:
+    """The file's address (relative to the summary's folder ``base`` when it has one, so the folder can be
+    moved or shared) and the location inside it (``'Sheet'!A1``)."""
+    uri = _relative(path, base) or _file_uri(path)
     if not sheet:
         return uri, None
     quoted = sheet.replace("'", "''")
@@ -97,10 +113,10 @@ def rank(totals: Sequence[float]) -> list[int]:
 class _Writer:
     """Writes row by row (XlsxWriter ``constant_memory``); tables and links are added afterwards."""
 
-    def __init__(self, path: Path, spool: RecordSpool, failed: Sequence[FailedFile]) -> None:
+    def __init__(self, path: Path, spool: RecordSpool, failed: Sequence[FailedFile], base: str | None) -> None:
         import xlsxwriter
 
-        self.spool, self.failed = spool, failed
+        self.spool, self.failed, self.base = spool, failed, base
         self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                                     "strings_to_urls": False, "strings_to_numbers": False})
         self.book.set_properties({"title": "预算绩效评价汇总", "creator": "xlperf"})
@@ -121,16 +137,12 @@ class _Writer:
         self.tables = 0
         self.parts: dict[str, SheetParts] = {}
 
-    def sheet(self, name: str, fit: bool = True) -> Any:
-        """A new worksheet set up to print on A4 landscape, one page wide when ``fit``."""
+    def sheet(self, name: str, wide: bool = False) -> Any:
+        """A new worksheet that prints landscape, one page wide (A3 when ``wide``), header rows repeated."""
         ws = self.book.add_worksheet(name)
-        ws.set_paper(9)
+        ws.set_paper(8 if wide else 9)
         ws.set_landscape()
-        if fit:
-            ws.fit_to_pages(1, 0)
-        else:
-            ws.set_print_scale(75)
-            ws.repeat_columns(0)
+        ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
         ws.set_footer("&C第 &P 页，共 &N 页")
         self.parts[name] = SheetParts()
@@ -148,7 +160,7 @@ class _Writer:
         elif isinstance(value, int | float):
             ws.write_number(row, col, float(value), self.fmt[_SCORE])
         else:
-            ws.write_string(row, col, str(safe_cell_text(str(value))), self.fmt[_TEXT])
+            ws.write_string(row, col, str(safe_cell_text(str(value))), self.fmt["wrap" if kind == "wrap" else _TEXT])
 
     def link(self, ws: Any, row: int, col: int, text: str, target: tuple[str, str | None],
              tip: str | None = None) -> None:
@@ -176,39 +188,49 @@ class _Writer:
     # -- sheets ------------------------------------------------------------------------------------
     def summary(self) -> None:
         levels = self.spool.levels()
-        ws = self.sheet("汇总", fit=len(levels) <= 6)
+        ws = self.sheet("汇总", wide=len(levels) > 6)
         columns = summary_columns(levels)
         self.table(ws, 0, columns, len(self.spool))
         ws.freeze_panes(1, 1)
         ws.repeat_rows(0)
         for n, record in enumerate(self.spool, start=1):
-            row = summary_row(record, levels)
+            row = summary_row(record, levels, self.spool.status(n - 1, record))
             for c, ((_, kind, _), value) in enumerate(zip(columns, row, strict=True)):
                 if c == 0 and n <= _MAX_LINKS:
-                    self.link(ws, n, 0, str(safe_cell_text(str(value))), _link(record.file, record.sheet or None),
+                    self.link(ws, n, 0, str(safe_cell_text(str(value))),
+                              _link(record.file, record.sheet or None, base=self.base),
                               tip=str(safe_cell_text(record.file))[:255])
                 else:
                     self.put(ws, n, c, value, kind)
 
     def ranking(self) -> None:
+        """Per rubric: the sound returns ranked; below them, unranked, those with errors, missing inputs or
+        unverified scores (never silently among the sound ones). 未填报 and replaced returns are left out."""
         ws = self.sheet("排名")
         columns = [("名次", _INT, 7), ("单位", _TEXT, 24), ("项目/部门", _TEXT, 32), ("重新计算总分", _SCORE, 13),
-                   ("等级", _TEXT, 7), ("来源", _TEXT, 22), ("文件", _TEXT, 30)]
+                   ("等级", _TEXT, 7), ("状态", _TEXT, 24), ("来源", _TEXT, 22), ("文件", _TEXT, 30)]
         spool = self.spool
         unit_order = {uid: n for n, uid in enumerate(sorted(range(len(spool.units)), key=spool.units.__getitem__))}
         top = 0
         for gid, title in self._titles():
-            members = spool.group_members(gid)
-            ws.write_string(top, 0, str(safe_cell_text(f"{title}（{len(members)} 份）")), self.fmt["title"])
+            members = [i for i in spool.group_members(gid) if spool.ranked(i)]
             # highest total first; ties by unit, then in the order the files were read
             members.sort(key=lambda i: (-spool.totals[i], unit_order[spool.unit_ids[i]], i))
+            sound = [i for i in members if spool.sound[i]]
+            others = [i for i in members if not spool.sound[i]]
+            note = f"，另 {len(others)} 份有错误、缺项或未核实得分，未参与排名" if others else ""
+            ws.write_string(top, 0, str(safe_cell_text(f"{title}（参与排名 {len(sound)} 份{note}）")),
+                            self.fmt["title"])
             self.table(ws, top + 1, columns, len(members))
-            places = rank([spool.totals[i] for i in members])
-            for n, (place, i) in enumerate(zip(places, members, strict=True), start=top + 2):
+            places = rank([spool.totals[i] for i in sound]) + [None] * len(others)
+            for n, (place, i) in enumerate(zip(places, sound + others, strict=True), start=top + 2):
                 r = spool[i]
+                marks = "、".join(m for m in (
+                    f"错误 {r.errors} 项" if r.errors else "", "缺项" if not r.complete else "",
+                    f"含未核实 {r.unverified} 项" if r.unverified else "", "超支" if r.overspent else "") if m)
                 for c, (value, (_, kind, _)) in enumerate(zip(
-                        (place, r.unit, r.project, r.total, r.grade, r.source, os.path.basename(r.file)), columns,
-                        strict=True)):
+                        (place, r.unit, r.project, r.total, r.grade, marks or "完整", r.source,
+                         os.path.basename(r.file)), columns, strict=True)):
                     self.put(ws, n, c, value, kind)
             top += len(members) + 4
         ws.freeze_panes(0, 0)
@@ -253,38 +275,54 @@ class _Writer:
             more = f"（前 {len(shown)} 个单位，共 {len(units)} 个）" if len(units) > len(shown) else ""
             bars.set_title({"name": f"{title}：各单位平均总分{more}", "name_font": {"size": 11}})
             bars.set_legend({"none": True})
-            bars.set_x_axis({"min": 0, "max": 100, "major_gridlines": {"visible": True}})
+            top_mean = max((mean for _, mean, _ in shown), default=0.0)
+            bars.set_x_axis({"min": 0, "max": max(100, 10 * math.ceil(top_mean / 10)),  # no bar cut at 100
+                             "major_gridlines": {"visible": True}})
             bars.set_y_axis({"reverse": True})
             bars.set_size({"width": 640, "height": max(240, 60 + 22 * len(shown))})
             ws.insert_chart(utop + 1, 4, bars)
             top = utop + max(len(units), 15, 1 + len(shown)) + 5
 
     def problems(self) -> None:
+        """Every finding, errors first, then warnings, then notes, each by file and cell; a count per kind of
+        problem above the table; the 单元格 column links back to the cell of the returned form."""
         ws = self.sheet("问题清单")
-        columns = [("文件", _TEXT, 26), ("单位", _TEXT, 20), ("工作表", _TEXT, 12), ("单元格", _TEXT, 8),
-                   ("严重程度", _TEXT, 9), ("问题说明", _TEXT, 70), ("建议", _TEXT, 40)]
-        self.table(ws, 0, columns, self.spool.findings)
-        ws.freeze_panes(1, 0)
-        ws.repeat_rows(0)
-        links = 0
-        n = 0
+        counts: dict[tuple[str, str], int] = defaultdict(int)
         for record in self.spool:
-            for finding in sorted(record.findings,
-                                  key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet or "", f.cell or "")):
-                n += 1
-                ws.write_string(n, 0, str(safe_cell_text(os.path.basename(record.file))), self.fmt[_TEXT])
-                self.put(ws, n, 1, record.unit, _TEXT)
-                self.put(ws, n, 2, finding.sheet, _TEXT)
-                if finding.sheet and links < _MAX_LINKS:
-                    links += 1
-                    self.link(ws, n, 3, str(safe_cell_text(finding.cell or finding.sheet)),
-                              _link(record.file, finding.sheet, finding.cell))
-                else:
-                    self.put(ws, n, 3, finding.cell, _TEXT)
-                ws.write_string(n, 4, finding.severity_label,
-                                self.fmt["error"] if finding.severity == "error" else self.fmt[_TEXT])
-                ws.write_string(n, 5, str(safe_cell_text(finding.message)), self.fmt[_TEXT])
-                self.put(ws, n, 6, finding.fix, _TEXT)
+            for finding in record.findings:
+                counts[(finding.severity, finding.code)] += 1
+        ws.write_string(0, 0, f"问题共 {self.spool.findings} 条（按严重程度、文件、单元格排列；可用表头筛选）", self.fmt["title"])
+        kinds = sorted(counts, key=lambda k: (SEVERITY_ORDER[k[0]], -counts[k], k[1]))
+        for n, (severity, code) in enumerate(kinds, start=1):
+            ws.write_string(n, 0, SEVERITY_LABELS[severity], self.fmt[_TEXT])
+            ws.write_string(n, 1, CODE_LABELS.get(code, code), self.fmt[_TEXT])
+            ws.write_number(n, 2, counts[(severity, code)], self.fmt[_INT])
+        top = len(kinds) + 2
+        columns = [("文件", _TEXT, 26), ("单位", _TEXT, 20), ("工作表", _TEXT, 12), ("单元格", _TEXT, 8),
+                   ("严重程度", _TEXT, 9), ("问题说明", "wrap", 70), ("建议", "wrap", 40)]
+        self.table(ws, top, columns, self.spool.findings)
+        ws.freeze_panes(top + 1, 0)
+        ws.repeat_rows(top)
+        links = 0
+        n = top
+        for severity in SEVERITY_ORDER:
+            for record in self.spool:
+                for finding in sorted((f for f in record.findings if f.severity == severity),
+                                      key=lambda f: (f.sheet or "", cell_order(f.cell))):
+                    n += 1
+                    ws.write_string(n, 0, str(safe_cell_text(os.path.basename(record.file))), self.fmt[_TEXT])
+                    self.put(ws, n, 1, record.unit, _TEXT)
+                    self.put(ws, n, 2, finding.sheet, _TEXT)
+                    if finding.sheet and links < _MAX_LINKS:
+                        links += 1
+                        self.link(ws, n, 3, str(safe_cell_text(finding.cell or "")),
+                                  _link(record.file, finding.sheet, finding.cell, base=self.base))
+                    else:
+                        self.put(ws, n, 3, finding.cell, _TEXT)
+                    ws.write_string(n, 4, finding.severity_label,
+                                    self.fmt["error"] if finding.severity == "error" else self.fmt[_TEXT])
+                    ws.write_string(n, 5, str(safe_cell_text(finding.message)), self.fmt["wrap"])
+                    self.put(ws, n, 6, finding.fix, "wrap")
 
     def failures(self) -> None:
         ws = self.sheet("失败文件")
@@ -311,7 +349,8 @@ class _Writer:
         return sorted(means, key=lambda x: (-x[1], x[0]))
 
 
-def write_summary(path: Path, records: Sequence[FormRecord], failed: Sequence[FailedFile]) -> None:
+def write_summary(path: Path, records: Sequence[FormRecord], failed: Sequence[FailedFile],
+                  base: Path | None = None) -> None:
     """Write the summary workbook to ``path`` (callers wrap this in :func:`xlperf.safety.atomic_write`).
 
     ``records`` may be a :class:`~xlperf.collect.spool.RecordSpool` (read back row by row) or a list.
@@ -319,7 +358,7 @@ def write_summary(path: Path, records: Sequence[FormRecord], failed: Sequence[Fa
     spool = as_spool(records)
     with tempfile.TemporaryDirectory(prefix="xlperf-summary-") as tmp:
         draft = Path(tmp) / "draft.xlsx"
-        writer = _Writer(draft, spool, failed)
+        writer = _Writer(draft, spool, failed, os.path.realpath(base) if base is not None else None)
         try:
             writer.summary()
             writer.ranking()

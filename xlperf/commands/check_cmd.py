@@ -11,8 +11,8 @@ from xlperf.findings import has_errors
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``check`` command."""
     p = sub.add_parser("check", help="检查已填报的工作簿：填报数与重新计算结果是否一致、漏填、单位、偏差原因等")
-    p.add_argument("file", type=Path, help="已填报的工作簿（.xlsx/.xlsm）")
-    p.add_argument("--grades", metavar="SCHEME", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
+    p.add_argument("file", type=Path, metavar="文件", help="已填报的工作簿（.xlsx/.xlsm）")
+    p.add_argument("--grades", metavar="等级方案", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
     p.set_defaults(handler=check_command)
 
 

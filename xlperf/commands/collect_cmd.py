@@ -12,12 +12,12 @@ from xlperf.rounding import format_number
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the collect command."""
     p = sub.add_parser("collect", help="汇总收回的评分表（文件或文件夹）：重新计算、检查并写出汇总工作簿")
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="收回的工作簿或文件夹（递归查找 .xlsx/.xlsm）")
-    p.add_argument("-o", "--output", required=True, type=Path, help="汇总工作簿（.xlsx）")
+    p.add_argument("paths", nargs="+", type=Path, metavar="路径", help="收回的工作簿或文件夹（递归查找 .xlsx/.xlsm）")
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="文件", help="汇总工作簿（.xlsx）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件（先备份为 .bak）")
-    p.add_argument("--csv", type=Path, help="另存汇总表为 CSV（UTF-8，可直接用 Excel 或 pandas 打开）")
-    p.add_argument("--json", type=Path, help="另存汇总结果（含问题清单、失败文件）为 JSON")
-    p.add_argument("--jobs", type=int, default=None, help="并行进程数（默认：全部 CPU 核）")
+    p.add_argument("--csv", type=Path, metavar="文件", help="另存汇总表为 CSV（UTF-8，可直接用 Excel 或 pandas 打开）")
+    p.add_argument("--json", type=Path, metavar="文件", help="另存汇总结果（含问题清单、失败文件）为 JSON")
+    p.add_argument("--jobs", type=int, default=None, metavar="进程数", help="并行进程数（默认：全部 CPU 核）")
     p.set_defaults(handler=run)
 
 

@@ -11,7 +11,7 @@ from xlperf.cli import CommandError
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``demo`` command."""
     p = sub.add_parser("demo", help="生成演示文件夹：各内置评分表的空白模板、含常见错误的填报示例和汇总表")
-    p.add_argument("-o", "--output", type=Path, default=Path("xlperf-demo"), help="输出文件夹（默认 ./xlperf-demo）")
+    p.add_argument("-o", "--output", type=Path, default=Path("xlperf-demo"), metavar="文件夹", help="输出文件夹（默认 ./xlperf-demo）")
     p.add_argument("--force", action="store_true", help="文件夹不为空时仍然写入（覆盖同名演示文件）")
     p.set_defaults(handler=demo_command)
 

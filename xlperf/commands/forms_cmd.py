@@ -10,16 +10,34 @@ from typing import Any
 from xlperf.forms.names import HEADER_FIELDS
 
 _HEADER_OPTIONS = (("project", "--project", "项目名称"), ("unit", "--unit", "实施单位"),
-                   ("department", "--department", "主管部门"), ("year", "--year", "年度，如 2023"),
+                   ("department", "--department", "主管部门"), ("year", "--year", "年度，四位数字，如 2023"),
                    ("leader", "--leader", "项目负责人"), ("phone", "--phone", "联系电话"))
+_CHINESE_DIGITS = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0"}
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("rubric", help="评分表：内置名称（xlperf rubrics）或文件（.yaml/.xlsx/.csv）")
-    for field, flag, text in _HEADER_OPTIONS:
-        p.add_argument(flag, dest=f"h_{field}", metavar=HEADER_FIELDS.get(field, field), help=text)
+def year_argument(text: str) -> str:
+    """``--year``: a four-digit year (``2023``, ``２０２３``, ``2023年``, ``二〇二三``) as ``"2023"``."""
+    import unicodedata
+
+    raw = unicodedata.normalize("NFKC", str(text)).strip().removesuffix("年度").removesuffix("年")
+    digits = "".join(_CHINESE_DIGITS.get(ch, ch) for ch in raw)
+    if len(digits) == 4 and digits.isdigit() and 1900 <= int(digits) <= 2200:
+        return digits
+    raise argparse.ArgumentTypeError(f"年度应为四位数字的年份，如 2023，得到“{text}”")
+
+
+def _common(p: argparse.ArgumentParser, *, many: bool) -> None:
+    if many:
+        header = p.add_argument_group("表头（所有项目共用的默认值；项目清单中已填写的以清单为准）")
+        options = [o for o in _HEADER_OPTIONS if o[0] != "project"]  # each project's name comes from the list
+    else:
+        header = p.add_argument_group("表头（印在评分表上，也可以之后在表中填写）")
+        options = list(_HEADER_OPTIONS)
+    for field, flag, text in options:
+        header.add_argument(flag, dest=f"h_{field}", metavar=HEADER_FIELDS.get(field, field), help=text,
+                            type=year_argument if field == "year" else None)
     p.add_argument("--grades", choices=("national", "lincang"), help="等级方案（默认用评分表自带的）")
-    p.add_argument("--password", help="工作表保护密码（默认保护但不设密码）")
+    p.add_argument("--password", metavar="密码", help="工作表保护密码（默认保护但不设密码）")
     p.add_argument("--buttons", action="store_true", help="加入“重新计算”按钮（宏），文件为 .xlsm")
     p.add_argument("--engine", choices=("native", "xlwings"), default="native",
                    help="得分公式：native 为 Excel 原生公式（默认，无需 Python）；xlwings 调用 XLPERF_* 函数"
@@ -29,17 +47,32 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="评分表有误（如各项分值合计不等于总分）时仍生成；合计不等于总分的按百分制折算")
 
 
+_RUBRIC_HELP = "评分表：内置名称（xlperf rubrics 列出）或文件（.yaml/.xlsx/.csv）"
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the new and build commands."""
     new = sub.add_parser("new", help="生成一份空白评分表（填数即出得分、总分和等级）")
-    _common(new)
-    new.add_argument("-o", "--output", required=True, type=Path, help="输出文件（.xlsx；带 --buttons 时 .xlsm）")
+    new.add_argument("rubric", metavar="评分表", help=_RUBRIC_HELP)
+    new.add_argument("-o", "--output", required=True, type=Path, metavar="文件",
+                     help="输出文件（.xlsx；带 --buttons 时 .xlsm）")
+    _common(new, many=False)
     new.set_defaults(handler=run_new)
-    build = sub.add_parser("build", help="按项目清单为每个项目生成一份评分表")
-    _common(build)
-    build.add_argument("--projects", required=True, type=Path, help="项目清单（.xlsx 或 .csv），格式见 docs/project-list.md")
-    build.add_argument("-o", "--output", required=True, type=Path, help="输出文件夹")
-    build.set_defaults(handler=run_build)
+    build = sub.add_parser(
+        "build", help="按项目清单为每个项目生成一份评分表（--template 生成空白项目清单）",
+        description="按项目清单为每个项目生成一份评分表：\n"
+                    "  xlperf build 评分表 --projects 项目清单.xlsx -o 输出文件夹\n"
+                    "空白项目清单（表头带批注）：\n"
+                    "  xlperf build --template 项目清单模板.xlsx\n"
+                    "项目清单的格式：xlperf help 项目清单")
+    build.add_argument("rubric", nargs="?", metavar="评分表", help=_RUBRIC_HELP + "；用 --template 时不需要")
+    build.add_argument("--projects", type=Path, metavar="清单",
+                       help="项目清单（.xlsx 或 .csv），每行一个项目；格式见 xlperf help 项目清单")
+    build.add_argument("-o", "--output", type=Path, metavar="文件夹", help="输出文件夹（每个项目一个文件）")
+    build.add_argument("--template", type=Path, metavar="文件",
+                       help="不生成评分表，只写出空白项目清单（.xlsx，表头带批注），如 项目清单模板.xlsx")
+    _common(build, many=True)
+    build.set_defaults(handler=run_build, parser=build)
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -52,7 +85,7 @@ def _options(args: argparse.Namespace) -> Any:
 
 def _header(args: argparse.Namespace) -> dict[str, str]:
     return {field: str(getattr(args, f"h_{field}")) for field, _, _ in _HEADER_OPTIONS
-            if getattr(args, f"h_{field}") not in (None, "")}
+            if getattr(args, f"h_{field}", None) not in (None, "")}
 
 
 def run_new(args: argparse.Namespace) -> int:
@@ -80,6 +113,16 @@ def run_build(args: argparse.Namespace) -> int:
     from xlperf.forms.writer import FormError, build_forms
     from xlperf.rubrics import load_rubric
 
+    if args.template is not None:
+        from xlperf.commands.rubric_cmd import write_template_file
+        from xlperf.table_templates import PROJECT_LIST_TEMPLATE
+
+        return write_template_file(PROJECT_LIST_TEMPLATE, args.template, args.force,
+                                   "填好后：xlperf build 评分表 --projects 文件 -o 输出文件夹")
+    missing = [what for what, value in (("评分表", args.rubric), ("--projects", args.projects),
+                                        ("-o/--output", args.output)) if value is None]
+    if missing:
+        args.parser.error(f"缺少必需的参数：{'、'.join(missing)}（或用 --template 文件 生成空白项目清单）")
     rubric = load_rubric(args.rubric)
     accept = args.accept_rubric_errors
     if args.output.exists() and not args.output.is_dir():

@@ -12,24 +12,52 @@ from xlperf.model import Rubric
 from xlperf.rounding import format_number
 from xlperf.rubrics import builtin_names, dump_yaml, load_rubric, validate, write_table_rubric
 
+_RUBRIC_HELP = "评分表：内置名称（xlperf rubrics 列出）或文件（.xlsx/.csv/.yaml/.toml）"
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the rubric commands."""
     p = sub.add_parser("rubrics", help="列出内置评分表（每行一个，名称在前）")
     p.set_defaults(handler=list_rubrics)
-    rubric = sub.add_parser("rubric", help="查看、检查、导出评分表")
-    rsub = rubric.add_subparsers(dest="rubric_command", metavar="ACTION", required=True)
+    rubric = sub.add_parser("rubric", help="查看、检查、导出评分表，或生成空白评分表模板")
+    rsub = rubric.add_subparsers(dest="rubric_command", metavar="操作", title="操作", required=True)
     show = rsub.add_parser("show", help="显示指标树：分值与评分方法")
-    show.add_argument("rubric", help="内置名称或文件（.xlsx/.csv/.yaml/.toml）")
+    show.add_argument("rubric", metavar="评分表", help=_RUBRIC_HELP)
     show.set_defaults(handler=show_rubric)
     check = rsub.add_parser("check", help="检查评分表：分值合计、单项上限、方法参数；有错误时退出码为 1")
-    check.add_argument("rubric")
+    check.add_argument("rubric", metavar="评分表", help=_RUBRIC_HELP)
     check.set_defaults(handler=check_rubric)
-    export = rsub.add_parser("export", help="把评分表写成工作表表格（.xlsx/.csv）或文本（.yaml）")
-    export.add_argument("rubric")
-    export.add_argument("-o", "--output", required=True, type=Path)
+    export = rsub.add_parser("export", help="把评分表写成工作表表格（.xlsx/.csv）或文本（.yaml），便于修改")
+    export.add_argument("rubric", metavar="评分表", help=_RUBRIC_HELP)
+    export.add_argument("-o", "--output", required=True, type=Path, metavar="文件",
+                        help="输出文件：.xlsx（工作表“指标体系”和“设置”）、.csv 或 .yaml")
     export.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
     export.set_defaults(handler=export_rubric)
+    template = rsub.add_parser("template", help="生成空白评分表（.xlsx，表头带批注），照着填写自己的指标体系")
+    template.add_argument("-o", "--output", required=True, type=Path, metavar="文件", help="输出文件，如 评分表模板.xlsx")
+    template.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
+    template.set_defaults(handler=template_rubric)
+
+
+def template_rubric(args: argparse.Namespace) -> int:
+    """Write the blank rubric table template."""
+    from xlperf.table_templates import RUBRIC_TEMPLATE
+
+    return write_template_file(RUBRIC_TEMPLATE, args.output, args.force, "填好后：xlperf rubric check 文件")
+
+
+def write_template_file(sheets: object, out: Path, force: bool, next_step: str) -> int:
+    """Write a template workbook, never over a file without ``--force``; print what to do next."""
+    from xlperf.cli import CommandError
+    from xlperf.table_templates import write_template
+
+    if out.suffix.lower() != ".xlsx":
+        raise CommandError(f"模板应保存为 .xlsx 文件，得到“{out.name}”")
+    if not out.parent.is_dir():
+        raise CommandError(f"输出文件夹“{out.parent}”不存在")
+    backup = write_template(sheets, out, overwrite=force)  # type: ignore[arg-type]
+    print(f"已写入 {out}" + (f"（原文件备份为 {backup}）" if backup else "") + f"。表头的批注说明每一列；{next_step}")
+    return 0
 
 
 def list_rubrics(args: argparse.Namespace) -> int:

@@ -17,16 +17,23 @@ from xlperf.rounding import format_number, format_total
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``score`` and ``fill`` commands."""
     p = sub.add_parser("score", help="按评分表重新计算已填报工作簿的得分（不采信表中缓存的计算结果）")
-    p.add_argument("file", type=Path, help="已填报的工作簿（.xlsx/.xlsm）")
+    p.add_argument("file", type=Path, metavar="文件", help="已填报的工作簿（.xlsx/.xlsm）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.add_argument("--grades", metavar="SCHEME", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
+    p.add_argument("--grades", metavar="等级方案", help="等级方案：national、lincang 或“优:90;良:80;中:60;差:0”")
     p.set_defaults(handler=score_command)
-    f = sub.add_parser("fill", help="按指标编号把数据（JSON/CSV）填入评分表")
-    f.add_argument("file", type=Path, help="评分表工作簿")
-    f.add_argument("data", type=Path, help="填报数据：.json 或 .csv（指标编号,输入项,值）")
-    f.add_argument("-o", "--output", type=Path, required=True, help="写入的新文件")
+    f = sub.add_parser("fill", help="把数据（CSV：指标,输入项,值；或 JSON）填入评分表，另存为新文件",
+                       description="把数据填入评分表，另存为新文件（从不改动原表）：\n"
+                                   "  xlperf fill 表.xlsx 数据.csv -o 已填.xlsx\n"
+                                   "先列出表中的填报项：xlperf fill --list 表.xlsx\n"
+                                   "数据文件的写法：xlperf help 填报数据")
+    f.add_argument("file", type=Path, metavar="评分表", help="评分表工作簿（.xlsx/.xlsm）")
+    f.add_argument("data", type=Path, nargs="?", metavar="数据",
+                   help="填报数据：.csv（指标,输入项,值）或 .json；指标写表上的三级指标名称或指标编号")
+    f.add_argument("-o", "--output", type=Path, metavar="文件", help="写入的新文件（必填，除非用 --list）")
+    f.add_argument("--list", action="store_true", dest="list_inputs",
+                   help="只列出表中的填报项：指标编号、指标、输入项、单元格（不写文件）")
     f.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
-    f.set_defaults(handler=fill_command)
+    f.set_defaults(handler=fill_command, parser=f)
 
 
 def load_scored(path: Path, grades: str | None = None) -> list[ScoredForm]:
@@ -159,6 +166,11 @@ def fill_command(args: argparse.Namespace) -> int:
 
     if not args.file.exists():
         raise CommandError(f"找不到文件 {args.file}")
+    if args.list_inputs:
+        return list_inputs(args.file)
+    missing = [what for what, value in (("数据", args.data), ("-o/--output", args.output)) if value is None]
+    if missing:
+        args.parser.error(f"缺少必需的参数：{'、'.join(missing)}（或用 --list 列出填报项）")
     try:
         data = load_data(args.data)
         report = fill_form(args.file, data, args.output, force=args.force)
@@ -168,4 +180,25 @@ def fill_command(args: argparse.Namespace) -> int:
         print(f"注意：{warning}")
     backup = f"（原文件备份为 {report.backup}）" if report.backup else ""
     print(f"已写入 {args.output}：{len(report.written)} 个单元格{backup}")
+    return 0
+
+
+def list_inputs(path: Path) -> int:
+    """Print every input cell of a form: id, printed indicator name, input key, printed label, cell."""
+    from xlperf.forms.fill import form_inputs
+    from xlperf.forms.meta import MetaError
+    from xlperf.forms.reader import read_form
+    from xlperf.safety import UnreadableWorkbook
+
+    try:
+        form = read_form(path)
+    except (UnreadableWorkbook, MetaError) as exc:
+        raise CommandError(f"{path.name}：{exc}") from exc
+    rows = form_inputs(form)
+    head = ("指标编号", "指标", "输入项编号", "输入项", "单元格")
+    table = [head, *((r.indicator_id, r.indicator, r.key, r.label, r.cell or "（已删除）") for r in rows)]
+    widths = [max(_width(row[i]) for row in table) + 2 for i in range(len(head) - 1)]
+    for row in table:
+        print("".join(_pad(text, width) for text, width in zip(row, widths, strict=False)) + row[-1])
+    print(f"共 {len(rows)} 个填报项。填报数据（CSV）写成：指标,输入项,值（指标、输入项用上面第 2、4 列或编号）")
     return 0

@@ -17,22 +17,23 @@ from xlperf.cli import CommandError
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``control``, ``vba`` and ``recalc`` commands."""
     p = sub.add_parser("control", help="生成控制工作簿（.xlsm，含“生成模板”“汇总”按钮）")
-    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.xlsm）")
-    p.add_argument("--rubric", default=None, help="预填的评分表（内置名称，默认 menyuan_2023_key_project）")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="文件", help="输出文件（.xlsm）")
+    p.add_argument("--rubric", default=None, metavar="评分表", help="预填的评分表（内置名称，默认 menyuan_2023_key_project）")
     p.add_argument("--no-xlwings", action="store_true",
                    help="不嵌入 xlwings 的 VBA 模块（此时工作簿需要引用 xlwings 加载项）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
     p.set_defaults(handler=control_command)
 
     v = sub.add_parser("vba", help="由 macros/*.bas 重新生成 vbaProject.bin")
-    v.add_argument("-o", "--output", type=Path, default=Path("workbooks/vbaProject.bin"))
+    v.add_argument("-o", "--output", type=Path, default=Path("workbooks/vbaProject.bin"), metavar="文件",
+                   help="输出文件（默认 workbooks/vbaProject.bin）")
     v.add_argument("--no-xlwings", action="store_true", help="不嵌入 xlwings 的 VBA 模块（xlwings 与 Dictionary）")
     v.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
     v.set_defaults(handler=vba_command)
 
     r = sub.add_parser("recalc", help="像“重新计算”按钮一样重新计算一份评分表，写入新文件（--check 只检查）")
-    r.add_argument("file", type=Path, help="评分表（.xlsx/.xlsm）")
-    r.add_argument("-o", "--output", type=Path, help="输出文件（默认在原文件上修改，需要 --force）")
+    r.add_argument("file", type=Path, metavar="评分表", help="评分表（.xlsx/.xlsm）")
+    r.add_argument("-o", "--output", type=Path, metavar="文件", help="输出文件（默认在原文件上修改，需要 --force）")
     r.add_argument("--check", action="store_true", help="只检查：标记问题并写“检查结果”工作表，不写得分")
     r.add_argument("--force", action="store_true", help="覆盖已存在的文件（先备份为 .bak）")
     r.set_defaults(handler=recalc_command)
@@ -60,8 +61,8 @@ def control_command(args: argparse.Namespace) -> int:
 
 def vba_command(args: argparse.Namespace) -> int:
     """Rebuild vbaProject.bin from macros/ (button module, plus xlwings' standalone VBA)."""
+    from xlperf.forms.vba import MACROS_DIR, build_vba_project, xlwings_standalone_sources
     from xlperf.safety import atomic_write
-    from xlperf.xl.vba import MACROS_DIR, build_vba_project, xlwings_standalone_sources
 
     bas = [MACROS_DIR / "xlperf.bas"] + ([] if args.no_xlwings else xlwings_standalone_sources())
     data = build_vba_project(bas)

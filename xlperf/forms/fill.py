@@ -1,9 +1,14 @@
-"""Writing input values into a form by indicator id (``xlperf fill``), keeping everything else as it was.
+"""Writing input values into a form (``xlperf fill``), keeping everything else as it was.
 
-DATA is JSON (``{"<id>": {"<key>": value}}`` or flat ``{"<id>.<key>": value}``, plus an optional
-``"header": {...}``) or CSV with columns ``指标编号,输入项,值`` (or ``id,key,value``; rows whose id is
-``header``/``表头`` fill header fields; input ``reason``/``偏差原因`` fills the indicator's 偏差原因分析及改进措施).
-JSON may also carry ``"reasons": {"<id>": "text"}``. Keys may be given by their Chinese labels (``全年预算数``).
+DATA is JSON (``{"<indicator>": {"<input>": value}}`` or flat ``{"<indicator>.<input>": value}``, plus an
+optional ``"header": {...}``) or CSV with columns ``指标,输入项,值`` (or ``指标编号,输入项,值``, ``id,key,value``;
+rows whose indicator is ``header``/``表头`` fill header fields; input ``偏差原因``/``说明``/``备注`` fills the
+indicator's deviation column). JSON may also carry ``"reasons": {"<indicator>": "text"}``.
+
+An indicator is named as the form prints it: its 三级指标 name when unique within the form, else
+``二级指标/三级指标`` (or the whole path), or by its id. An input by the label the form prints next to it
+(``全年预算数``, ``实际完成值``, ``自评打分``, ``实际到位资金（万元）``), its method label or its key.
+:func:`form_inputs` lists them all (``xlperf fill --list``).
 Everything is validated against the rubric recorded in the workbook before a cell is touched; the
 output is written atomically and never over an existing file without ``force`` (then a ``.bak`` is kept).
 """
@@ -13,6 +18,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,16 +27,22 @@ from typing import Any
 
 from xlperf.errors import XlperfError
 from xlperf.forms import names
+from xlperf.forms.inputs import input_label
 from xlperf.forms.reader import FilledForm, read_form
 from xlperf.methods import InputSpec
 from xlperf.model import Indicator, Rubric
 from xlperf.values import choice_matches, convert_input
 
-__all__ = ["FillData", "FillError", "FillReport", "convert_value", "fill_form", "load_data", "parse_data"]
+__all__ = ["FillData", "FillError", "FillReport", "InputRow", "convert_value", "fill_form", "form_inputs",
+           "load_data", "parse_data", "resolve_indicator"]
 
 _HEADER_IDS = ("header", "表头")
-_REASON_KEYS = ("reasons", "reason", "偏差原因", "偏差原因分析及改进措施")
-_CSV_COLUMNS = (("指标编号", "输入项", "值"), ("id", "key", "value"))
+#: top-level JSON keys holding {indicator: reason text}
+_REASON_SECTIONS = ("reasons", "reason", "偏差原因", "偏差原因分析及改进措施")
+#: input names that mean the indicator's deviation column (besides the layout's own heading)
+_REASON_KEYS = ("reason", "reasons", "偏差原因", "偏差原因分析及改进措施", "偏差原因分析", "说明", "备注")
+_CSV_COLUMNS = (("指标", "输入项", "值"), ("指标编号", "输入项", "值"), ("id", "key", "value"))
+_PATH_SEPARATORS = re.compile(r"\s*[/／]\s*")
 
 
 class FillError(XlperfError, ValueError):
@@ -65,7 +78,7 @@ def parse_data(raw: Any) -> FillData:
             if not isinstance(value, Mapping):
                 raise FillError("“header” 应为对象，例如 {\"project\": \"某项目\"}")
             data.header.update({str(k).strip(): v for k, v in value.items()})
-        elif key in _REASON_KEYS:
+        elif key in _REASON_SECTIONS:
             if not isinstance(value, Mapping):
                 raise FillError("“reasons” 应为对象，例如 {\"myd_1\": \"原因及改进措施\"}")
             data.reasons.update({str(k).strip(): v for k, v in value.items()})
@@ -75,7 +88,7 @@ def parse_data(raw: Any) -> FillData:
             indicator, _, input_key = key.partition(".")
             data.values.setdefault(indicator.strip(), {})[input_key.strip()] = value
         else:
-            raise FillError(f"填报数据中的“{key}”应为对象（输入项: 值），或写成“指标编号.输入项”")
+            raise FillError(f"填报数据中的“{key}”应为对象（输入项: 值），或写成“指标.输入项”（指标名称或指标编号）")
     return data
 
 
@@ -95,17 +108,15 @@ def _parse_csv(text: str) -> FillData:
         raise FillError("CSV 文件是空的")
     head = tuple(c.strip().lower() for c in rows[0][:3])
     if head not in _CSV_COLUMNS:
-        raise FillError(f"CSV 第一行应为“指标编号,输入项,值”（或 id,key,value），得到“{','.join(rows[0])}”")
+        raise FillError(f"CSV 第一行应为“指标,输入项,值”（或 指标编号,输入项,值；id,key,value），得到“{','.join(rows[0])}”")
     data = FillData()
     for n, row in enumerate(rows[1:], start=2):
         if len(row) < 3:
-            raise FillError(f"CSV 第 {n} 行应有 3 列（指标编号,输入项,值），得到 {len(row)} 列")
+            raise FillError(f"CSV 第 {n} 行应有 3 列（指标,输入项,值），得到 {len(row)} 列")
         indicator, key, value = row[0].strip(), row[1].strip(), row[2]
         value_or_none = value if value.strip() else None
         if indicator in _HEADER_IDS:
             data.header[key] = value_or_none
-        elif key in _REASON_KEYS:
-            data.reasons[indicator] = value_or_none
         else:
             data.values.setdefault(indicator, {})[key] = value_or_none
     return data
@@ -138,43 +149,144 @@ def convert_value(spec: InputSpec, value: Any) -> tuple[Any, str | None]:
     return converted, None
 
 
+def _norm(text: object) -> str:
+    """Names compare without spaces, full-width forms or case (``（万元）`` = ``(万元)``)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).casefold()
+
+
+def _paths(rubric: Rubric) -> dict[str, list[str]]:
+    """Each leaf id -> its names from the top level down (一级, 二级, 三级)."""
+    out: dict[str, list[str]] = {}
+
+    def walk(node: Indicator, above: list[str]) -> None:
+        here = [*above, node.name]
+        if node.is_leaf:
+            out[node.id] = here
+        for child in node.children:
+            walk(child, here)
+
+    for top in rubric.indicators:
+        walk(top, [])
+    return out
+
+
+def printed_names(rubric: Rubric) -> dict[str, str]:
+    """Each leaf id -> the shortest name that finds it on the form: the 三级指标 name when unique, else
+    ``二级/三级`` (or more levels) when that is unique, else the id."""
+    paths = _paths(rubric)
+    names_of: dict[str, str] = {}
+    for leaf_id, path in paths.items():
+        for length in range(1, len(path) + 1):
+            tail = [_norm(p) for p in path[-length:]]
+            if sum(1 for other in paths.values() if [_norm(p) for p in other[-length:]] == tail) == 1:
+                names_of[leaf_id] = "/".join(path[-length:])
+                break
+        else:
+            names_of[leaf_id] = leaf_id
+    return names_of
+
+
+def resolve_indicator(rubric: Rubric, ref: str) -> Indicator:
+    """The leaf that ``ref`` names: its id, its printed name (unique), or a ``二级/三级`` path."""
+    leaves = {leaf.id: leaf for leaf in rubric.leaves()}
+    ref = str(ref).strip()
+    if ref in leaves:
+        return leaves[ref]
+    if not ref:
+        raise FillError("指标名称为空")
+    paths = _paths(rubric)
+    found: list[Indicator] = []
+    # the whole text as one name first (a name may itself contain “/”), then as 二级/三级 levels
+    for wanted in ([_norm(ref)], [_norm(p) for p in _PATH_SEPARATORS.split(ref) if p.strip()]):
+        found = [leaves[i] for i, path in paths.items()
+                 if len(path) >= len(wanted) and [_norm(p) for p in path[-len(wanted):]] == wanted]
+        if found:
+            break
+    if len(found) == 1:
+        return found[0]
+    shown = printed_names(rubric)
+    if found:
+        options = "、".join(f"“{shown[leaf.id]}”" for leaf in found)
+        raise FillError(f"指标“{ref}”在表中有 {len(found)} 个，请写成 二级指标/三级指标：{options}")
+    raise FillError(f"评分表中没有指标“{ref}”（可写三级指标名称或指标编号），可用：{_known_indicators(rubric)}")
+
+
 def _known_indicators(rubric: Rubric) -> str:
-    return "、".join(f"{leaf.id}（{leaf.name}）" for leaf in rubric.leaves())
+    shown = printed_names(rubric)
+    return "、".join(f"{leaf.id}（{shown[leaf.id]}）" for leaf in rubric.leaves())
 
 
-def _find_spec(leaf: Indicator, key: str) -> InputSpec:
+def _find_spec(rubric: Rubric, leaf: Indicator, key: str) -> InputSpec:
+    wanted = _norm(key)
     for spec in leaf.inputs():
-        if key in (spec.key, spec.label):
+        labels = (spec.key, spec.label, input_label(spec), printed_label(rubric, leaf, spec))
+        if any(_norm(label) == wanted for label in labels):
             return spec
-    known = "、".join(f"{s.key}（{s.label}）" for s in leaf.inputs())
+    known = "、".join(f"{s.key}（{printed_label(rubric, leaf, s)}）" for s in leaf.inputs())
     raise FillError(f"指标 {leaf.id}（{leaf.name}）没有输入项“{key}”，可用：{known}")
+
+
+def printed_label(rubric: Rubric, leaf: Indicator, spec: InputSpec) -> str:
+    """The label the form prints for an input (the layout's column heading or its label cell)."""
+    if rubric.family == "self_evaluation":
+        from xlperf.forms.layout_self_eval import printed_label as self_eval_label
+
+        return self_eval_label(leaf, spec)
+    return input_label(spec)
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One fillable cell of a form, as ``xlperf fill --list`` shows it."""
+
+    indicator_id: str
+    indicator: str
+    key: str
+    label: str
+    cell: str
+
+
+def form_inputs(form: FilledForm) -> list[InputRow]:
+    """Every input cell of a form (and each deviation-reason cell), in form order."""
+    rubric = form.rubric
+    shown = printed_names(rubric)
+    heading = names.reason_heading(rubric.family)
+    rows = []
+    for leaf in rubric.leaves():
+        for spec in leaf.inputs():
+            rows.append(InputRow(leaf.id, shown[leaf.id], spec.key, printed_label(rubric, leaf, spec),
+                                 form.location(names.input_name(leaf.id, spec.key))))
+        reason = form.location(names.reason_name(leaf.id))
+        if reason:
+            rows.append(InputRow(leaf.id, shown[leaf.id], "reason", heading, reason))
+    return rows
 
 
 def plan_cells(form: FilledForm, data: FillData) -> tuple[dict[str, Any], list[str]]:
     """Validate ``data`` against the form and return ({defined name: value}, warnings)."""
     rubric = form.rubric
-    leaves = {leaf.id: leaf for leaf in rubric.leaves()}
     cells: dict[str, Any] = {}
     warnings: list[str] = []
-    for indicator_id, entries in data.values.items():
-        if indicator_id not in leaves:
-            raise FillError(f"评分表中没有指标编号“{indicator_id}”，可用：{_known_indicators(rubric)}")
-        leaf = leaves[indicator_id]
+    reasons: dict[str, Any] = {}
+    reason_words = {_norm(w) for w in (*_REASON_KEYS, names.reason_heading(rubric.family))}
+    for ref, entries in data.values.items():
+        leaf = resolve_indicator(rubric, ref)
         for key, value in entries.items():
-            if key in _REASON_KEYS:
-                data.reasons[indicator_id] = value
+            if _norm(key) in reason_words:
+                reasons[leaf.id] = value
                 continue
-            spec = _find_spec(leaf, key)
+            spec = _find_spec(rubric, leaf, key)
             converted, warning = convert_value(spec, value)
             if warning:
-                warnings.append(f"{leaf.name}的“{spec.label}”：{warning}")
+                warnings.append(f"{leaf.name}的“{printed_label(rubric, leaf, spec)}”：{warning}")
             cells[names.input_name(leaf.id, spec.key)] = converted
-    for indicator_id, text in data.reasons.items():
-        if indicator_id not in leaves:
-            raise FillError(f"评分表中没有指标编号“{indicator_id}”，可用：{_known_indicators(rubric)}")
+    for ref, text in data.reasons.items():
+        reasons[resolve_indicator(rubric, ref).id] = text
+    for indicator_id, text in reasons.items():
         name = names.reason_name(indicator_id)
         if name not in form.cells:
-            raise FillError(f"表中没有指标 {indicator_id}（{leaves[indicator_id].name}）的偏差原因单元格")
+            leaf = rubric.find(indicator_id)
+            raise FillError(f"表中没有指标 {indicator_id}（{leaf.name}）的{names.reason_heading(rubric.family)}单元格")
         cells[name] = None if text is None else str(text)
     labels = {label: key for key, label in names.HEADER_FIELDS.items()}
     present = sorted(n[2:] for n in form.cells if n.startswith("h_"))

@@ -16,6 +16,7 @@ the number 0.9 with the format ``"≥"0%``, so it looks like the official text b
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -52,9 +53,7 @@ def score_formula(indicator: Indicator, ref_fn: RefFn, decimals: int, options: F
     engine = options.engine if options is not None else "native"
     if engine == "native":
         return _native_score(indicator, ref_fn, decimals)
-    if engine == "xlwings":  # an XLPERF_SCORE UDF call; the UDF signature lives with the UDFs
-        from xlperf.xl.udfs import udf_formula
-
+    if engine == "xlwings":  # an XLPERF_SCORE call of the UDF in xlperf.xl.udfs
         return "=" + udf_formula(indicator, ref_fn, decimals)
     raise FormulaError(f"未知公式引擎 {engine}，可用：{'、'.join(ENGINES)}")
 
@@ -66,6 +65,35 @@ def _native_score(indicator: Indicator, ref_fn: RefFn, decimals: int) -> str:
     if not guards:
         return "=" + body
     return f'=IF(AND({",".join(guards)}),{body},"")'
+
+
+#: Excel limits a string constant in a formula to 255 characters
+_EXCEL_TEXT_LIMIT = 255
+
+
+def excel_text(value: str) -> str:
+    """An Excel string constant, split into ``"…"&"…"`` pieces of at most 255 characters."""
+    pieces = [value[i:i + _EXCEL_TEXT_LIMIT] for i in range(0, len(value), _EXCEL_TEXT_LIMIT)] or [""]
+    return "&".join('"' + p.replace('"', '""') + '"' for p in pieces)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def udf_formula(indicator: Indicator, ref: RefFn, decimals: int) -> str:
+    """The formula body (no ``=``) of a leaf's score as an ``XLPERF_SCORE`` call (``xlwings`` engine).
+
+    ``ref`` maps an input key to its cell reference or defined name, as for native formulas; the UDF
+    (``xlperf.xl.udfs.XLPERF_SCORE``) takes the method, its parameters as JSON, points, decimals, inputs.
+    """
+    if indicator.method is None:
+        raise ValueError(f"指标 {indicator.name} 没有评分方法")
+    params = json.dumps(indicator.params, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    args = [excel_text(indicator.method.name), excel_text(params), _number_text(indicator.full_points),
+            str(decimals)]
+    args += [ref(spec.key) for spec in indicator.inputs()]
+    return f"XLPERF_SCORE({','.join(args)})"
 
 
 @lru_cache(maxsize=8192)
@@ -115,6 +143,8 @@ def grade_formula(bands: Sequence[GradeBand]) -> str:
 # --------------------------------------------------------------------------- number formats
 
 _OP_SIGN = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+#: a typed actual percentage keeps two decimals (95.5% stays 95.50%, never rounds to 96%)
+ACTUAL_PERCENT_FORMAT = "0.00%"
 _SUFFIX = re.compile(r"[\d.,]+\s*([^\d\s]*)\s*$")
 
 
@@ -130,24 +160,27 @@ def _quote(text: str) -> str:
 def target_display(text: str) -> tuple[float, str, str] | None:
     """For a numeric 年度指标值 text: (number, target format, actual format); None for qualitative text.
 
-    ``≥90%`` -> (0.9, ``"≥"0%``, ``0%``); ``4个`` -> (4, ``0"个"``, ``0"个"``);
-    ``48万元`` -> (48, ``0.00"万元"``, ``0.00"万元"``); ``不超过 87.712 万元`` -> (87.712, ``"≤"0.000"万元"``, …).
+    The target shows as printed; the actual value shows as typed, in the target's unit: an integer target
+    must not round a typed 0.85 to "1" (``General`` keeps every typed digit, percentages get two decimals).
+    ``≥90%`` -> (0.9, ``"≥"0%``, ``0.00%``); ``4个`` -> (4, ``0"个"``, ``General"个"``);
+    ``48万元`` -> (48, ``0.00"万元"``, ``General"万元"``); ``不超过 87.712 万元`` -> (87.712, ``"≤"0.000"万元"``, …);
+    ``≥1`` -> (1, ``"≥"0``, ``General``).
     """
     parsed = parse_target(text)
     if parsed.number is None or parsed.kind in ("text", "deadline", "blank", "error"):
         return None
     sign = _quote(_OP_SIGN.get(parsed.op or "", ""))
     if parsed.kind == "percent":
-        digits = max(_decimals(text) - 0, 0)
+        digits = _decimals(text)
         body = "0" + ("." + "0" * digits if digits else "") + "%"
-        return parsed.number, sign + body, body
+        return parsed.number, sign + body, ACTUAL_PERCENT_FORMAT
     match = _SUFFIX.search(text.strip())
     suffix = match.group(1) if match else parsed.unit
     digits = _decimals(text)
     if parsed.kind == "money":
         digits = max(digits, 2)
     body = "0" + ("." + "0" * digits if digits else "") + _quote(suffix)
-    return parsed.number, sign + body, body
+    return parsed.number, sign + body, "General" + _quote(suffix)
 
 
 def input_number_format(kind: str, unit: str = "") -> str | None:

@@ -5,7 +5,8 @@ fill (and rows it can insert: row insertion is allowed on this sheet), 资金来
 资金结转结余 = 来源合计 − 支出合计 as formulas (named ``fs_sources``, ``fs_spent``, ``fs_balance``).
 
 Link with the scoring sheet: the scoring inputs stay typed by the evaluator (a formula in an input cell
-would be overwritten at the first keystroke), and a 核对 block compares them with this sheet:
+would be overwritten at the first keystroke), and a 核对 block (only when there are such inputs) compares
+them with this sheet:
 every scoring input whose label names 到位资金 is compared with 资金来源合计 ÷ 10000, every one that names
 支出资金 with 资金支出合计 ÷ 10000 (万元 on the scoring sheet, 元 here), showing 一致 or the difference.
 """
@@ -21,6 +22,8 @@ SOURCES = ("中央财政", "省级财政", "州本级财政", "县本级财政",
 USES = ("业务活动费用（支付公益性、临聘人员工资）", "业务活动费用（支付维修费）", "固定资产", "业务活动费用（差旅费）")
 BLANK_USES = 5
 YUAN = "#,##0.00"
+#: scoring inputs compared with this sheet: (word in the input's label, total here, what the total is called)
+LINKS = (("到位资金", "fs_sources", "资金来源合计"), ("支出资金", "fs_spent", "资金支出合计"))
 _MONEY_RULE = {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": "金额（元）",
                "input_message": "请填写金额，单位：元，只填数字。", "error_title": "输入无效",
                "error_message": "请填写不小于 0 的金额（元）。"}
@@ -95,10 +98,11 @@ def write_funds_sheet(ctx: FormContext) -> Grid:
     g.define("fs_balance", row, 1)
     g.formula(row, 2, '=IF(fs_balance<0,"支出超过来源，请核对","")', "subtotal")
 
-    row += 2
-    g.merge(row, 0, row, 2, "与评分表核对（评分表金额单位：万元）", "head")
-    for word, total, what in (("到位资金", "fs_sources", "资金来源合计"), ("支出资金", "fs_spent", "资金支出合计")):
-        for label, name in _linked_inputs(ctx, word):
+    links = [(label, name, total, what) for word, total, what in LINKS for label, name in _linked_inputs(ctx, word)]
+    if links:  # the check band only when the scoring sheet has amounts to compare
+        row += 2
+        g.merge(row, 0, row, 2, "与评分表核对（评分表金额单位：万元）", "head")
+        for label, name, total, what in links:
             row += 1
             g.text(row, 0, label, "label_left")
             g.formula(row, 1, f'=IF(ISNUMBER({name}),{name},"")', "formula", "#,##0.00####")

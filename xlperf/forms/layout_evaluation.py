@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from xlperf.forms.context import FormContext
 from xlperf.forms.formulas import (
     grade_formula,
@@ -28,7 +30,16 @@ from xlperf.forms.formulas import (
 )
 from xlperf.forms.grid import Grid, a1, print_setup
 from xlperf.forms.inputs import input_format, input_label, write_input_rules
-from xlperf.forms.names import GRADE, RAW_TOTAL, TOTAL, header_name, input_name, reason_name, score_name
+from xlperf.forms.names import (
+    GRADE,
+    RAW_TOTAL,
+    TOTAL,
+    header_name,
+    input_name,
+    reason_heading,
+    reason_name,
+    score_name,
+)
 from xlperf.forms.tree import Span, plan_rows, text_lines
 from xlperf.model import LEVEL_NAMES, Indicator
 from xlperf.rounding import format_number
@@ -39,13 +50,15 @@ YEAR_FORMAT = '"（"0"年度）";;;"（"@"年度）"'
 #: Column headers per family: level names, then points, explanation, rule, deduction, score, note.
 FAMILY_COLUMNS: dict[str, dict[str, object]] = {
     "key_project": {"levels": LEVEL_NAMES, "points": "标准分值", "explanation": "指标解释",
-                    "rule": "评价标准", "deducted": "评价扣分", "score": "实际得分", "note": "说明",
+                    "rule": "评价标准", "deducted": "评价扣分", "score": "实际得分",
+                    "note": reason_heading("key_project"),
                     "project": "项目名称", "total": "综合分值"},
     "department_budget": {"levels": ("一级指标", "二级考评指标", "三级指标"), "points": "分值",
                           "explanation": "考评内容", "rule": "评分标准", "deducted": "扣分", "score": "得分",
-                          "note": "备注", "project": "评价对象", "total": "合计"},
+                          "note": reason_heading("department_budget"), "project": "评价对象", "total": "合计"},
     "department_overall": {"levels": LEVEL_NAMES, "points": "分值", "explanation": "指标说明",
-                           "rule": "参考评分标准", "deducted": "扣分", "score": "得分", "note": "说明",
+                           "rule": "参考评分标准", "deducted": "扣分", "score": "得分",
+                           "note": reason_heading("department_overall"),
                            "project": "评价对象", "total": "合计"},
 }
 
@@ -285,6 +298,12 @@ def _write_leaf(ctx: FormContext, g: Grid, cols: Columns, span: Span) -> None:
     g.merge_formula(r, cols.deducted, last, cols.deducted, _deduct(r, cols, decimals), "formula")
     g.merge(r, cols.note, last, cols.note, ctx.value(node.id, "reason") or "", "input_left")
     g.define(reason_name(node.id), r, cols.note)
+    method = node.method
+    if method is not None and (method.target_vs_actual or method.measures_spending):  # missed, nothing said: lit
+        score, points, note = (xl_rowcol_to_cell(r, c, row_abs=True, col_abs=True)
+                               for c in (cols.score, cols.points, cols.note))
+        g.highlight(r, cols.note, r, cols.note,
+                    f"=AND(ISNUMBER({score}),ISNUMBER({points}),{score}<{points},LEN(TRIM({note}))=0)")
     # merged cells do not grow with their text: size the rows so the longest text fits
     rule_width = 48 if cols.explanation is None or cols.explanation == cols.rule else 36
     widths = [(rule, rule_width), (node.name, 12)]

@@ -43,6 +43,7 @@ from xlperf.forms.names import (
     TOTAL,
     header_name,
     input_name,
+    reason_heading,
     reason_name,
     score_name,
 )
@@ -59,6 +60,9 @@ BLANK_NAME = re.compile(r"^指标\d+[:：]?$")
 WIDTHS = (7, 9, 11, 30, 13, 13, 11, 9, 9, 24, 8, 8)
 LEVEL_COL = {1: 1, 2: 2, 3: 3}
 TARGET, ACTUAL, POINTS, OWN, SCORE, REASON, SUB2, SUB1 = 4, 5, 6, 7, 8, 9, 10, 11
+OWN_HEADING = "自评打分"
+#: what the form prints for a 完成比例 row's inputs: the column headings they sit under
+RATIO_HEADINGS = {"target": "年度指标值", "actual": "实际完成值"}
 FUND_ROWS = (("total", "年度资金总额"), ("current", "其中：当年财政拨款"), ("carryover", "上年结转资金"),
              ("other", "其他资金"))
 
@@ -75,6 +79,19 @@ def funds_leaf(ctx: FormContext) -> Indicator | None:
         if node.is_leaf and node.method is not None and node.method.measures_spending:
             return node
     return None
+
+
+def printed_label(node: Indicator, spec: InputSpec) -> str:
+    """The label this layout prints for an input of ``node``: the column heading a 完成比例 or 自评打分
+    value sits under, the heading of the funds block, or the label written beside the cell."""
+    method = node.method
+    if method is not None and method.target_vs_actual:
+        return RATIO_HEADINGS.get(spec.key, spec.label)
+    if method is not None and method.evaluator_entered:
+        return OWN_HEADING
+    if method is not None and method.measures_spending:
+        return spec.label
+    return input_label(spec)
 
 
 def _rows_for(node: Indicator) -> int:
@@ -116,7 +133,7 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
     head = row
     g.merge(head, 1, head, 1, "一级指标", "head")
     for col, text in ((2, "二级指标"), (3, "三级指标"), (TARGET, "年度指标值"), (ACTUAL, "实际完成值"), (POINTS, "分值"),
-                      (OWN, "自评打分"), (SCORE, "得分"), (REASON, "偏差原因分析及改进措施")):
+                      (OWN, OWN_HEADING), (SCORE, "得分"), (REASON, reason_heading("self_evaluation"))):
         g.text(head, col, text, "head")
     g.text(head, SUB2, "二级小计", "helper_head")
     g.text(head, SUB1, "一级小计", "helper_head")

@@ -4,10 +4,17 @@ Two columns of key/value rows: the format marker, the rubric's id, version and t
 fields, and the whole rubric as JSON (split into chunks: a cell holds at most 32,767 characters), so a
 returned workbook can be scored even when its rubric had per-project indicators. Pure functions: the
 writer puts the rows into column A/B, the reader hands them back here.
+
+The sheet is very hidden, but a LibreOffice round trip leaves it merely hidden and anyone can then unhide
+and edit it. So reading never depends on its visibility, and the writer also stores a digest of the rows
+(:func:`meta_digest`) in the defined name ``_xlperf_digest``: :func:`meta_changed` tells the reader when
+the rows no longer match what was generated. (This detects modification; it is not a signature: someone
+who recomputes the digest can change both.)
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -51,9 +58,33 @@ class MetaError(NotAForm):
     """The workbook has no readable xlperf record."""
 
 
+def _pairs(rows: Iterable[tuple[Any, Any]]) -> list[tuple[str, str]]:
+    """Meta rows as (key, text) pairs, the way every reader sees them (blank keys dropped)."""
+    return [(str(k), "" if v is None else str(v)) for k, v in rows if k not in (None, "")]
+
+
+def meta_digest(rows: Iterable[tuple[Any, Any]]) -> str:
+    """SHA-256 (hex) of the meta rows, stored in the defined name ``_xlperf_digest`` at generation time."""
+    text = json.dumps(_pairs(rows), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def digest_formula(rows: Iterable[tuple[Any, Any]]) -> str:
+    """The defined name's value: the digest as a text constant (``="…"``)."""
+    return f'="{meta_digest(rows)}"'
+
+
+def meta_changed(rows: Iterable[tuple[Any, Any]], stored: str | None) -> bool | None:
+    """True when the rows differ from the digest ``stored`` in the workbook (the defined name's text),
+    False when they match, None when the workbook carries no digest (forms made before it existed)."""
+    if stored is None:
+        return None
+    return stored.strip().lstrip("=").strip('"') != meta_digest(rows)
+
+
 def parse_meta(rows: Iterable[tuple[Any, Any]]) -> FormMeta:
     """Recover the rubric and header from meta rows (raises MetaError with a plain reason)."""
-    pairs = [(str(k), "" if v is None else str(v)) for k, v in rows if k not in (None, "")]
+    pairs = _pairs(rows)
     if not pairs or pairs[0][0] != MARKER:
         raise MetaError("不是 xlperf 生成的评分表（缺少 _xlperf 记录）")
     values = dict(pairs)

@@ -18,6 +18,8 @@ TOTAL = "s_total"
 RATE_KEY = "rate"
 GRADE = "s_grade"
 META_SHEET = "_xlperf"
+#: defined name holding the digest of the meta sheet's rows (``forms/meta.py``)
+META_DIGEST = "_xlperf_digest"
 HEADER_FIELDS = {
     "project": "项目名称",
     "unit": "实施单位",
@@ -66,3 +68,19 @@ RAW_TOTAL = "s_raw"
 def fund_name(row: str, column: str) -> str:
     """Defined name of one cell of the funds block (``f_current_budget``)."""
     return f"f_{row}_{column}"
+
+
+#: The heading of the column where a unit explains a deduction or a missed target, per form family:
+#: the self-evaluation form prints 偏差原因分析及改进措施, the evaluation tables print 说明 or 备注.
+#: Layouts head the column with it and findings name the column by it.
+REASON_HEADINGS = {
+    "self_evaluation": "偏差原因分析及改进措施",
+    "key_project": "说明",
+    "department_budget": "备注",
+    "department_overall": "说明",
+}
+
+
+def reason_heading(family: str) -> str:
+    """The printed heading of the deviation-reason column (``r_<indicator>``) of a form family."""
+    return REASON_HEADINGS.get(family, REASON_HEADINGS["key_project"])

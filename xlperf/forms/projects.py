@@ -1,6 +1,6 @@
 """Project lists for ``xlperf build``: one form per row, header fields pre-filled.
 
-Format (see also ``docs/project-list.md``):
+Format (the user documentation is ``xlperf/docs/project-list.md``, printed by ``xlperf help 项目清单``):
 
 **.xlsx** — sheet ``项目清单`` (or the first sheet) has the columns of the 清单表 in seed 001::
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from xlperf.engine import ScoreResult, lenient_values, score
 from xlperf.findings import Finding
 from xlperf.forms import names
-from xlperf.forms.meta import FormMeta, MetaError, parse_meta
+from xlperf.forms.meta import FormMeta, MetaError, meta_changed, parse_meta
 from xlperf.forms.names import RATE_KEY
 from xlperf.model import Rubric
 from xlperf.values import ErrorValue
@@ -199,6 +199,8 @@ class FilledForm:
     problems: list[Finding] = field(default_factory=list)
     #: the funds block (``f_<row>_<column>`` names, see ``names.FUND_ROWS``) as entered, where a form has one
     funds: dict[str, Any] = field(default_factory=dict)
+    #: when the workbook says it was last saved (ISO 8601), "" when unknown
+    modified: str = ""
     #: True for our forms, whose native formulas compute the scores: values are read as those formulas
     #: read them. False for hand-made forms (no formulas), read leniently (``48万元`` is 48).
     formulas: bool = True
@@ -241,6 +243,12 @@ def read_source(source: CellSource, path: Path | None = None) -> FilledForm:
     form = FilledForm(path, meta, header=dict(meta.header))
     sheets = set(source.sheet_names())
     defined = source.defined_names()
+    if meta_changed(rows, defined.get(names.META_DIGEST)):
+        form.problems.append(Finding(
+            "error", "meta_changed",
+            f"隐藏工作表 {names.META_SHEET}（生成时记录的评分表和表头）已被改动，与生成时不一致；"
+            "得分按改动后的记录计算，可能不可信",
+            sheet=names.META_SHEET, fix="用最初下发的模板重新填写；不要显示或修改隐藏的 _xlperf 工作表"))
 
     def locate(name: str, expected: bool, severity: str = "warning", what: str = "") -> CellData | None:
         if name not in defined:

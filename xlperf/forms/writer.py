@@ -31,8 +31,8 @@ from xlperf.forms.funds_sheet import write_funds_sheet
 from xlperf.forms.grid import FormLayout
 from xlperf.forms.layout_evaluation import write_evaluation
 from xlperf.forms.layout_self_eval import write_self_evaluation
-from xlperf.forms.meta import meta_rows
-from xlperf.forms.names import META_SHEET
+from xlperf.forms.meta import digest_formula, meta_rows
+from xlperf.forms.names import META_DIGEST, META_SHEET
 from xlperf.forms.projects import ProjectRow, SkippedRow, blank_indicator_rows, safe_filename
 from xlperf.forms.styles import Styles
 from xlperf.grades import SCHEMES, scheme
@@ -157,10 +157,12 @@ def _write_workbook(rubric: Rubric, target: Path, header: dict[str, str], option
                 protect["insert_rows"] = True
             grid.ws.protect(options.password or "", protect)
         meta = workbook.add_worksheet(META_SHEET)
-        for i, (key, value) in enumerate(meta_rows(rubric, header)):
+        rows = meta_rows(rubric, header)
+        for i, (key, value) in enumerate(rows):
             meta.write_string(i, 0, key)
             meta.write_string(i, 1, value)
         meta.very_hidden()
+        workbook.define_name(META_DIGEST, digest_formula(rows))
         for name, ref in layout.names.items():
             workbook.define_name(name, "=" + ref.absolute())
         if options.buttons:
@@ -170,7 +172,12 @@ def _write_workbook(rubric: Rubric, target: Path, header: dict[str, str], option
 
 
 def _attach_buttons(workbook: Any, places: Sequence[tuple[str, str]]) -> None:
-    from xlperf.xl.vba import MACROS_DIR, add_vba_and_buttons, build_vba_project, xlwings_standalone_sources
+    from xlperf.forms.vba import (
+        MACROS_DIR,
+        add_vba_and_buttons,
+        build_vba_project,
+        xlwings_standalone_sources,
+    )
 
     if workbook.vba_codename is None:
         workbook.set_vba_name()

@@ -15,7 +15,7 @@ Sheets (all names and labels Chinese, as evaluators see them):
 Build it with ``xlperf control -o workbooks/xlperf_control.xlsm`` (XlsxWriter + the VBA of ``macros/``
 with xlwings' standalone VBA embedded: ``xlwings.bas`` and its ``Dictionary`` class, so RunPython needs
 no VBA reference to the add-in). The output is reproducible: fixed document dates, deterministic VBA
-project (:mod:`xlperf.xl.ovba`).
+project (:mod:`xlperf.forms.ovba`).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def build_control(path: Path, *, rubric_name: str = CONTROL_RUBRIC, with_xlwings
     """
     import xlsxwriter
 
-    from xlperf.xl.vba import MACROS_DIR, Button, add_vba_and_buttons, xlwings_standalone_sources
+    from xlperf.forms.vba import MACROS_DIR, Button, add_vba_and_buttons, xlwings_standalone_sources
 
     rows = control_rows(rubric_name)
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})

@@ -43,7 +43,6 @@ __all__ = [
     "UDFS",
     "evaluate_udf_formula",
     "score_method",
-    "udf_formula",
 ]
 
 CATEGORY = "xlperf 绩效评价"
@@ -434,31 +433,6 @@ UDFS = (XLPERF_RATIO, XLPERF_EXECUTION, XLPERF_TIERS, XLPERF_THRESHOLD, XLPERF_L
 
 # -- formulas that call the UDFs (used by forms generated with engine="xlwings") ---------------------------
 
-_EXCEL_TEXT_LIMIT = 255
-
-
-def excel_text(value: str) -> str:
-    """An Excel string constant, split into ``"…"&"…"`` pieces of at most 255 characters."""
-    pieces = [value[i:i + _EXCEL_TEXT_LIMIT] for i in range(0, len(value), _EXCEL_TEXT_LIMIT)] or [""]
-    return "&".join('"' + p.replace('"', '""') + '"' for p in pieces)
-
-
-def udf_formula(indicator: Indicator, ref: Any, decimals: int) -> str:
-    """The formula body (no ``=``) of a leaf's score as an ``XLPERF_SCORE`` call.
-
-    ``ref`` maps an input key to its cell reference or defined name, as for native formulas.
-    """
-    if indicator.method is None:
-        raise ValueError(f"指标 {indicator.name} 没有评分方法")
-    params = json.dumps(indicator.params, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    args = [excel_text(indicator.method.name), excel_text(params), _number_text(indicator.full_points),
-            str(decimals)]
-    args += [ref(spec.key) for spec in indicator.inputs()]
-    return f"XLPERF_SCORE({','.join(args)})"
-
-
-def _number_text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 _UDF_CALL = re.compile(r"^=?XLPERF_SCORE\((.*)\)$", re.DOTALL)

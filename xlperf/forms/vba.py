@@ -2,7 +2,7 @@
 
 The VBA sources live in ``macros/*.bas``; the buttons' Subs each make one xlwings ``RunPython`` call, and
 every word a user sees comes from Python, so the sources are ASCII only (English comments). The file
-format is written by :mod:`xlperf.xl.ovba` (MS-OVBA/MS-CFB, matched to Excel-saved projects); this module
+format is written by :mod:`xlperf.forms.ovba` (MS-OVBA/MS-CFB, matched to Excel-saved projects); this module
 turns sources into its modules:
 
 * a ``.bas`` file is a standard module, stored as it is (CRLF line ends); its name is its
@@ -20,7 +20,7 @@ xlwings package at build time (:func:`xlwings_standalone_sources`), as ``xlwings
 The code page is :data:`DEFAULT_CODEPAGE` (1252, as in every Windows-saved reference project); ASCII text
 reads the same in every code page, so a Chinese Excel (936) sees exactly the stored source.
 
-Regenerate the committed binary with ``xlperf vba --force`` (or ``python -m xlperf.xl.vba``). A form
+Regenerate the committed binary with ``xlperf vba --force`` (or ``python -m xlperf.forms.vba``). A form
 generator attaches the macros and its buttons with one call::
 
     wb = xlsxwriter.Workbook("form.xlsm")
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from xlperf.errors import XlperfError
-from xlperf.xl import ovba
+from xlperf.forms import ovba
 
 __all__ = [
     "DEFAULT_CODEPAGE",
@@ -375,10 +375,10 @@ def add_vba_and_buttons(
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: build ``vbaProject.bin`` from a directory of .bas files.
 
-    ``python -m xlperf.xl.vba [macros] [-o workbooks/vbaProject.bin] [--sheet Sheet1 ...] [--with-xlwings]``
+    ``python -m xlperf.forms.vba [macros] [-o workbooks/vbaProject.bin] [--sheet Sheet1 ...] [--with-xlwings]``
     """
     parser = argparse.ArgumentParser(
-        prog="python -m xlperf.xl.vba", description="Build vbaProject.bin from VBA .bas sources."
+        prog="python -m xlperf.forms.vba", description="Build vbaProject.bin from VBA .bas sources."
     )
     parser.add_argument(
         "source", nargs="?", type=Path, default=Path("macros"), help="directory of .bas files"

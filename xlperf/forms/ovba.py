@@ -1,6 +1,6 @@
 """Write a VBA project storage (``vbaProject.bin``) the way Excel writes one, without Excel.
 
-This module owns the file format; :mod:`xlperf.xl.vba` turns ``.bas``/``.cls`` sources into
+This module owns the file format; :mod:`xlperf.forms.vba` turns ``.bas``/``.cls`` sources into
 :class:`Module`\\s and calls :func:`write_project`. Everything follows [MS-OVBA] (Office VBA File Format
 Structure) and [MS-CFB] (Compound File Binary Format); section numbers below refer to them. Where the
 specification leaves a choice, the choice is what Excel itself writes, taken from Excel-saved projects
@@ -35,7 +35,7 @@ Choices, each matching Excel-saved projects unless said otherwise:
   of its cache instead).
 * references ``stdole`` and ``Office`` as registered type libraries (``REFERENCEREGISTERED``), the two
   every new Excel workbook has; the ``VBA`` and ``Excel`` libraries are implicit and never stored.
-* code page 1252 by default, as in every Windows-saved reference project. :mod:`xlperf.xl.vba` stores
+* code page 1252 by default, as in every Windows-saved reference project. :mod:`xlperf.forms.vba` stores
   ASCII-only sources, which read the same in every Windows code page (936 included), so a Chinese Excel
   shows exactly the same text.
 * CMG/DPB/GC (2.3.1.15-17) say "not protected", "no password", "visible", encrypted with 2.4.3.2; the
