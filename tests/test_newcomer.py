@@ -127,7 +127,8 @@ def test_project_list_template_reads_back_and_builds(tmp_path: Path, capsys: pyt
     projects.append([row[h] for h in headers])
     indicators = book["绩效指标"]
     headers = [c.value for c in indicators[1]]
-    for name, target, points in (("维修面积", "≥1200平方米", 45), ("师生满意度", "≥90%", 45)):
+    # 30 points each: the self-evaluation rubric caps a single indicator at 30 (build refuses more)
+    for name, target, points in (("维修面积", "≥1200平方米", 30), ("维修质量", "合格", 30), ("师生满意度", "≥90%", 30)):
         item = dict.fromkeys(headers, None) | {"项目名称": "校舍维修", "一级指标": "产出指标", "二级指标": "数量指标",
                                                "三级指标": name, "年度指标值": target, "分值": points}
         indicators.append([item[h] for h in headers])
@@ -136,7 +137,7 @@ def test_project_list_template_reads_back_and_builds(tmp_path: Path, capsys: pyt
                           "--department", "教育局")
     assert code == 0, err
     form = read_form(tmp_path / "表" / "校舍维修.xlsx")
-    assert [leaf.name for leaf in form.rubric.leaves()] == ["预算执行率", "维修面积", "师生满意度"]
+    assert [leaf.name for leaf in form.rubric.leaves()] == ["预算执行率", "维修面积", "维修质量", "师生满意度"]
     assert form.header["department"] == "教育局" and form.values["zj"]["budget"] == 50
 
 

@@ -128,3 +128,34 @@ def test_blank_and_rescaled_forms_in_libreoffice(tmp_path: Path) -> None:
             assert shown[names.TOTAL] == pytest.approx(result.total)
             assert result.total == pytest.approx(round(result.raw_total * 100 / 129, 2))
             assert shown[names.GRADE] == result.grade
+
+
+@pytest.mark.libreoffice
+def test_not_applicable_indicators_leave_the_base(tmp_path: Path) -> None:
+    """A rubric that allows 不适用: typing 不适用 into an indicator's input leaves it unscored and takes its
+    points out of the base; the total is 折算 to 100, in the engine and in LibreOffice alike."""
+    from reviewer_corpus import type_into
+
+    from xlperf import libreoffice as lo
+    from xlperf.demo import sample_values
+    from xlperf.forms.writer import write_form
+    from xlperf.rubrics import load_rubric
+
+    rubric = load_rubric("menyuan_2023_key_project").evolve(not_applicable=True)
+    template = tmp_path / "t.xlsx"
+    write_form(rubric, template, {"project": "x"})
+    cells = {names.input_name(i, k): v for i, d in sample_values(rubric).items() for k, v in d.items()
+             if (i, k) not in rubric.shared_inputs()}
+    cells[names.input_name("cc_cb_jyl", "planned")] = " 不适用 "       # 成本节约率 (8 points) does not apply
+    cells[names.input_name("xg_stxy", "score")] = "不适用"               # 生态效益 (0 points)
+    filled = type_into(template, tmp_path / "f.xlsx", cells)
+    (scored,) = read_path(filled)
+    result = scored.result
+    assert not result.scores["cc_cb_jyl"].applicable and result.score("cc_cb_jyl") is None
+    assert result.raw_total is not None and result.total == pytest.approx(round(result.raw_total * 100 / 92, 2))
+    assert not [f for f in scored.findings if f.indicator in ("cc_cb_jyl", "xg_stxy") and f.severity != "info"]
+    (computed,) = lo.recalculate([filled], tmp_path / "lo")
+    shown = lo.defined_name_values(computed)
+    assert shown[names.score_name("cc_cb_jyl")] in (None, "")
+    assert shown[names.RAW_TOTAL] == pytest.approx(result.raw_total)
+    assert shown[names.TOTAL] == pytest.approx(result.total) and shown[names.GRADE] == result.grade

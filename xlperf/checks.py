@@ -452,6 +452,8 @@ def _leaf_checks(form: FilledForm, result: ScoreResult, leaf: Indicator,
 
     method = leaf.method
     assert method is not None
+    if scored is not None and not scored.applicable:
+        return findings  # marked 不适用 on the form
     # a qualitative target scored as if it were numeric
     if method.numeric:
         printed = parse_value(leaf.target) if leaf.target else None

@@ -18,7 +18,7 @@ from xlperf.grades import BLANK_GRADE, grade_of
 from xlperf.methods import InputSpec
 from xlperf.model import Indicator, Rubric
 from xlperf.rounding import excel_round, format_number
-from xlperf.values import CellInput, choice_matches, convert_input, read_input
+from xlperf.values import CellInput, choice_matches, convert_input, marks_not_applicable, read_input
 
 Values = Mapping[str, Any]
 
@@ -36,6 +36,8 @@ class IndicatorScore:
     inputs: Mapping[str, Any] = field(default_factory=dict)
     #: False for a score taken as claimed because the form's figures cannot be recomputed (未核实)
     verified: bool = True
+    #: False for an indicator the form marks 不适用 (not scored, not in the 折算 base)
+    applicable: bool = True
 
     @property
     def id(self) -> str:
@@ -149,9 +151,12 @@ def leaf_values(values: Values, indicator_id: str) -> Mapping[str, Any]:
     return {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
 
 
-def score_leaf(indicator: Indicator, level: int, raw_values: Mapping[str, Any], decimals: int
-               ) -> tuple[IndicatorScore, list[Finding]]:
-    """Score one leaf; findings say which inputs are missing or unreadable."""
+def score_leaf(indicator: Indicator, level: int, raw_values: Mapping[str, Any], decimals: int,
+               allow_na: bool = False) -> tuple[IndicatorScore, list[Finding]]:
+    """Score one leaf; findings say which inputs are missing or unreadable. With ``allow_na`` (the rubric
+    allows 不适用), a leaf with 不适用 typed into one of its inputs is not scored and not applicable."""
+    if allow_na and any(marks_not_applicable(raw_values.get(spec.key)) for spec in indicator.inputs()):
+        return IndicatorScore(indicator, level, None, "不适用：不计分，分值不计入折算基数", applicable=False), []
     env: dict[str, Any] = {}
     missing: list[str] = []
     findings: list[Finding] = []
@@ -233,7 +238,8 @@ def score(rubric: Rubric, values: Values, claimed: Mapping[str, float] | None = 
 
     def visit(node: Indicator, level: int) -> float | None:
         if node.is_leaf:
-            result, notes = score_leaf(node, level, leaf_values(values, node.id), rubric.decimals)
+            result, notes = score_leaf(node, level, leaf_values(values, node.id), rubric.decimals,
+                                       rubric.not_applicable)
             if result.score is None and node.id in claimed:
                 taken = excel_round(max(0.0, min(node.full_points, claimed[node.id])), rubric.decimals)
                 why = "、".join(result.missing) or "输入项"
@@ -252,13 +258,15 @@ def score(rubric: Rubric, values: Values, claimed: Mapping[str, float] | None = 
         return subtotal
 
     tops = [visit(top, 1) for top in rubric.indicators]
-    needing = [s for s in scores.values() if s.indicator.is_leaf and any(x.required for x in s.indicator.inputs())]
-    if needing and all(s.score is None for s in needing):
+    needing = [s for s in scores.values() if s.indicator.is_leaf and s.applicable
+               and any(x.required for x in s.indicator.inputs())]
+    base = rubric.available_points - sum(s.points for s in scores.values() if not s.applicable)
+    if (needing and all(s.score is None for s in needing)) or (rubric.scaled and base <= 0):
         return ScoreResult(rubric, scores, None, BLANK_GRADE, tuple(findings))  # nothing entered yet
     raw_total = excel_round(sum(s for s in tops if s is not None), rubric.decimals)
     total = raw_total
-    if rubric.rescale and rubric.available_points > 0:
-        total = excel_round(raw_total * rubric.total_points / rubric.available_points, rubric.decimals)
+    if rubric.scaled:
+        total = excel_round(raw_total * rubric.total_points / base, rubric.decimals)
     grade = grade_of(total, rubric.grades) if rubric.grades else ""
     return ScoreResult(rubric, scores, total, grade, tuple(findings), raw_total)
 

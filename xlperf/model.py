@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from xlperf.grades import GradeBand
@@ -91,6 +92,9 @@ class Rubric:
     #: 折算: the total is the points earned × 总分 ÷ the points the indicators actually add up to (a rubric
     #: whose points do not add up to its total, used anyway; the form shows 原始得分 and 折算得分)
     rescale: bool = False
+    #: 不适用: an indicator marked “不适用” on a form (typed into any of its input cells) is not scored and
+    #: leaves the 折算 base (国家口径：不考核该指标，用适用指标得分汇总后按百分制折算)
+    not_applicable: bool = False
 
     def walk(self) -> Iterator[tuple[int, Indicator]]:
         """Every node with its level, depth first."""
@@ -99,7 +103,17 @@ class Rubric:
 
     def leaves(self) -> list[Indicator]:
         """Scored indicators in form order."""
-        return [node for _, node in self.walk() if node.is_leaf]
+        return list(self._leaves)
+
+    @cached_property
+    def _leaves(self) -> tuple[Indicator, ...]:
+        """The leaves, walked once (a rubric never changes; ``evolve`` makes a new one)."""
+        return tuple(node for _, node in self.walk() if node.is_leaf)
+
+    @property
+    def scaled(self) -> bool:
+        """True when the total is 折算 from the points earned (``rescale`` or ``not_applicable``)."""
+        return self.rescale or self.not_applicable
 
     @property
     def available_points(self) -> float:

@@ -656,6 +656,15 @@ def read_input(raw: object, numeric: bool) -> CellInput:
     return CellInput(trimmed)
 
 
+#: what a unit types into an indicator's input cell to mark it not applicable (rubrics that allow it)
+NOT_APPLICABLE = "不适用"
+
+
+def marks_not_applicable(raw: object) -> bool:
+    """True for a cell holding the text 不适用 (after Excel's TRIM), as the formula tests it."""
+    return isinstance(raw, str) and not isinstance(raw, ErrorValue) and excel_trim(raw) == NOT_APPLICABLE
+
+
 def choice_matches(text: str, choice: str) -> bool:
     """Excel's text ``=``: case-insensitive, no trimming (callers trim first)."""
     return text.casefold() == choice.casefold()

@@ -85,6 +85,7 @@ def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
     return None
 
 
+@lru_cache(maxsize=65536)
 def _cell_index(address: str) -> tuple[int, int] | None:
     """``C7`` → (6, 2), 0-based; None for anything else."""
     if _CELL.match(address.strip()) is None:

@@ -29,7 +29,7 @@ from xlperf.forms.names import RAW_TOTAL, TOTAL, input_name, score_name
 from xlperf.grades import BLANK_GRADE, GradeBand, grade_expr
 from xlperf.model import Indicator, Rubric
 from xlperf.rounding import format_number
-from xlperf.values import parse_target
+from xlperf.values import NOT_APPLICABLE, parse_target
 
 if TYPE_CHECKING:
     from xlperf.forms.context import FormOptions
@@ -47,15 +47,26 @@ def input_ref(indicator_id: str) -> RefFn:
     return lambda key: input_name(indicator_id, key)
 
 
-def score_formula(indicator: Indicator, ref_fn: RefFn, decimals: int, options: FormOptions | None = None
-                  ) -> str:
-    """The score cell formula of a leaf (with the leading ``=``)."""
+def score_formula(indicator: Indicator, ref_fn: RefFn, decimals: int, options: FormOptions | None = None,
+                  allow_na: bool = False) -> str:
+    """The score cell formula of a leaf (with the leading ``=``); with ``allow_na`` (the rubric allows
+    不适用) it is blank when one of the leaf's inputs holds 不适用, as the engine's ``score_leaf``."""
     engine = options.engine if options is not None else "native"
     if engine == "native":
-        return _native_score(indicator, ref_fn, decimals)
-    if engine == "xlwings":  # an XLPERF_SCORE call of the UDF in xlperf.xl.udfs
-        return "=" + udf_formula(indicator, ref_fn, decimals)
-    raise FormulaError(f"未知公式引擎 {engine}，可用：{'、'.join(ENGINES)}")
+        formula = _native_score(indicator, ref_fn, decimals)
+    elif engine == "xlwings":  # an XLPERF_SCORE call of the UDF in xlperf.xl.udfs
+        formula = "=" + udf_formula(indicator, ref_fn, decimals)
+    else:
+        raise FormulaError(f"未知公式引擎 {engine}，可用：{'、'.join(ENGINES)}")
+    if allow_na and indicator.inputs():
+        return f'=IF({not_applicable_test(indicator, ref_fn)},"",{formula[1:]})'
+    return formula
+
+
+def not_applicable_test(indicator: Indicator, ref_fn: RefFn) -> str:
+    """TRUE when one of the leaf's input cells holds 不适用 (text, after TRIM; errors and numbers are not)."""
+    tests = [f'IF(ISTEXT({ref_fn(s.key)}),TRIM({ref_fn(s.key)})="{NOT_APPLICABLE}",FALSE)' for s in indicator.inputs()]
+    return tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
 
 
 def _native_score(indicator: Indicator, ref_fn: RefFn, decimals: int) -> str:
@@ -97,11 +108,11 @@ def udf_formula(indicator: Indicator, ref: RefFn, decimals: int) -> str:
 
 
 @lru_cache(maxsize=8192)
-def leaf_formula(indicator: Indicator, decimals: int, engine: str = "native") -> str:
+def leaf_formula(indicator: Indicator, decimals: int, engine: str = "native", allow_na: bool = False) -> str:
     """:func:`score_formula` with the standard name references, cached per indicator object."""
     from xlperf.forms.context import FormOptions
 
-    return score_formula(indicator, input_ref(indicator.id), decimals, FormOptions(engine=engine))
+    return score_formula(indicator, input_ref(indicator.id), decimals, FormOptions(engine=engine), allow_na)
 
 
 def subtotal_formula(child_ids: Sequence[str], decimals: int) -> str:
@@ -120,9 +131,14 @@ def total_formula(rubric: Rubric) -> str:
     """The total: the rounded sum of the top-level scores; blank (``""``) while no leaf that needs entries
     has a score, so that an untouched form shows no 0 total and no grade (engine: ``total is None``)."""
     body = subtotal_formula([top.id for top in rubric.indicators], rubric.decimals)[1:]
-    if rubric.rescale and rubric.available_points > 0:
-        body = (f"ROUND({RAW_TOTAL}*{format_number(rubric.total_points, 6)}/"
-                f"{format_number(rubric.available_points, 6)},{rubric.decimals})")
+    if rubric.scaled:
+        base = format_number(rubric.available_points, 6)
+        if rubric.not_applicable:  # the points of indicators marked 不适用 leave the base
+            out = "+".join(f"IF({not_applicable_test(leaf, input_ref(leaf.id))},{format_number(leaf.full_points, 6)},0)"
+                           for leaf in rubric.leaves() if leaf.inputs())
+            base = f"({base}-({out or 0}))"
+        body = (f'IF({base}>0,ROUND({RAW_TOTAL}*{format_number(rubric.total_points, 6)}/{base},'
+                f'{rubric.decimals}),"")')
     watched = filled_leaves(rubric)
     if not watched:
         return "=" + body

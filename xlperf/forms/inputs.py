@@ -14,6 +14,7 @@ from xlperf.forms.formulas import input_number_format
 from xlperf.forms.grid import Grid, a1
 from xlperf.methods import InputSpec
 from xlperf.rounding import format_number
+from xlperf.values import NOT_APPLICABLE
 
 _UNITLESS = ("", "%")
 
@@ -68,15 +69,23 @@ def validation(spec: InputSpec, points: float, indicator_name: str) -> dict[str,
     return None
 
 
-def unusable_rule(spec: InputSpec, cell: str) -> str:
+def unusable_rule(spec: InputSpec, cell: str, allow_na: bool = False) -> str:
     """Conditional-format criteria, TRUE when ``cell`` holds something the score formula does not use:
     anything but a number in a numeric input (text, ``48万元``, numeric text, an error value), anything but
     text in a choice — the same reading as :func:`xlperf.values.read_input`."""
     test = "ISNUMBER" if spec.numeric else "ISTEXT"
+    if allow_na:  # 不适用 marks the indicator not applicable: not a mistake
+        return f'=AND(NOT(ISBLANK({cell})),NOT({test}({cell})),NOT(IF(ISTEXT({cell}),TRIM({cell})="{NOT_APPLICABLE}",FALSE)))'
     return f"=AND(NOT(ISBLANK({cell})),NOT({test}({cell})))"
 
 
-def write_input_rules(g: Grid, row: int, col: int, spec: InputSpec, points: float, indicator_name: str) -> None:
-    """Data validation and the "not used by the formula" highlight of one input cell."""
-    g.validate(row, col, validation(spec, points, indicator_name))
-    g.highlight(row, col, row, col, unusable_rule(spec, a1(row, col)), "cf_error")
+def write_input_rules(g: Grid, row: int, col: int, spec: InputSpec, points: float, indicator_name: str,
+                      allow_na: bool = False) -> None:
+    """Data validation and the "not used by the formula" highlight of one input cell (``allow_na``: the
+    rubric lets a unit type 不适用 to mark the indicator not applicable)."""
+    rule = validation(spec, points, indicator_name)
+    if allow_na and rule is not None:
+        rule = {**rule, "error_type": "information",
+                "input_message": _clip(rule.get("input_message", "") + f"本指标不适用的，填“{NOT_APPLICABLE}”。", 255)}
+    g.validate(row, col, rule)
+    g.highlight(row, col, row, col, unusable_rule(spec, a1(row, col), allow_na), "cf_error")

@@ -173,7 +173,7 @@ def write_evaluation(ctx: FormContext) -> Grid:
             end += 1
         row = end
 
-    if rubric.rescale:  # 原始得分 over the points the indicators add up to, then 折算得分 below it
+    if rubric.scaled:  # 原始得分 over the points the indicators add up to, then 折算得分 below it
         g.merge(row, 0, row, depth - 1, "原始得分", "subtotal_label")
         g.value(row, cols.points, rubric.available_points, "subtotal_points")
         _blank_between(g, row, cols.points + 1, cols.deducted - 1, "subtotal")
@@ -182,8 +182,9 @@ def write_evaluation(ctx: FormContext) -> Grid:
         g.formula(row, cols.deducted, _deduct(row, cols, rubric.decimals), "subtotal")
         _blank_between(g, row, cols.score + 1, last, "subtotal")
         row += 1
-    total_label = f"折算得分（原始得分 × {format_number(rubric.total_points)} ÷ {format_number(rubric.available_points)}）" \
-        if rubric.rescale else str(names["total"])
+    base = "适用指标分值合计" if rubric.not_applicable else format_number(rubric.available_points)
+    total_label = f"折算得分（原始得分 × {format_number(rubric.total_points)} ÷ {base}）" \
+        if rubric.scaled else str(names["total"])
     g.merge(row, 0, row, depth - 1, total_label, "subtotal_label")
     g.value(row, cols.points, rubric.total_points, "subtotal_points")
     _blank_between(g, row, cols.points + 1, cols.deducted - 1, "subtotal")
@@ -283,7 +284,7 @@ def _write_leaf(ctx: FormContext, g: Grid, cols: Columns, span: Span) -> None:
             continue
         g.value(r + i, cols.input, ctx.value(node.id, spec.key), "input", input_format(spec))
         g.define(input_name(node.id, spec.key), r + i, cols.input)
-        write_input_rules(g, r + i, cols.input, spec, node.full_points, node.name)
+        write_input_rules(g, r + i, cols.input, spec, node.full_points, node.name, ctx.rubric.not_applicable)
         if spec.kind == "score":
             cell = a1(r + i, cols.input)
             g.highlight(r + i, cols.input, r + i, cols.input,
@@ -293,7 +294,7 @@ def _write_leaf(ctx: FormContext, g: Grid, cols: Columns, span: Span) -> None:
     if not inputs:
         g.text(r, cols.label, "（无需填报）", "muted")
         g.text(r, cols.input, "", "muted")
-    g.merge_formula(r, cols.score, last, cols.score, leaf_formula(node, decimals, ctx.options.engine), "formula")
+    g.merge_formula(r, cols.score, last, cols.score, leaf_formula(node, decimals, ctx.options.engine, ctx.rubric.not_applicable), "formula")
     g.define(score_name(node.id), r, cols.score)
     g.merge_formula(r, cols.deducted, last, cols.deducted, _deduct(r, cols, decimals), "formula")
     g.merge(r, cols.note, last, cols.note, ctx.value(node.id, "reason") or "", "input_left")

@@ -162,7 +162,7 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
     row = end
 
     total_points = ctx.rubric.total_points
-    if ctx.rubric.rescale:
+    if ctx.rubric.scaled:
         g.merge(row, 0, row, ACTUAL, "原始得分", "subtotal_label")
         g.value(row, POINTS, ctx.rubric.available_points, "subtotal_points")
         g.text(row, OWN, "", "subtotal")
@@ -170,7 +170,7 @@ def write_self_evaluation(ctx: FormContext) -> Grid:
         g.define(RAW_TOTAL, row, SCORE)
         g.text(row, REASON, "", "subtotal")
         row += 1
-    g.merge(row, 0, row, ACTUAL, "折算得分" if ctx.rubric.rescale else "总分", "subtotal_label")
+    g.merge(row, 0, row, ACTUAL, "折算得分" if ctx.rubric.scaled else "总分", "subtotal_label")
     g.value(row, POINTS, total_points, "subtotal_points")
     g.text(row, OWN, "", "subtotal")
     g.formula(row, SCORE, total_formula(ctx.rubric), "subtotal")
@@ -230,7 +230,7 @@ def _funds_block(ctx: FormContext, g: Grid, row: int) -> int:
         if key == "total" and leaf is not None:
             g.define(input_name(leaf.id, RATE_KEY), r, SCORE)  # the 执行率 the form shows (checked if typed over)
             g.value(r, OWN, leaf.full_points, "points")
-            g.formula(r, REASON, leaf_formula(leaf, ctx.rubric.decimals, ctx.options.engine), "formula")
+            g.formula(r, REASON, leaf_formula(leaf, ctx.rubric.decimals, ctx.options.engine, ctx.rubric.not_applicable), "formula")
             g.define(score_name(leaf.id), r, REASON)
         else:
             g.text(r, OWN, "—", "muted")
@@ -298,12 +298,12 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
                 target_col_value = shown[0] if shown else None
             g.value(r, TARGET, target_col_value, "input", target_fmt)
             g.define(input_name(node.id, "target"), r, TARGET)
-            write_input_rules(g, r, TARGET, _spec(node, "target"), node.full_points, node.name)
+            write_input_rules(g, r, TARGET, _spec(node, "target"), node.full_points, node.name, ctx.rubric.not_applicable)
         else:
             g.value(r, TARGET, method.fixed_target, "points", target_fmt)  # type: ignore[attr-defined]
         g.value(r, ACTUAL, ctx.value(node.id, "actual"), "input", actual_fmt)
         g.define(input_name(node.id, "actual"), r, ACTUAL)
-        write_input_rules(g, r, ACTUAL, _spec(node, "actual"), node.full_points, node.name)
+        write_input_rules(g, r, ACTUAL, _spec(node, "actual"), node.full_points, node.name, ctx.rubric.not_applicable)
         g.text(r, OWN, "—", "muted")
     elif method.evaluator_entered:
         g.text(r, TARGET, "" if blank else node.target, "input")
@@ -312,7 +312,8 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
         g.define(f"t_{node.id}_actual", r, ACTUAL)
         g.value(r, OWN, ctx.value(node.id, "score"), "input", "0.##")
         g.define(input_name(node.id, "score"), r, OWN)
-        write_input_rules(g, r, OWN, _spec(node, "score"), node.full_points, node.name or "自评打分")
+        write_input_rules(g, r, OWN, _spec(node, "score"), node.full_points, node.name or "自评打分",
+                          ctx.rubric.not_applicable)
         g.highlight(r, OWN, r, OWN, f"=AND(ISNUMBER({a1(r, OWN)}),{a1(r, OWN)}>{format_number(node.full_points, 6)})",
                     "cf_error")
     else:  # any other method: one row per input, label in 年度指标值, value in 实际完成值
@@ -320,7 +321,7 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
             g.text(r + i, TARGET, input_label(spec), "text")
             g.value(r + i, ACTUAL, ctx.value(node.id, spec.key), "input", input_format(spec))
             g.define(input_name(node.id, spec.key), r + i, ACTUAL)
-            write_input_rules(g, r + i, ACTUAL, spec, node.full_points, node.name)
+            write_input_rules(g, r + i, ACTUAL, spec, node.full_points, node.name, ctx.rubric.not_applicable)
         if last > r:
             g.merge(r, OWN, last, OWN, "—", "muted")
     if blank:
@@ -328,7 +329,7 @@ def _write_leaf(ctx: FormContext, g: Grid, span: Span) -> None:
         g.merge(r, POINTS, last, POINTS, f"≤{cap}", "muted")
     else:
         g.merge(r, POINTS, last, POINTS, node.full_points, "points")
-    g.merge_formula(r, SCORE, last, SCORE, leaf_formula(node, ctx.rubric.decimals, ctx.options.engine), "formula")
+    g.merge_formula(r, SCORE, last, SCORE, leaf_formula(node, ctx.rubric.decimals, ctx.options.engine, ctx.rubric.not_applicable), "formula")
     g.define(score_name(node.id), r, SCORE)
     g.merge(r, REASON, last, REASON, ctx.value(node.id, "reason") or "", "input_left")
     g.define(reason_name(node.id), r, REASON)

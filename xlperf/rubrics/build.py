@@ -75,7 +75,8 @@ def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
         grade_scheme=grade_scheme,
         grade_choices=tuple(data.get("grade_choices") or ()),
         shared=_shared_labels(data.get("shared")),
-        rescale=str(data.get("rescale", "")).strip().lower() in ("true", "1", "yes", "是", "折算"),
+        rescale=_yes(data.get("rescale")),
+        not_applicable=_yes(data.get("not_applicable")),
         source=str(data.get("source", "")),
         year=str(data.get("year", "")),
     )
@@ -128,6 +129,11 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
     return Indicator(**common, method_name=method_name, params=params, method=method)
 
 
+def _yes(raw: Any) -> bool:
+    """A yes/no setting: ``true``, ``是``, ``允许``, ``折算``…"""
+    return str(raw if raw is not None else "").strip().lower() in ("true", "1", "yes", "是", "允许", "折算")
+
+
 def _shared_labels(raw: Any) -> tuple[str, ...]:
     """Shared quantities as labels: a list, or one text separated by commas/、/；."""
     if not raw:
@@ -152,6 +158,8 @@ def rubric_to_data(rubric: Rubric) -> dict[str, Any]:
         data["shared"] = list(rubric.shared)
     if rubric.rescale:
         data["rescale"] = True
+    if rubric.not_applicable:
+        data["not_applicable"] = True
     if rubric.source:
         data["source"] = rubric.source
     data["indicators"] = [_node_to_data(node) for node in rubric.indicators]

@@ -40,7 +40,7 @@ SYNONYMS = {
 }
 SETTINGS = {"名称": "title", "标题": "title", "编号": "id", "类型": "family", "版本": "version", "年度": "year",
             "总分": "total", "单项上限": "leaf_cap", "小数位数": "decimals", "等级": "grades", "来源": "source",
-            "可选等级方案": "grade_choices", "共用数据": "shared", "折算": "rescale"}
+            "可选等级方案": "grade_choices", "共用数据": "shared", "折算": "rescale", "不适用指标": "not_applicable"}
 SETTINGS_SHEET = "设置"
 SLOT_WORDS = ("由项目填写", "项目填写", "slot")
 _POINTS_IN_NAME = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
@@ -210,7 +210,8 @@ def rubric_to_rows(rubric: Rubric) -> tuple[list[list[Any]], list[list[Any]]]:
                 ["单项上限", rubric.leaf_cap if rubric.leaf_cap is not None else ""],
                 ["小数位数", rubric.decimals], ["等级", grade_text], ["可选等级方案", ",".join(rubric.grade_choices)],
                 ["来源", rubric.source], ["共用数据", "、".join(rubric.shared)],
-                ["折算", "是" if rubric.rescale else ""]]
+                ["折算", "是" if rubric.rescale else ""],
+                ["不适用指标", "允许" if rubric.not_applicable else ""]]
     return rows, settings
 
 

@@ -134,7 +134,7 @@ def _targets(result: ScoreResult) -> list[tuple[str, Any]]:
     for _, node in result.rubric.walk():
         if node.id in result.scores:  # leaves, groups, and empty slots (subtotal 0)
             out.append((names.score_name(node.id), result.score(node.id)))
-    if result.rubric.rescale:
+    if result.rubric.scaled:
         out.append((names.RAW_TOTAL, result.raw_total))
     out.append((names.TOTAL, result.total))
     out.append((names.GRADE, result.grade or None))
