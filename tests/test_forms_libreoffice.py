@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from test_rule_patterns import pattern_rubric
 
 from xlperf import libreoffice as lo
 from xlperf.engine import score
@@ -212,7 +213,8 @@ def computed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Rubric
     """stem -> (rubric, values, defined name values after LibreOffice recalculation)."""
     src = tmp_path_factory.mktemp("forms")
     out = tmp_path_factory.mktemp("recalculated")
-    cases = builtin_cases() + property_cases()
+    rule_rubric, rule_values, _ = pattern_rubric()
+    cases = [*builtin_cases(), *property_cases(), ("rule_texts", rule_rubric, rule_values)]
     paths = []
     for stem, rubric, values in cases:
         path = src / f"{stem}.xlsx"
@@ -291,6 +293,18 @@ def test_method_formulas_equal_engine(computed: dict[str, Any], method: str) -> 
     result = score(rubric, values)
     scored = [s for s in result.leaves() if s.score is not None]
     assert scored, "no case produced a score"
+
+
+def test_rule_text_edges_in_libreoffice(computed: dict[str, Any]) -> None:
+    """Rules read from 评分标准 texts (tier edges at 90%/89.99%/60%/59.99%, 大于 vs 不低于, 扣完为止 at 0…) score in
+    the generated form exactly as the engine and as the hand-worked expectations."""
+    rubric, values, names = computed["rule_texts"]
+    assert assert_matches_engine(rubric, values, names) >= 60
+    _, _, expected = pattern_rubric()
+    got = {i: names.get(score_name(i)) for i in expected}
+    wrong = {i: (got[i], want) for i, want in expected.items()
+             if not isinstance(got[i], int | float) or round(float(got[i]), 2) != round(want, 2)}
+    assert not wrong
 
 
 def test_every_method_is_exercised() -> None:

@@ -134,11 +134,14 @@ class RatioWithFloor(Ratio):
 
 @pytest.fixture
 def trial_method() -> object:
-    """Register the trial method for one test only (the registry is global)."""
+    """Register the trial method for one test only (the registry is global; registering the subclass also
+    re-points the aliases it inherits, 完成率 and 比例, so the aliases are restored as they were)."""
+    aliases = dict(base._ALIASES)
     base.register(RatioWithFloor)
     yield RatioWithFloor
     base._REGISTRY.pop(RatioWithFloor.name, None)
-    base._ALIASES.pop(RatioWithFloor.label, None)
+    base._ALIASES.clear()
+    base._ALIASES.update(aliases)
 
 
 @pytest.mark.usefixtures("trial_method")

@@ -56,10 +56,10 @@ class Finding:
 
     @property
     def location(self) -> str:
-        """``Sheet!A1`` when known, else the sheet, else ''."""
+        """``Sheet!A1`` when known, else the sheet or the cell (a csv has no sheets), else ''."""
         if self.sheet and self.cell:
             return f"{self.sheet}!{self.cell}"
-        return self.sheet or ""
+        return self.sheet or self.cell or ""
 
     def at(self, sheet: str | None, cell: str | None) -> Finding:
         """The same finding placed at a sheet and cell."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,11 +74,22 @@ def parse_bands(raw: Any) -> tuple[GradeBand, ...]:
     return check_bands(bands)
 
 
+#: the rank of grade names whose order everyone knows (0 = best): bounds must fall in this order
+GRADE_RANKS = {"优秀": 0, "优": 0, "A": 0, "良好": 1, "良": 1, "B": 1, "中等": 2, "中": 2, "合格": 2, "及格": 2,
+               "一般": 2, "C": 2, "较差": 3, "不合格": 3, "差": 3, "D": 3}
+
+
 def check_bands(bands: Sequence[GradeBand]) -> tuple[GradeBand, ...]:
-    """Sort bands from the highest bound down; refuse duplicates and a scheme with no floor."""
+    """Sort bands from the highest bound down; refuse duplicates, a scheme with no floor, and known names
+    whose bounds contradict their order (``优:90;良:95`` would grade 96 as 良)."""
     ordered = tuple(sorted(bands, key=lambda b: -b.minimum))
     if not ordered:
         raise GradeError("等级设置为空")
+    ranked = [b for b in ordered if b.label in GRADE_RANKS]
+    for upper, lower in itertools.pairwise(ranked):
+        if GRADE_RANKS[upper.label] > GRADE_RANKS[lower.label]:
+            raise GradeError(f"等级顺序不对：“{upper.label}”的下限 {upper.minimum:g} 高于“{lower.label}”的 "
+                             f"{lower.minimum:g}，{upper.label}应低于{lower.label}（写成如 优:90;良:80;中:60;差:0）")
     labels = [b.label for b in ordered]
     if len(set(labels)) != len(labels):
         raise GradeError(f"等级名称重复：{'、'.join(labels)}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from xlperf.findings import Finding
 from xlperf.grades import GradeBand
 from xlperf.methods import InputSpec, ScoringMethod
 
@@ -95,6 +96,8 @@ class Rubric:
     #: 不适用: an indicator marked “不适用” on a form (typed into any of its input cells) is not scored and
     #: leaves the 折算 base (国家口径：不考核该指标，用适用指标得分汇总后按百分制折算)
     not_applicable: bool = False
+    #: what loading the source said about it (a 评分标准 read one way, an unknown column…), with cells
+    notices: tuple[Finding, ...] = ()
 
     def walk(self) -> Iterator[tuple[int, Indicator]]:
         """Every node with its level, depth first."""

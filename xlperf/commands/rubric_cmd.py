@@ -1,4 +1,4 @@
-"""``xlperf rubrics`` and ``xlperf rubric show|check|export``."""
+"""``xlperf rubrics`` and ``xlperf rubric show|check|export|format``."""
 
 from __future__ import annotations
 
@@ -6,11 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from xlperf.findings import has_errors
+from xlperf.findings import sort_findings
 from xlperf.grades import describe
-from xlperf.model import Rubric
+from xlperf.model import Indicator, Rubric
 from xlperf.rounding import format_number
-from xlperf.rubrics import builtin_names, dump_yaml, load_rubric, validate, write_table_rubric
+from xlperf.rubrics import (
+    RubricError,
+    builtin_names,
+    dump_yaml,
+    format_doc,
+    load_rubric,
+    validate,
+    write_table_rubric,
+)
+from xlperf.rubrics.rule_text import read_rule, summary
 
 _RUBRIC_HELP = "评分表：内置名称（xlperf rubrics 列出）或文件（.xlsx/.csv/.yaml/.toml）"
 
@@ -21,12 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=list_rubrics)
     rubric = sub.add_parser("rubric", help="查看、检查、导出评分表，或生成空白评分表模板")
     rsub = rubric.add_subparsers(dest="rubric_command", metavar="操作", title="操作", required=True)
-    show = rsub.add_parser("show", help="显示指标树：分值与评分方法")
+    show = rsub.add_parser("show", help="显示指标树：分值、评分方法，以及每条评分标准读作什么")
     show.add_argument("rubric", metavar="评分表", help=_RUBRIC_HELP)
     show.set_defaults(handler=show_rubric)
-    check = rsub.add_parser("check", help="检查评分表：分值合计、单项上限、方法参数；有错误时退出码为 1")
+    check = rsub.add_parser("check", help="检查评分表，一次列出全部问题：退出码 0 无问题，1 有错误或警告，2 无法读取")
     check.add_argument("rubric", metavar="评分表", help=_RUBRIC_HELP)
     check.set_defaults(handler=check_rubric)
+    fmt = rsub.add_parser("format", help="显示评分表（工作表）的写法：各列、参数、评分标准的可读写法")
+    fmt.set_defaults(handler=show_format)
     export = rsub.add_parser("export", help="把评分表写成工作表表格（.xlsx/.csv）或文本（.yaml），便于修改")
     export.add_argument("rubric", metavar="评分表", help=_RUBRIC_HELP)
     export.add_argument("-o", "--output", required=True, type=Path, metavar="文件",
@@ -85,11 +96,25 @@ def render_tree(rubric: Rubric) -> list[str]:
             method = node.method.describe() if node.method else node.method_name
             target = f"  年度指标值 {node.target}" if node.target else ""
             lines.append(f"{indent}{node.name}  {points} 分  [{node.id}]  {method}{target}")
+            reading = read_as(node)
+            if reading:
+                lines.append(f"{indent}  {reading}")
         elif node.slot and not node.children:
             lines.append(f"{indent}{node.name}  （由项目填写）  [{node.id}]")
         else:
             lines.append(f"{indent}{node.name}  {points} 分  [{node.id}]")
     return lines
+
+
+def read_as(node: Indicator) -> str:
+    """``读作：分档计分，预算执行率 = 实际支出资金 ÷ 实际到位资金；…`` for a leaf with a rule text ('' without)."""
+    if not (node.rule or node.explanation):
+        return ""
+    reading = read_rule(node.rule, node.explanation, node.full_points, node.name)
+    if not reading.read:
+        return "读作：未能读成计分规则（按评价打分）"
+    said = f"（{'；'.join(reading.notes)}）" if reading.notes else ""
+    return f"读作：{summary(reading.method, reading.params, node.full_points, node.name)}{said}"
 
 
 def show_rubric(args: argparse.Namespace) -> int:
@@ -99,14 +124,31 @@ def show_rubric(args: argparse.Namespace) -> int:
 
 
 def check_rubric(args: argparse.Namespace) -> int:
-    """Validate a rubric; exit 1 when any finding is an error."""
-    rubric = load_rubric(args.rubric)
-    findings = validate(rubric)
+    """Report every problem of a rubric in one run, each line prefixed with the file.
+
+    Exit 0: sound (remarks, if any, are 提示 only); 1: errors or warnings; 2: not readable as a rubric.
+    """
+    try:
+        rubric = load_rubric(args.rubric, lenient=True)
+    except RubricError as exc:  # not a rubric at all: one line, like every unreadable input
+        print(f"xlperf: {args.rubric}: 无法读取为评分表：{'；'.join(exc.problems)}", file=sys.stderr)
+        return 2
+    findings = sort_findings(validate(rubric))
     for finding in findings:
-        print(finding)
-    if has_errors(findings):
+        print(f"{args.rubric}: {finding}")
+    problems = [f for f in findings if f.severity in ("error", "warning")]
+    if problems:
+        errors = sum(f.severity == "error" for f in problems)
+        print(f"{args.rubric}: {errors} 个错误，{len(problems) - errors} 个警告")
         return 1
-    print(f"评分表 {rubric.title} 检查通过：{len(rubric.leaves())} 个末级指标，总分 {format_number(rubric.total_points)}")
+    print(f"{args.rubric}: 评分表 {rubric.title} 检查通过：{len(rubric.leaves())} 个末级指标，"
+          f"总分 {format_number(rubric.total_points)}")
+    return 0
+
+
+def show_format(args: argparse.Namespace) -> int:
+    """Print the rubric table format that ships with the package."""
+    print(format_doc().rstrip())
     return 0
 
 

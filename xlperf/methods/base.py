@@ -133,6 +133,10 @@ class ScoringMethod:
         """A short description for ``xlperf rubric show``."""
         return self.label
 
+    def authoring_notes(self) -> list[str]:
+        """What a rubric author should look at in these parameters (``rubric check`` warns with them)."""
+        return []
+
     def example(self) -> dict[str, Any]:
         """Plausible entered values (unprefixed keys) for samples and the demo: targets met, judgments a
         little below full points, the first choice of yes/no questions and the middle of graded levels."""

@@ -66,5 +66,8 @@ class Composite(ScoringMethod):
     def notes(self, env: Env) -> list[Note]:
         return [note for _, _, method in self.parts for note in method.notes(env)]
 
+    def authoring_notes(self) -> list[str]:
+        return [f"{name}：{note}" for name, _, method in self.parts for note in method.authoring_notes()]
+
     def describe(self) -> str:
         return f"{self.label}（{' + '.join(f'{n} {format_number(p)}' for n, p, _ in self.parts)}）"

@@ -65,3 +65,9 @@ class Deduction(ScoringMethod):
         if not parts:
             return f"无扣分，得 {format_number(score)}"
         return f"{format_number(self.points)} − ({'；'.join(parts)}) = {format_number(score)}"
+
+    def describe(self) -> str:
+        items = "；".join(f"{name}每项扣 {format_number(per)}" + (f"、至多 {format_number(cap)}" if cap is not None else "")
+                         for name, per, cap in self.items)
+        veto = f"；{self.param('veto')}：得 0" if self.veto is not None else ""
+        return f"{self.label}（{items}{veto}）"

@@ -34,6 +34,10 @@ class Execution(ScoringMethod):
     def spending(self) -> tuple[str, str]:
         return self.prefix + "budget", self.prefix + "spent"
 
+    def describe(self) -> str:
+        return (f"{self.label}（{self.param('spent_label', '全年执行数')} ÷ {self.param('budget_label', '全年预算数')}"
+                f" × 分值，超过 100% 按 100% 计）")
+
     def rate(self) -> Expr:
         """Execution rate, uncapped (0 when the budget is 0)."""
         return IF(cmp("=", self.budget, 0), 0, self.spent / self.budget)

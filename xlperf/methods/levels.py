@@ -4,18 +4,43 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from xlperf.expr import Env, Expr, switch
 from xlperf.methods.base import MethodError, ScoringMethod, param_number, register
 from xlperf.rounding import format_number
 
-_INLINE = re.compile(r"([^\s,，;；、。0-9.]+?)\s*[:：]?\s*(\d+(?:\.\d+)?)\s*分")
+_POINTS = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*分")
+_SUB_ITEM = re.compile(r"[(（]\d+[)）]")
+
+
+def _text_levels(text: str) -> list[tuple[str, Any]]:
+    """``非常显著10分,显著8分`` or ``按期完成6分,延期1个月内4分`` (names may contain digits) or
+    ``(1)按要求公开的，得1.5分。(2)…``: each name is the text since the previous level up to its points."""
+    pairs: list[tuple[str, Any]] = []
+    start = 0
+    for match in _POINTS.finditer(text):
+        chunk = text[start: match.start()]
+        start = match.end()
+        marks = list(_SUB_ITEM.finditer(chunk))
+        if marks:
+            chunk = chunk[marks[-1].end():]
+        name = chunk
+        while True:  # trailing 得 / 为 / ： / 的 and separators belong to the sentence, not the name
+            stripped = re.sub(r"(?:得|为|的|[:：，,;；、。\s])$", "", name)
+            if stripped == name:
+                break
+            name = stripped
+        if not marks:
+            name = re.split(r"[,，;；。]", name)[-1]
+        pairs.append((name.strip(), float(match.group(1))))
+    return pairs
 
 
 def parse_levels(raw: object) -> list[tuple[str, float]]:
     """Levels from a list of ``{name, points}``, a mapping ``name: points`` or text ``非常显著10分,显著8分``."""
     if isinstance(raw, str):
-        pairs = [(m.group(1).strip(), float(m.group(2))) for m in _INLINE.finditer(raw)]
+        pairs = _text_levels(raw)
     elif isinstance(raw, Mapping):
         pairs = [(str(k), param_number(v)) for k, v in raw.items()]
     else:

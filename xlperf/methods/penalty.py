@@ -28,6 +28,10 @@ class Penalty(ScoringMethod):
         self.step = self.number_param("step", 0.01)
         self.per_step = self.number_param("per_step", 0.1)
 
+    def describe(self) -> str:
+        return (f"{self.label}（{self.measure.format(self.allowance)} 以内满分，每超出 {self.measure.format(self.step)} "
+                f"扣 {format_number(self.per_step)} 分）")
+
     def excess_steps(self) -> Expr:
         """How many steps the measure is beyond the allowance (0 within it)."""
         return MAX(0, (self.measure.expr - self.allowance) / self.step)

@@ -33,6 +33,10 @@ class PlanRatio(ScoringMethod):
         if self.over_plan not in ("zero", "full"):
             raise MethodError("over_plan 应为 zero（超计划得 0）或 full（超计划得满分）")
 
+    def describe(self) -> str:
+        over = "超计划得 0" if self.over_plan == "zero" else "超计划得满分"
+        return f"{self.label}（{self.param('actual_label', '实际数')} ÷ {self.param('plan_label', '计划数')} × 分值，{over}）"
+
     def expression(self) -> Expr:
         over = 0 if self.over_plan == "zero" else self.points
         return IF(cmp("<=", self.plan, 0), 0,

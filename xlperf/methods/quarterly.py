@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from xlperf.expr import IF, MIN, Env, Expr, cmp, total
 from xlperf.methods.base import MethodError, ScoringMethod, param_number, register
 from xlperf.rounding import format_number, format_percent
@@ -33,6 +35,8 @@ class Quarterly(ScoringMethod):
 
     def setup(self) -> None:
         schedule = self.param("schedule", [0.25, 0.5, 0.75, 1.0])
+        if isinstance(schedule, str):  # ``25%, 50%, 75%, 100%`` from a 参数 cell
+            schedule = [s for s in re.split(r"[,，;；、\s]+", schedule) if s]
         self.schedule = [param_number(s) for s in schedule]
         if len(self.schedule) != 4 or any(s is None or s <= 0 for s in self.schedule):
             raise MethodError("schedule 应为四个正数（各季度序时进度，如 25%、50%、75%、100%）")
@@ -44,6 +48,11 @@ class Quarterly(ScoringMethod):
         self.budget = self.add_input("budget", "全年预算数", "money", unit="万元")
         self.spent = [self.add_input(f"q{i + 1}", f"{q}累计执行数", "money", unit="万元")
                       for i, q in enumerate(_QUARTERS)]
+
+    def describe(self) -> str:
+        schedule = "、".join(format_percent(s).replace(".00%", "%") for s in self.schedule)
+        return (f"{self.label}（序时进度 {schedule}，每季 {format_number(self.quarter_points)} 分，全年平均 "
+                f"{format_number(self.average_points)} 分）")
 
     def rates(self) -> list[Expr]:
         """Each quarter's execution against schedule, capped at 1 (0 when the budget is 0)."""

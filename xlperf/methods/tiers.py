@@ -84,6 +84,10 @@ def check_tiers(tiers: list[Tier], fmt: Any = format_number) -> list[Tier]:
     """Sort tiers by lower edge and refuse overlaps and gaps between neighbours, naming them."""
     if not tiers:
         raise MethodError("分档计分至少需要一个档次")
+    for t in tiers:
+        if t.low is not None and t.high is not None and (t.low > t.high or (
+                t.low == t.high and not (t.low_inclusive and t.high_inclusive))):
+            raise MethodError(f"档次 {t.text(fmt)} 是空的：下限应低于上限")
     ordered = sorted(tiers, key=lambda t: -math.inf if t.low is None else t.low)
     for a, b in itertools.pairwise(ordered):
         if a.high is None:
@@ -146,6 +150,15 @@ class Tiers(ScoringMethod):
             if t.contains(x):
                 return f"{self.measure.show(env)}，在 {t.text(self.measure.format)} 档，得 {format_number(score)}"
         return f"{self.measure.show(env)}，不在任何档次，得 {format_number(score)}"
+
+    def authoring_notes(self) -> list[str]:
+        top = self.tiers[-1]
+        if top.high is None:
+            return []
+        edge = self.measure.format(top.high)
+        return [f"最高档 {top.text(self.measure.format)} 止于 {edge}：高于 {edge} 的值不在任何档次，得 "
+                f"{format_number(self.otherwise)} 分；如应按最高档计，把最高档写成 "
+                f"{'[' if top.low_inclusive else '('}{self.measure.format(top.low) if top.low is not None else '-∞'},+∞)"]
 
     def describe(self) -> str:
         bands = "；".join(f"{t.text(self.measure.format)}:{format_number(t.points)}" for t in self.tiers)

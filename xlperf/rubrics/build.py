@@ -12,12 +12,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from xlperf.errors import XlperfError
+from xlperf.findings import Finding
 from xlperf.grades import GradeError, parse_bands, scheme
 from xlperf.methods import MethodError, create
 from xlperf.methods.base import param_number
 from xlperf.model import FAMILIES, ID_PATTERN, Indicator, Rubric
-
-# methods whose parameters can be read off the 评分标准 text when none are given
 
 
 class RubricError(XlperfError, ValueError):
@@ -30,8 +29,12 @@ class RubricError(XlperfError, ValueError):
         super().__init__(where + "；".join(self.problems))
 
 
-def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
-    """Turn plain data into a Rubric, raising RubricError with every structural problem found."""
+def build_rubric(data: Mapping[str, Any], source: str = "", *, lenient: bool = False) -> Rubric:
+    """Turn plain data into a Rubric, raising RubricError with every structural problem found.
+
+    ``lenient`` (for ``rubric check``) builds what it can instead: a leaf whose method is refused is scored
+    by 评价打分, and each problem becomes an error in the rubric's ``notices``, so one run reports them all.
+    """
     problems: list[str] = []
     if not isinstance(data, Mapping):
         raise RubricError(["评分表内容应为键值结构"], source)
@@ -58,9 +61,11 @@ def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
     raw_indicators = data.get("indicators") or []
     if not raw_indicators:
         problems.append("评分表没有任何指标")
-    indicators = tuple(_build_node(node, f"i{i + 1}", seen, problems) for i, node in enumerate(raw_indicators))
-    if problems:
+    indicators = tuple(_build_node(node, f"i{i + 1}", seen, problems, lenient)
+                       for i, node in enumerate(raw_indicators))
+    if problems and not (lenient and indicators):
         raise RubricError(problems, source)
+    notices = tuple(Finding("error", "rubric_problem", p) for p in problems)
     rubric_id = str(data.get("id") or data.get("title") or "rubric")
     return Rubric(
         id=rubric_id,
@@ -79,10 +84,12 @@ def build_rubric(data: Mapping[str, Any], source: str = "") -> Rubric:
         not_applicable=_yes(data.get("not_applicable")),
         source=str(data.get("source", "")),
         year=str(data.get("year", "")),
+        notices=notices,
     )
 
 
-def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problems: list[str]) -> Indicator:
+def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problems: list[str],
+                lenient: bool = False) -> Indicator:
     name = str(raw.get("name") or "").strip()
     node_id = str(raw.get("id") or default_id).strip()
     label = f"指标「{name or node_id}」"
@@ -100,7 +107,7 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
             problems.append(f"{label}的分值应为数值，得到 {raw.get('points')!r}")
         elif points < 0:
             problems.append(f"{label}的分值不能为负：{points:g}")
-    children = tuple(_build_node(child, f"{node_id}_{i + 1}", seen, problems)
+    children = tuple(_build_node(child, f"{node_id}_{i + 1}", seen, problems, lenient)
                      for i, child in enumerate(raw.get("children") or []))
     slot = bool(raw.get("slot", False))
     rule = str(raw.get("rule") or "")
@@ -125,7 +132,11 @@ def _build_node(raw: Mapping[str, Any], default_id: str, seen: set[str], problem
             params[cls.rule_param] = rule
         method = create(method_name, params, points, label_hint=name)
     except MethodError as exc:
-        problems.append(f"{label}：{exc}")
+        where = f"（{raw['_where']}）" if raw.get("_where") else ""
+        problems.append(f"{label}{where}：{exc}")
+        if lenient:
+            method_name, params = "manual", {}
+            method = create("manual", {}, points, label_hint=name)
     return Indicator(**common, method_name=method_name, params=params, method=method)
 
 

@@ -7,8 +7,14 @@ that receives per-project indicators), ``参数``, ``年度指标值``, ``说明
 
 - Blank 一级/二级 cells repeat the value above (as merged cells do on paper).
 - A row naming a category without a lower level sets that category's 分值; so does ``决策（15分）`` in a name.
-- ``参数`` is YAML (``direction: ≤`` or ``{tiers: ["[90%,100%]:6", "[80%,90%):4"]}``), ``key=value; key=value``,
-  or, for the method's main parameter, the bare value (``[90%,100%]:6; [80%,90%):4`` for tiers).
+- ``参数`` is YAML (``direction: ≤`` or ``{tiers: ["[90%,100%]:6", "[80%,90%):4"]}``), ``key=value; key=value``
+  (``op=>; value=0``), or, for the method's main parameter, the bare value (``[90%,100%]:6; [80%,90%):4`` for
+  tiers); 评分方法 may be a method's name, its label or an alias (``分档``).
+- Blank 评分方法 and 参数: the 评分标准 text (else the 指标解释) is read into a method
+  (:mod:`xlperf.rubrics.rule_text`); a text it cannot read stays 评价打分 with a warning quoting it. Given ones are
+  cross-checked against the text, with a warning where they disagree.
+- Columns the official tables print but xlperf does not read (评价扣分, 实际得分, 得分, 序号) are ignored; any other
+  unknown header is reported with the column it probably meant.
 - Settings: a second sheet ``设置`` (csv: rows after a line ``[设置]``) with key/value rows:
   名称, 编号, 类型, 版本, 年度, 总分, 单项上限, 小数位数, 等级 (``优:90;良:80;中:60;差:0`` or ``national``),
   可选等级方案 (``national,lincang``), 来源.
@@ -17,6 +23,7 @@ that receives per-project indicators), ``参数``, ``年度指标值``, ``说明
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
@@ -25,10 +32,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from xlsxwriter.utility import xl_rowcol_to_cell
 
-from xlperf.methods import MethodError, method_class
+from xlperf.findings import Finding
+from xlperf.grades import GradeError, parse_bands
+from xlperf.methods import MethodError, create, method_class
 from xlperf.model import FAMILIES, Rubric
 from xlperf.rubrics.build import RubricError, build_rubric, rubric_to_data
+from xlperf.rubrics.rule_text import Reading, read_rule, scoring_difference, summary
+from xlperf.values import parse_number
 
 LEVEL_COLUMNS = ("一级指标", "二级指标", "三级指标")
 COLUMNS = ("编号", *LEVEL_COLUMNS, "分值", "指标解释", "评分标准", "评分方法", "参数", "年度指标值", "说明")
@@ -43,23 +55,44 @@ SETTINGS = {"名称": "title", "标题": "title", "编号": "id", "类型": "fam
             "可选等级方案": "grade_choices", "共用数据": "shared", "折算": "rescale", "不适用指标": "not_applicable"}
 SETTINGS_SHEET = "设置"
 SLOT_WORDS = ("由项目填写", "项目填写", "slot")
+#: columns the official tables print that a rubric does not need (results, row numbers): ignored quietly
+IGNORED_COLUMNS = ("序号", "评价扣分", "实际得分", "得分", "自评得分", "评价得分", "扣分", "扣分原因", "得分说明")
+#: parameters that say where a method's numbers come from: taken from the 评分标准 text when 参数 omit them
+_INPUT_PARAMS = ("inputs", "measure", "measure_label", "actual_label", "plan_label", "target_label",
+                 "budget_label", "spent_label", "kind", "unit")
 _POINTS_IN_NAME = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 
 
-def read_table_rubric(path: Path) -> Rubric:
-    """Load a rubric table from .xlsx/.xlsm or .csv."""
+def read_table_rubric(path: Path, *, lenient: bool = False) -> Rubric:
+    """Load a rubric table from .xlsx/.xlsm or .csv.
+
+    What the loader noticed (how each 评分标准 was read, unknown columns…) is in ``rubric.notices`` with its
+    cell. ``lenient`` (``rubric check``) keeps going past refused rows and methods, reporting them as errors.
+    """
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows, settings = _csv_rows(path)
+        rows, settings, cells, sheet = *_csv_rows(path), None
     elif suffix in (".xlsx", ".xlsm"):
-        rows, settings = _xlsx_rows(path)
+        rows, settings, cells, sheet = _xlsx_rows(path)
     else:
         raise RubricError([f"不支持的文件类型 {suffix}（可用 .xlsx、.csv、.yaml、.toml）"], str(path))
-    return build_rubric(table_to_data(rows, settings, default_id=path.stem), str(path))
+    notices: list[Finding] = []
+    data = table_to_data(rows, settings, default_id=path.stem, notices=notices, sheet=sheet,
+                         settings_cells=cells, lenient=lenient)
+    rubric = build_rubric(data, str(path), lenient=lenient)
+    return rubric.evolve(notices=(*notices, *rubric.notices))
 
 
-def table_to_data(rows: list[list[Any]], settings: Mapping[str, Any], default_id: str = "rubric") -> dict[str, Any]:
-    """Plain rubric data from table rows (first row with 一级指标 and 分值 is the header)."""
+def table_to_data(rows: list[list[Any]], settings: Mapping[str, Any], default_id: str = "rubric", *,
+                  notices: list[Finding] | None = None, sheet: str | None = None,
+                  settings_cells: Mapping[str, str] | None = None, lenient: bool = False) -> dict[str, Any]:
+    """Plain rubric data from table rows (first row with 一级指标 and 分值 is the header).
+
+    ``notices`` receives findings (with ``sheet`` and cell) about unknown columns and how each rule text was
+    read; problems that refuse the table are raised as RubricError, all of them at once (or, ``lenient``,
+    added to ``notices`` as errors).
+    """
+    notices = notices if notices is not None else []
     header_at = next((i for i, r in enumerate(rows[:15]) if _is_header(r)), None)
     if header_at is None:
         raise RubricError(["找不到表头：需要包含“一级指标”和“分值”两列"])
@@ -67,6 +100,9 @@ def table_to_data(rows: list[list[Any]], settings: Mapping[str, Any], default_id
     missing = [c for c in ("一级指标", "分值") if c not in header]
     if missing:
         raise RubricError([f"缺少列：{'、'.join(missing)}"])
+    for i, name in enumerate(header):
+        if name and name not in COLUMNS and name not in IGNORED_COLUMNS:
+            notices.append(_unknown_column(name, xl_rowcol_to_cell(header_at, i), sheet))
     index = {name: header.index(name) for name in COLUMNS if name in header}
     used_levels = [c for c in LEVEL_COLUMNS if c in index]
     records = []
@@ -76,32 +112,123 @@ def table_to_data(rows: list[list[Any]], settings: Mapping[str, Any], default_id
             records.append((line, record))
     deepest = max((d for d, c in enumerate(used_levels) if any(r.get(c) for _, r in records)), default=0)
     data: dict[str, Any] = {"id": default_id, "title": default_id}
+    problems: list[str] = []
     for key, value in settings.items():
         target = SETTINGS.get(str(key).strip())
         if target and value not in (None, ""):
             data[target] = value
+        if target == "grades" and isinstance(value, str) and value.strip():
+            try:
+                parse_bands(value)
+            except GradeError as exc:
+                cell = (settings_cells or {}).get(str(key).strip())
+                settings_sheet = SETTINGS_SHEET if sheet else None  # a csv keeps its settings below the table
+                problems.append(f"{_where(settings_sheet, cell)}等级设置“{value}”：{exc}")
+                if lenient:
+                    notices.append(Finding("error", "grade_order", f"等级设置“{value}”：{exc}", sheet=settings_sheet,
+                                           cell=cell, fix="等级从高到低书写，如 优:90;良:80;中:60;差:0"))
+                    data.pop("grades")
     if isinstance(data.get("grade_choices"), str):
         data["grade_choices"] = [c.strip() for c in re.split(r"[,，;；、]", data["grade_choices"]) if c.strip()]
     if data.get("family") in FAMILIES.values():
         data["family"] = next(k for k, v in FAMILIES.items() if v == data["family"])
-    data["indicators"] = _tree(records, used_levels[: deepest + 1])
+    cells = _Cells(index, sheet)
+    data["indicators"] = _tree(records, used_levels[: deepest + 1], cells, notices, problems, lenient)
+    if problems and not lenient:
+        raise RubricError(problems)
+    _share_repeated_terms(data, notices)
     return data
 
 
-def _tree(records: list[tuple[int, dict[str, str]]], levels: list[str]) -> list[dict[str, Any]]:
+#: a 共用数据 setting that turns off sharing the quantities several rule texts name
+NO_SHARING = ("无", "否", "不共用", "none")
+#: parameters that hold a quantity named by the rule text (besides ``inputs``)
+_TERM_PARAMS = ("actual_label", "plan_label", "target_label", "budget_label", "spent_label")
+
+
+def _share_repeated_terms(data: dict[str, Any], notices: list[Finding]) -> None:
+    """A quantity the rule texts of several indicators name (实际到位资金, read with 评分方法 blank) becomes a
+    shared quantity: one cell on the form. Its kind and unit come from the term, so they agree."""
+    leaves: dict[str, list[str]] = {}
+
+    def visit(node: dict[str, Any]) -> None:
+        for child in node.get("children", ()):
+            visit(child)
+        if node.pop("_read", False):
+            params = node.get("params", {})
+            named = [str(i["label"]) for i in params.get("inputs") or () if isinstance(i, Mapping) and "label" in i]
+            named += [str(params[k]) for k in _TERM_PARAMS if params.get(k)]
+            for label in dict.fromkeys(named):
+                leaves.setdefault(label, []).append(node["name"])
+
+    for top in data["indicators"]:
+        visit(top)
+    given = data.get("shared") or []
+    if isinstance(given, str) and given.strip() in NO_SHARING:
+        data.pop("shared")
+        return
+    shared = [s.strip() for s in re.split(r"[,，、;；\n]", given)] if isinstance(given, str) else list(given)
+    for label, names in leaves.items():
+        if len(names) >= 2 and label not in shared:
+            shared.append(label)
+            notices.append(Finding("info", "shared_term", f"“{label}”出现在{'、'.join(f'「{n}」' for n in names)}"
+                                                          f"的评分标准中，作为共用数据只填一次"))
+    if shared:
+        data["shared"] = [s for s in shared if s]
+
+
+class _Cells:
+    """Cell addresses of a table's columns, for messages that name the cell."""
+
+    def __init__(self, index: Mapping[str, int], sheet: str | None) -> None:
+        self.index, self.sheet = index, sheet
+
+    def at(self, line: int, column: str) -> str | None:
+        """``G7`` for a column name on a (1-based) row, None when the table has no such column."""
+        return xl_rowcol_to_cell(line - 1, self.index[column]) if column in self.index else None
+
+    def where(self, line: int, column: str) -> str:
+        """``指标体系!G7：`` (or ``G7：``) for messages."""
+        return _where(self.sheet, self.at(line, column))
+
+
+def _where(sheet: str | None, cell: str | None) -> str:
+    if not cell:
+        return ""
+    return f"{sheet}!{cell}：" if sheet else f"{cell}："
+
+
+def _unknown_column(name: str, cell: str, sheet: str | None) -> Finding:
+    known = [*COLUMNS, *SYNONYMS]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        meant = SYNONYMS.get(close[0], close[0])
+        return Finding("warning", "unknown_column", f"不认识的列“{name}”（是否为“{meant}”？），该列未被读取",
+                       sheet=sheet, cell=cell, fix=f"把表头改为“{meant}”")
+    return Finding("warning", "unknown_column", f"不认识的列“{name}”，该列未被读取", sheet=sheet, cell=cell,
+                   fix=f"可用的列：{'、'.join(COLUMNS)}")
+
+
+def _tree(records: list[tuple[int, dict[str, str]]], levels: list[str], cells: _Cells, notices: list[Finding],
+          problems: list[str], lenient: bool) -> list[dict[str, Any]]:
     roots: list[dict[str, Any]] = []
     path: list[dict[str, Any] | None] = [None] * len(levels)
-    problems: list[str] = []
     for line, rec in records:
         names = [rec.get(c, "") for c in levels]
         deepest = max((i for i, n in enumerate(names) if n), default=-1)
         if deepest < 0:
             problems.append(f"第 {line} 行没有指标名称")
+            if lenient:
+                notices.append(Finding("error", "table_row", f"第 {line} 行没有指标名称", sheet=cells.sheet,
+                                       cell=f"A{line}"))
             continue
         for depth in range(deepest + 1):
             name = names[depth]
             if not name and path[depth] is None:
                 problems.append(f"第 {line} 行缺少{levels[depth]}")
+                if lenient:
+                    notices.append(Finding("error", "table_row", f"第 {line} 行缺少{levels[depth]}",
+                                           sheet=cells.sheet, cell=cells.at(line, levels[depth])))
                 break
             if not name:
                 continue
@@ -133,20 +260,97 @@ def _tree(records: list[tuple[int, dict[str, str]]], levels: list[str]) -> list[
                     if rec.get(column):
                         node[key] = rec[column]
                 method = rec.get("评分方法", "")
+                node["_where"] = _where(cells.sheet, cells.at(line, "评分方法") or cells.at(line, "分值")).rstrip("：")
                 if method in SLOT_WORDS:
                     node["slot"] = True
-                elif method:
+                    continue
+                if method:
                     node["method"] = method
                 if rec.get("参数"):
                     try:
                         node["params"] = parse_params(rec["参数"], method)
                     except RubricError as exc:
-                        problems.append(f"第 {line} 行：{exc}")
+                        problems.append(f"第 {line} 行（{cells.where(line, '参数').rstrip('：')}）：{exc}")
+                        if lenient:
+                            notices.append(Finding("error", "bad_params", str(exc), sheet=cells.sheet,
+                                                   cell=cells.at(line, "参数")))
+                _read_text(node, line, cells, notices)
             elif rec.get("指标解释"):
                 node["explanation"] = rec["指标解释"]
-    if problems:
-        raise RubricError(problems)
     return roots
+
+
+def _read_text(node: dict[str, Any], line: int, cells: _Cells, notices: list[Finding]) -> None:
+    """Read the leaf's 评分标准 into its method (when 评分方法 is blank) or cross-check the given method."""
+    rule, explanation = node.get("rule", ""), node.get("explanation", "")
+    points = parse_number(node.get("points"))
+    if points is None or not (rule or explanation):
+        return
+    column = "评分标准" if rule else "指标解释"
+    cell = cells.at(line, column) or cells.at(line, "分值")
+    name = node["name"]
+
+    def notice(severity: str, code: str, message: str, fix: str | None = None) -> None:
+        notices.append(Finding(severity, code, f"「{name}」{message}", sheet=cells.sheet, cell=cell, fix=fix))
+
+    reading = read_rule(rule, explanation, points, name)
+    if "method" not in node:
+        for text in reading.warnings:
+            notice("warning", "rule_unread", text,
+                   "在“评分方法”“参数”列写明计分方法，或按 xlperf rubric format 的写法改写评分标准")
+        for text in reading.notes:
+            notice("info", "rule_note", text)
+        if reading.read and reading.pattern:
+            node["method"] = reading.method
+            node["params"] = {**reading.params, **node.get("params", {})}
+            node["_read"] = True
+        return
+    if not reading.read or method_class(reading.method).evaluator_entered:
+        return
+    params, message, severity = _cross_check(node["method"], node.get("params", {}), reading, points, name, rule)
+    node["params"] = params
+    if message:
+        notice(severity, "rule_disagrees", message, "改正评分方法/参数，或改正评分标准的文字")
+
+
+def _inputs_of(method: str, params: Mapping[str, Any], points: float) -> tuple[Any, ...] | None:
+    try:
+        return tuple((i.label, i.kind) for i in create(method, params, points).inputs())
+    except MethodError:
+        return None
+
+
+def _cross_check(method: str, params: Mapping[str, Any], reading: Reading, points: float, name: str,
+                 rule: str) -> tuple[dict[str, Any], str, str]:
+    """(parameters completed from the text, disagreement message or '', its severity).
+
+    An explicit 评价打分 is the author's choice: the reading is only mentioned (提示)."""
+    try:
+        cls = method_class(method)
+    except MethodError:
+        return dict(params), "", ""  # the build reports the unknown method
+    merged = dict(params)
+    if cls.name == reading.method and not any(key in merged for key in _INPUT_PARAMS):
+        completed = {**merged, **{k: reading.params[k] for k in _INPUT_PARAMS if k in reading.params}}
+        if _inputs_of(cls.name, completed, points) != _inputs_of(cls.name, merged, points):
+            merged = completed
+    if cls.rule_param and cls.rule_param not in merged:
+        merged[cls.rule_param] = rule
+    read_as = summary(reading.method, reading.params, points, name)
+    if cls.evaluator_entered:
+        return merged, f"评分标准可读作“{read_as}”；评分方法为“{cls.label}”，按{cls.label}计", "info"
+    if cls.name != reading.method:
+        return merged, f"评分方法为“{cls.label}”，评分标准读作“{read_as}”，两者不一致", "warning"
+    try:
+        given = create(cls.name, merged, points, label_hint=name)
+        text = create(reading.method, reading.params, points, label_hint=name)
+    except MethodError:
+        return merged, "", ""
+    difference = scoring_difference(given, text)
+    if difference:
+        return merged, (f"参数读作“{given.describe()}”，评分标准读作“{text.describe()}”，两者不一致："
+                        f"{difference}"), "warning"
+    return merged, "", ""
 
 
 def parse_params(text: str, method: str = "") -> dict[str, Any]:
@@ -154,8 +358,8 @@ def parse_params(text: str, method: str = "") -> dict[str, Any]:
     text = text.strip()
     if not text:
         return {}
-    try:
-        loaded = yaml.safe_load(text)
+    try:  # a bare comparison after a colon (``op: >``) is text, not YAML's folded-block sign
+        loaded = yaml.safe_load(re.sub(r"(:\s*)([<>≤≥=]=?|<>)(?=\s*(?:[,}\n]|$))", r'\1"\2"', text))
     except yaml.YAMLError:
         loaded = None
     if isinstance(loaded, dict):
@@ -165,12 +369,24 @@ def parse_params(text: str, method: str = "") -> dict[str, Any]:
         out: dict[str, Any] = {}
         for part in parts:
             key, _, value = part.partition("=")
-            out[key.strip()] = yaml.safe_load(value.strip()) if value.strip() else ""
+            out[key.strip()] = _scalar(value.strip())
         return out
     main = _main_param(method)
     if main:
         return {main: text}
     raise RubricError([f"参数无法识别：{text}（写成 键: 值，或 键=值; 键=值）"])
+
+
+def _scalar(value: str) -> Any:
+    """One ``key=value`` value: comparisons (``>``, ``>=``, ``≤``) stay text; YAML reads the rest."""
+    if not value:
+        return ""
+    if re.fullmatch(r"[<>≤≥=!]=?|<>|＞|＜", value):
+        return value
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
 
 
 def _main_param(method: str) -> str | None:
@@ -256,22 +472,26 @@ def write_table_rubric(rubric: Rubric, path: Path, fmt: str | None = None) -> No
         book.save(fh)
 
 
-def _csv_rows(path: Path) -> tuple[list[list[Any]], dict[str, Any]]:
+def _csv_rows(path: Path) -> tuple[list[list[Any]], dict[str, Any], dict[str, str]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         text = path.read_text(encoding="gb18030")
     rows = list(csv.reader(io.StringIO(text)))
     settings: dict[str, Any] = {}
+    cells: dict[str, str] = {}
     for i, row in enumerate(rows):
         if row and row[0].strip() in ("[设置]", "设置"):
-            settings = {r[0].strip(): r[1].strip() for r in rows[i + 1:] if len(r) >= 2 and r[0].strip()}
+            for j, r in enumerate(rows[i + 1:], start=i + 1):
+                if len(r) >= 2 and r[0].strip():
+                    settings[r[0].strip()] = r[1].strip()
+                    cells[r[0].strip()] = xl_rowcol_to_cell(j, 1)
             rows = rows[:i]
             break
-    return rows, settings
+    return rows, settings, cells
 
 
-def _xlsx_rows(path: Path) -> tuple[list[list[Any]], dict[str, Any]]:
+def _xlsx_rows(path: Path) -> tuple[list[list[Any]], dict[str, Any], dict[str, str], str]:
     from xlperf.safety import UnreadableWorkbook, open_openpyxl
 
     try:
@@ -283,11 +503,13 @@ def _xlsx_rows(path: Path) -> tuple[list[list[Any]], dict[str, Any]]:
         raise RubricError(["没有找到含“一级指标”和“分值”表头的工作表"], str(path))
     rows = [list(r) for r in main.iter_rows(values_only=True)]
     settings: dict[str, Any] = {}
+    cells: dict[str, str] = {}
     if SETTINGS_SHEET in book.sheetnames:
-        for key, value, *_ in book[SETTINGS_SHEET].iter_rows(values_only=True):
+        for i, (key, value, *_) in enumerate(book[SETTINGS_SHEET].iter_rows(values_only=True)):
             if key not in (None, "项目"):
                 settings[str(key).strip()] = value
-    return rows, settings
+                cells[str(key).strip()] = xl_rowcol_to_cell(i, 1)
+    return rows, settings, cells, main.title
 
 
 def _has_header(ws: Any) -> bool:

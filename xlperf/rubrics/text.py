@@ -12,13 +12,13 @@ from xlperf.model import Rubric
 from xlperf.rubrics.build import RubricError, build_rubric, rubric_to_data
 
 
-def read_text_rubric(path: Path) -> Rubric:
-    """Load a YAML or TOML rubric file."""
+def read_text_rubric(path: Path, *, lenient: bool = False) -> Rubric:
+    """Load a YAML or TOML rubric file (``lenient``: see :func:`xlperf.rubrics.build.build_rubric`)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise RubricError([f"无法读取文件：{exc}"], str(path)) from exc
-    return build_rubric(parse_text(text, path.suffix.lower()), str(path))
+    return build_rubric(parse_text(text, path.suffix.lower()), str(path), lenient=lenient)
 
 
 def parse_text(text: str, suffix: str = ".yaml") -> Any:

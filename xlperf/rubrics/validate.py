@@ -1,5 +1,7 @@
-"""Validation of a loaded rubric: points that do not add up, leaves over the cap. Each message names the
-node and states the figures (``「决策」下级指标分值合计 14，应为 15``)."""
+"""Validation of a loaded rubric: what loading noticed (``rubric.notices``: rule texts read or not, unknown
+columns, refused rows, each with its cell), points that do not add up, leaves over the cap, and what each
+method says about its own parameters (a top band that ends at 100%). Each message names the node and states
+the figures (``「决策」下级指标分值合计 14，应为 15``)."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ def leaf_cap(rubric: Rubric) -> float | None:
 
 
 def _validate(rubric: Rubric) -> tuple[Finding, ...]:
-    findings: list[Finding] = []
+    findings: list[Finding] = list(rubric.notices)
     cap = leaf_cap(rubric)
     slots = rubric.slots()
     open_slots = [s for s in slots if not s.children] if all(not s.children for s in slots) else []
@@ -45,6 +47,9 @@ def _validate(rubric: Rubric) -> tuple[Finding, ...]:
                     "error", "points_mismatch",
                     f"「{node.name}」的下级指标分值合计 {format_number(subtotal)}，与其分值 {format_number(node.points)} 不符",
                     node.id, fix="调整下级指标分值或该指标的分值"))
+        if node.is_leaf and node.method is not None:
+            findings.extend(Finding("warning", "method_note", f"「{node.name}」{note}", node.id)
+                            for note in node.method.authoring_notes())
         if node.is_leaf and cap is not None and node.full_points > cap + _EPS:
             findings.append(Finding(
                 "error", "leaf_over_cap",
