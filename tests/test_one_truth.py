@@ -280,3 +280,17 @@ def test_shared_quantity_is_validated_and_round_trips() -> None:
     assert build_rubric(rubric_to_data(rubric)).shared == rubric.shared
     lonely = build_rubric({**rubric_to_data(rubric), "shared": ["没有这个输入"]})
     assert any(f.code == "shared_unused" and "没有这个输入" in f.message for f in validate(lonely))
+
+
+@pytest.mark.parametrize(("text", "number", "unit"), [
+    ("项目预算控制数 48.01万元", 48.01, "万元"),
+    ("成本不超过13.7584万元", 13.7584, "万元"),
+    ("出具评估报告总成本不超过0.3万元", 0.3, "万元"),
+    ("每日11:00前", None, ""),                   # a time of day is not a quantity
+    ("与预算一致", None, ""),
+])
+def test_parse_target_reads_quantities_inside_prose(text: str, number: float | None, unit: str) -> None:
+    from xlperf.values import parse_target
+
+    parsed = parse_target(text)
+    assert parsed.number == number and parsed.unit == unit

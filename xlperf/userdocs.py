@@ -28,6 +28,8 @@ TOPICS: tuple[Topic, ...] = (
     Topic("评分表", ("rubric", "rubric-table", "指标体系"), "rubric-table.md", "自己写评分表：指标体系表格的列和“设置”工作表"),
     Topic("评分方法", ("methods", "method", "计分方法"), "methods.md", "评分方法及其参数（完成比例、分档计分、要点计分……）"),
     Topic("填报数据", ("fill", "fill-data", "填报"), "fill-data.md", "xlperf fill 用的数据文件（CSV：指标,输入项,值；JSON）"),
+    Topic("申报表", ("targets", "绩效目标申报表", "declarations"), "targets.md",
+          "按绩效目标申报表生成自评表（build --targets），审核申报表（check、collect）"),
 )
 
 

@@ -473,6 +473,8 @@ def parse_target(value: object) -> ParsedValue:
         return parsed
     compact = "".join(normalise_text(value).split())
     for start in range(1, len(compact)):
+        if compact[start - 1].isdigit() or compact[start - 1] in ".:：,":
+            continue  # the middle of a number or a time of day (11:00) is no start of a quantity
         if compact[start].isdigit() or any(compact.startswith(token, start) for token, _, _ in _OPERATORS):
             tail = parse_value(compact[start:])
             if tail.is_numeric:

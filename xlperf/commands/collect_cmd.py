@@ -40,6 +40,18 @@ def run(args: argparse.Namespace) -> int:
     def failed_line(failed: object) -> None:
         print(f"无法汇总：{failed.file}：{failed.reason}", file=sys.stderr)  # type: ignore[attr-defined]
 
+    from xlperf.collect.runner import discover
+    from xlperf.targets import is_declaration_workbook
+
+    files, _ = discover(args.paths, [p for p in (args.output, args.csv, args.json) if p is not None])
+    workbooks = [f for f in files if f.suffix.lower() in (".xlsx", ".xlsm")]
+    declarations = [f for f in workbooks if is_declaration_workbook(f)]
+    if declarations:
+        others = len(workbooks) - len(declarations)
+        if others:
+            raise CommandError(f"给出的文件中有 {len(declarations)} 个绩效目标申报表和 {others} 个其他工作簿："
+                               "申报表与评分表请分别汇总")
+        return run_declarations(args)
     report = collect_paths(args.paths, args.output, args.force, csv=args.csv, json=args.json, jobs=args.jobs,
                            on_failed=failed_line)
     if report.locks:
@@ -52,6 +64,30 @@ def run(args: argparse.Namespace) -> int:
     note = f"（其中旧版自评表 {legacy} 份）" if legacy else ""
     print(f"已汇总 {len(report.records)} 份评分表{note}，来自 {report.files - len(report.failed)} 个文件；"
           f"失败 {len(report.failed)} 个；问题 {report.findings} 条；用时 {format_number(report.seconds, 1)} 秒")
+    for path in report.written:
+        print(f"已写入 {path}")
+    if report.backup:
+        print(f"原文件已备份为 {report.backup}")
+    return report.exit_code
+
+
+def run_declarations(args: argparse.Namespace) -> int:
+    """Review every declaration and write the declarations summary; exit 1 when a file could not be read."""
+    from xlperf.cli import CommandError
+    from xlperf.targets.summary import collect_declarations
+
+    try:
+        report = collect_declarations(args.paths, args.output, args.force, csv=args.csv, json=args.json)
+    except FileExistsError as exc:
+        raise CommandError(str(exc)) from exc
+    for failed in report.failed:
+        print(f"无法汇总：{failed.file}：{failed.reason}", file=sys.stderr)
+    if not report.declarations:
+        raise CommandError("没有读到绩效目标申报表，未生成汇总", 1)
+    errors = sum(1 for _, found in report.declarations for f in found if f.severity == "error")
+    print(f"已审核 {len(report.declarations)} 份绩效目标申报表，来自 {report.files - len(report.failed)} 个文件；"
+          f"失败 {len(report.failed)} 个；问题 {report.findings} 条（其中错误 {errors} 条）；"
+          f"用时 {format_number(report.seconds, 1)} 秒")
     for path in report.written:
         print(f"已写入 {path}")
     if report.backup:

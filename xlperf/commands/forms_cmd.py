@@ -59,15 +59,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(new, many=False)
     new.set_defaults(handler=run_new)
     build = sub.add_parser(
-        "build", help="按项目清单为每个项目生成一份评分表（--template 生成空白项目清单）",
+        "build", help="按项目清单或绩效目标申报表为每个项目生成一份评分表（--template 生成空白项目清单）",
         description="按项目清单为每个项目生成一份评分表：\n"
                     "  xlperf build 评分表 --projects 项目清单.xlsx -o 输出文件夹\n"
+                    "按绩效目标申报表为每个申报项目生成一份自评表：\n"
+                    "  xlperf build self_evaluation --targets 申报表.xlsx [更多文件或文件夹] -o 输出文件夹\n"
                     "空白项目清单（表头带批注）：\n"
                     "  xlperf build --template 项目清单模板.xlsx\n"
-                    "项目清单的格式：xlperf help 项目清单")
+                    "项目清单的格式：xlperf help 项目清单；申报表的读取与规则：docs/targets.md")
     build.add_argument("rubric", nargs="?", metavar="评分表", help=_RUBRIC_HELP + "；用 --template 时不需要")
     build.add_argument("--projects", type=Path, metavar="清单",
                        help="项目清单（.xlsx 或 .csv），每行一个项目；格式见 xlperf help 项目清单")
+    build.add_argument("--targets", type=Path, nargs="+", metavar="申报表",
+                       help="绩效目标申报表（.xlsx 文件或文件夹，可多个）：每个申报项目一份自评表，代替 --projects")
+    build.add_argument("--points", type=Path, metavar="分值表",
+                       help="与 --targets 一起用：指定各指标或各类指标的分值（.xlsx/.csv），见 docs/targets.md")
+    build.add_argument("--jobs", type=int, default=None, metavar="进程数",
+                       help="与 --targets 一起用：并行进程数（默认：全部 CPU 核，40 份以上时启用）")
     build.add_argument("-o", "--output", type=Path, metavar="文件夹", help="输出文件夹（每个项目一个文件）")
     build.add_argument("--template", type=Path, metavar="文件",
                        help="不生成评分表，只写出空白项目清单（.xlsx，表头带批注），如 项目清单模板.xlsx")
@@ -119,14 +127,23 @@ def run_build(args: argparse.Namespace) -> int:
 
         return write_template_file(PROJECT_LIST_TEMPLATE, args.template, args.force,
                                    "填好后：xlperf build 评分表 --projects 文件 -o 输出文件夹")
-    missing = [what for what, value in (("评分表", args.rubric), ("--projects", args.projects),
-                                        ("-o/--output", args.output)) if value is None]
+    if args.projects is not None and args.targets:
+        args.parser.error("--projects 与 --targets 只能用一个")
+    source = ("--projects 或 --targets", args.projects if args.projects is not None else args.targets)
+    missing = [what for what, value in (("评分表", args.rubric), source, ("-o/--output", args.output))
+               if value is None]
     if missing:
         args.parser.error(f"缺少必需的参数：{'、'.join(missing)}（或用 --template 文件 生成空白项目清单）")
     rubric = load_rubric(args.rubric)
     accept = args.accept_rubric_errors
     if args.output.exists() and not args.output.is_dir():
         raise CommandError(f"输出位置“{args.output}”已存在且不是文件夹")
+    if args.targets:
+        return run_build_targets(args, rubric)
+    if args.points is not None:
+        raise CommandError("--points 只能与 --targets 一起使用（项目清单的分值写在“绩效指标”表的分值列）")
+    if args.jobs is not None:
+        raise CommandError("--jobs 只能与 --targets 一起使用")
     try:
         listing = read_project_list(args.projects)
     except ProjectListError as exc:
@@ -151,3 +168,51 @@ def run_build(args: argparse.Namespace) -> int:
     for row in sorted(skipped, key=lambda s: (s.sheet, s.row)):
         print(f"未使用：{row}", file=sys.stderr)
     return 1 if any(s.error for s in skipped) else 0
+
+
+def run_build_targets(args: argparse.Namespace, rubric: Any) -> int:
+    """One 自评表 per declared project; report what was inferred and every row not used (with its cell).
+    Exit 1 when a project could not be written, a file could not be read or a row was unusable."""
+    from xlperf.cli import CommandError
+    from xlperf.forms.writer import FormError
+    from xlperf.targets import PointsError, build_self_evaluations, read_declarations, read_points
+
+    if not rubric.slots():
+        raise CommandError(f"评分表“{rubric.title}”没有按项目填写的指标类别，不能按申报表生成（请用 self_evaluation）")
+    if args.jobs is not None and args.jobs < 1:
+        raise CommandError("--jobs 应为正整数")
+    for path in args.targets:
+        if not path.exists():
+            raise CommandError(f"找不到“{path}”")
+    try:
+        points = read_points(args.points) if args.points is not None else None
+    except PointsError as exc:
+        raise CommandError(str(exc)) from exc
+    result = read_declarations(args.targets, exclude=[args.output])
+    for failed in result.failed:
+        print(f"无法读取：{failed.file}：{failed.reason}", file=sys.stderr)
+    if not result.declarations:
+        raise CommandError("没有读到绩效目标申报表（需要项目名称和“三级指标、目标值”表）", 1)
+    defaults = _header(args)
+    for declaration in result.declarations:
+        for key, value in defaults.items():
+            if key == "project":
+                continue
+            declaration.fields.setdefault(key, value)
+    try:
+        report = build_self_evaluations(result, args.output, rubric, _options(args), points=points,
+                                        overwrite=args.force, progress=True, jobs=args.jobs,
+                                        accept_rubric_errors=args.accept_rubric_errors)
+    except FormError as exc:
+        raise CommandError(str(exc)) from exc
+    for plan in report.plans:
+        status = f" → {plan.path.name}" if plan.path else ""
+        print(plan.describe() + status)
+        for note in plan.notes:
+            print(f"  提示：{note}")
+    print(f"已生成 {len(report.written)} 份自评表（{len(report.plans)} 个申报项目），保存在 {args.output}")
+    for plan, reason in report.not_written:
+        print(f"未生成：{plan.declaration.project}：{reason}", file=sys.stderr)
+    for unused in report.unused:
+        print(f"未使用：{unused}", file=sys.stderr)
+    return 1 if report.has_errors else 0
