@@ -12,7 +12,7 @@ from xlperf.engine import score_lenient as score
 from xlperf.findings import Finding, has_errors
 from xlperf.forms.reader import CellData, read_form, read_source, score_form
 from xlperf.grades import scheme
-from xlperf.rubrics import load_rubric, with_indicators
+from xlperf.rubrics import load_rubric, with_grade_scheme, with_indicators
 
 
 def _codes(findings: list[Finding]) -> list[str]:
@@ -220,7 +220,7 @@ def test_rubric_points_and_cap_and_qualitative_numeric(tmp_path: Path) -> None:
          "method": "ratio"},
         {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "满意度", "target": "≥90%", "points": 30},
     ]
-    rubric = with_indicators(load_rubric("self_evaluation"), rows)
+    rubric = with_grade_scheme(with_indicators(load_rubric("self_evaluation"), rows), "lincang")  # 临沧 caps at 30
     values = {"zj": {"budget": 10, "spent": 10}, "cc_sl_1": {"target": 8, "actual": 8},
               "cc_zl_1": {"target": "良好", "actual": "良好"}, "myd_fwdx_1": {"target": 0.9, "actual": 0.9}}
     findings, form = _check(tmp_path, values, rubric=rubric)

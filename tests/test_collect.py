@@ -257,7 +257,7 @@ def test_summary_numbers_match_the_engine(returned: Path, tmp_path: Path) -> Non
     # typed as the text 80万元 into a number cell: the form's formula does not use it, nor does xlperf
     assert by_file["p2.xlsx"][0]["全年预算数"] is None
     legacy = by_file["legacy_jingmeng_brand.xlsx"][0]
-    assert legacy["来源"] == "旧版自评表" and legacy["重新计算总分"] == pytest.approx(86.72)
+    assert legacy["来源"] == "旧版自评表（中央2020）" and legacy["重新计算总分"] == pytest.approx(86.72)
     assert legacy["表内填报总分"] == 99 and legacy["执行率"] == pytest.approx(0.972)
     assert {r["工作表"] for r in by_file["legacy_two_projects.xlsx"]} == {"培训项目", "消费帮扶"}
     # ranking within each rubric
@@ -353,11 +353,13 @@ def test_hostile_corpus(tmp_path: Path, returned: Path) -> None:
     report = collect_paths([mixed], out, progress=False)
     failed = {Path(f.file).name: f for f in report.failed}
     bad = {"billion_laughs.xlsx", "csv_renamed.xlsx", "docx_renamed.xlsx", "empty.xlsx", "encrypted.xlsx",
-           "html_export.xls", "legacy.xls", "many_members.xlsx", "not_a_workbook.xlsx", "truncated.xlsx",
+           "html_export.xls", "legacy.xls", "encrypted.xls", "macro.xls", "xl4_macro.xls", "many_members.xlsx", "not_a_workbook.xlsx", "truncated.xlsx",
            "zip_bomb.xlsx", "zip_bomb_declared.xlsx", "formula_injection.xlsx"}
     assert set(failed) == bad
     assert failed["encrypted.xlsx"].code == "encrypted" and failed["zip_bomb.xlsx"].code == "zip_bomb"
     assert failed["formula_injection.xlsx"].code == "not_form"
+    assert failed["encrypted.xls"].code == "encrypted" and failed["macro.xls"].code == "xls_macro"
+    assert failed["xl4_macro.xls"].code == "xls_macro" and failed["legacy.xls"].code == "not_form"
     summarised = {Path(r.file).name for r in report.records}
     assert summarised == {"p1.xlsx", "good.xlsx", "good_macro.xlsm"}
     listed = {r["文件"] for r in sheet_rows(out, "失败文件")}

@@ -116,5 +116,6 @@ def test_unknown_category_becomes_a_finding(tmp_path: Path) -> None:
     ws["C16"] = "神秘指标"
     wb.save(tmp_path / "y.xlsx")
     (form,) = read_legacy(read_workbook(tmp_path / "y.xlsx"))
-    assert any(f.code == "legacy_bad_row" and "评价完成时间" in f.message for f in form.problems)
+    bad = next(f for f in form.problems if f.code == "legacy_bad_row")
+    assert "评价完成时间" in bad.message and bad.cell == "D16"  # the row's 三级指标 cell, not the merged A13
     assert "评价完成时间" not in [leaf.name for leaf in form.rubric.leaves()]

@@ -15,6 +15,7 @@ from xlperf.rubrics import (
     load_rubric,
     rubric_to_data,
     validate,
+    with_grade_scheme,
     with_indicators,
     write_table_rubric,
 )
@@ -81,12 +82,14 @@ def test_group_sum_mismatch_named(tmp_path: Path) -> None:
 
 
 def test_leaf_cap_is_enforced() -> None:
-    rubric = with_indicators(load_rubric("self_evaluation"), [
+    national = with_indicators(load_rubric("self_evaluation"), [
         {"level1": "产出指标", "level2": "数量指标", "name": "培训期数", "target": "8期", "points": 35},
         {"level1": "满意度指标", "level2": "服务对象满意度", "name": "满意度", "target": "≥90%", "points": 55}])
+    rubric = with_grade_scheme(national, "lincang")  # 临沧's 评分办法: no single leaf over 30 points
     messages = [f.message for f in validate(rubric)]
     assert any("不得高于 30 分" in m and "培训期数" in m and "35" in m for m in messages)
     assert not any("各一级指标分值合计" in m for m in messages if "100" not in m)
+    assert not any(f.code == "leaf_over_cap" for f in validate(national))  # the national practice has no cap
 
 
 @pytest.mark.parametrize(("params", "problem"), [

@@ -27,6 +27,16 @@ SCHEMES: dict[str, tuple[str, tuple[GradeBand, ...]]] = {
 }
 
 
+#: Rules that come with a scheme besides its bands: 临沧's 评分办法 caps a single 三级指标 at 30 points
+#: (seed 004); the national practice sets no cap (Sichuan's forms have leaves worth 60 or 90 points).
+SCHEME_LEAF_CAPS: dict[str, float] = {"lincang": 30.0}
+
+
+def scheme_leaf_cap(name: str) -> float | None:
+    """The single-leaf cap a named scheme sets (``lincang``: 30), or None."""
+    return SCHEME_LEAF_CAPS.get(name)
+
+
 class GradeError(XlperfError, ValueError):
     """A grade scheme that is unknown or malformed."""
 

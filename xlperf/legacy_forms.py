@@ -10,6 +10,7 @@ form's own numbers contradict (exactly as in the seeds). Figures come from the s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -246,4 +247,385 @@ def write_samples(out: Path) -> list[Path]:
         path = out / name
         wb.save(path)
         written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------------- layouts of other provinces
+#
+# Forms in the layouts units really return (issue 12), written the way they come back: merged labels,
+# labels broken over lines, origins shifted, amounts typed as text, several forms in one workbook (one
+# per sheet, and stacked on one sheet), and the contradictions those forms carry. The figures each
+# should read as are stated in the tests (tests/test_legacy_layouts.py), worked out by hand.
+
+
+class _Grid:
+    """Writes cells relative to an origin (``top``, ``left``, 1-based) and merges ranges."""
+
+    def __init__(self, ws: Worksheet, top: int = 1, left: int = 1) -> None:
+        self.ws, self.top, self.left = ws, top, left
+
+    def put(self, r: int, c: int, value: Any) -> None:
+        if value not in ("", None):
+            self.ws.cell(self.top + r, self.left + c, value)
+
+    def row(self, r: int, values: Sequence[Any], c: int = 0) -> None:
+        for i, value in enumerate(values):
+            self.put(r, c + i, value)
+
+    def merge(self, r0: int, c0: int, r1: int, c1: int) -> None:
+        if (r0, c0) != (r1, c1):
+            self.ws.merge_cells(start_row=self.top + r0, start_column=self.left + c0,
+                                end_row=self.top + r1, end_column=self.left + c1)
+
+    def box(self, r0: int, r1: int, c1: int) -> None:
+        _box(self.ws, self.top + r0, self.top + r1, self.left, self.left + c1)
+
+
+#: Central 2020 indicator rows: (一级 label, 二级, 三级, 年度指标值, 实际完成值, 分值, 得分, 偏差原因).
+CentralRow = tuple[str, str, str, Any, Any, Any, Any, str]
+
+
+def central2020_form(grid: _Grid, r: int, *, project: str, department: str, unit: str, year: str,
+                     funds: list[tuple[str, Any, Any, Any, Any, Any, Any]], rows: list[CentralRow],
+                     total: tuple[Any, Any], note: bool = True) -> int:
+    """One form of the central 2020 template (as a 2022 Anhui county form prints it) from row ``r``;
+    returns the first row after it. Columns: A label, B–I."""
+    grid.put(r, 0, "项目支出绩效自评表")
+    grid.merge(r, 0, r, 8)
+    grid.put(r + 1, 0, f"（{year}年度）")
+    grid.merge(r + 1, 0, r + 1, 8)
+    grid.row(r + 2, ["项目名称", "", project])
+    grid.merge(r + 2, 0, r + 2, 1)
+    grid.merge(r + 2, 2, r + 2, 8)
+    grid.row(r + 3, ["主管部门", "", department, "", "", "实施单位", unit])
+    grid.merge(r + 3, 0, r + 3, 1)
+    grid.merge(r + 3, 2, r + 3, 4)
+    grid.merge(r + 3, 6, r + 3, 8)
+    grid.row(r + 4, ["项目负责人", "", "王建国", "", "", "联系电话", "0566-2012345"])
+    grid.merge(r + 4, 0, r + 4, 1)
+    f = r + 5
+    grid.row(f, ["项目资金\n（万元）", "", "年初预算数", "全年预算数\n（A）", "全年执行数\n（B）", "分值", "执行率\n（B/A）",
+                 "得分"])
+    for i, line in enumerate(funds, start=1):
+        grid.row(f + i, list(line), c=1)
+    grid.merge(f, 0, f + len(funds), 0)
+    g = f + len(funds) + 1
+    grid.row(g, ["年度总体目标完成情况", "预期目标", "", "", "", "实际完成情况"])
+    grid.row(g + 1, ["", "完成年度建设任务，改善农村人居环境。", "", "", "", "已完成年度建设任务。"])
+    grid.merge(g, 0, g + 1, 0)
+    grid.merge(g, 1, g, 4)
+    grid.merge(g + 1, 1, g + 1, 4)
+    grid.merge(g, 5, g, 8)
+    grid.merge(g + 1, 5, g + 1, 8)
+    h = g + 2
+    grid.row(h, ["年度绩效指标完成情况", "一级指标", "二级指标", "三级指标", "年度\n指标值", "实际\n完成值", "分值", "得分",
+                 "偏差原因分析及改进措施"])
+    for i, line in enumerate(rows, start=1):
+        grid.row(h + i, list(line), c=1)
+    last = h + len(rows)
+    grid.merge(h, 0, last, 0)
+    _merge_grid_runs(grid, 1, h + 1, last)
+    t = last + 1
+    grid.row(t, ["总分", "", "", "", "", "", total[0], total[1]])
+    grid.merge(t, 0, t, 5)
+    grid.box(r + 2, t, 8)
+    if note:
+        grid.put(t + 1, 0, "注：一级指标分值统一设置为：产出指标50分、效益指标30分、服务对象满意度指标10分、预算资金执行率10分。")
+        grid.merge(t + 1, 0, t + 1, 8)
+        return t + 3
+    return t + 2
+
+
+def _merge_grid_runs(grid: _Grid, c: int, first: int, last: int) -> None:
+    """Merge each filled cell of a column with the blank cells below it (relative rows)."""
+    start = first
+    for r in range(first + 1, last + 2):
+        if r > last or grid.ws.cell(grid.top + r, grid.left + c).value not in (None, ""):
+            grid.merge(start, c, r - 1, c)
+            start = r
+
+
+def anhui_county() -> openpyxl.Workbook:
+    """Two central-2020 forms stacked on one sheet, origin shifted to B2 (a county bureau's return).
+
+    The first carries a 0/0/0 年度资金总额 row above filled 其中 rows (150 budget, 126 spent), 执行率 left
+    blank and 10 points claimed; an unmet 数量 target claimed in full; a 满意度 scored 8 where its rule
+    gives 10; a 总分 (98) that is not the sum of its scores (97); a not-applicable 成本 row of ``/``. The
+    second claims 100% execution where 48万元 of 50.5万元 is 95.05%, with amounts typed as text, and its
+    unit carries the same unit under a bracketed code.
+    """
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    grid = _Grid(ws, top=2, left=2)
+    nxt = central2020_form(
+        grid, 0, project="2022年农村人居环境整治项目", department="池州市贵池区农业农村局",
+        unit="219001-池州市贵池区棠溪镇人民政府", year="2022",
+        funds=[("年度资金总额：", 0, 0, 0, 10, "", 10),
+               ("其中：本年财政拨款", 120, 120, 96, "—", "", "—"),
+               ("上年结转资金", 30, 30, 30, "—", "", "—"),
+               ("其他资金", "", "", "", "—", "", "—")],
+        rows=[("产出指标\n（50分）", "数量指标", "指标1：改造农村户厕", "≥200户", "180户", 20, 20, ""),
+              ("", "", "指标2：改造村级公厕", "≥5座", "5座", 10, 10, ""),
+              ("", "", "……", "", "", "", "", ""),
+              ("", "质量指标", "指标1：验收合格率", "100%", "100%", 10, 10, ""),
+              ("", "时效指标", "指标1：完成时间", "2022年12月底前", "2022年11月", 10, 10, ""),
+              ("", "成本指标", "指标1：", "/", "/", "/", "/", "/"),
+              ("效益指标\n（30分）", "经济效益指标", "/", "/", "/", "/", "/", "/"),
+              ("", "社会效益指标", "指标1：农村人居环境改善", "明显改善", "明显改善", 15, 15, ""),
+              ("", "生态效益指标", "指标1：", "", "", "", "", ""),
+              ("", "可持续影响指标", "指标1：长效管护机制", "建立", "已建立", 15, 14, "管护队伍待充实"),
+              ("满意度指标\n（10分）", "服务对象满意度指标", "指标1：群众满意度", "≥90%", "95%", 10, 8, "")],
+        total=(100, 98))
+    central2020_form(
+        grid, nxt, project="2022年高素质农民培育项目", department="池州市贵池区农业农村局",
+        unit="[219001]池州市贵池区棠溪镇人民政府", year="2022",
+        funds=[("年度资金总额：", "50.5万元", "50.5万元", "48万元", 10, "100%", 10),
+               ("其中：本年财政拨款", "50.5万元", "50.5万元", "48万元", "—", "100%", "—"),
+               ("上年结转资金", "", "", "", "—", "", "—"),
+               ("其他资金", "", "", "", "—", "", "—")],
+        rows=[("产出指标\n（50分）", "数量指标", "指标1：培训农民", "≥500人次", "520人次", 30, 30, ""),
+              ("", "质量指标", "指标1：培训合格率", "≥95%", "96%", 20, 20, ""),
+              ("效益指标\n（30分）", "社会效益指标", "指标1：农民增收", "有所提高", "有所提高", 30, 30, ""),
+              ("满意度指标\n（10分）", "服务对象满意度指标", "指标1：参训农民满意度", "≥90%", "92%", 10, 10, "")],
+        total=(100, 100), note=False)
+    return wb
+
+
+#: Sichuan 绩效指标 rows: (一级, 二级, 三级, 指标性质, 指标值, 度量单位, 完成值, 权重, 得分, 未完成原因分析).
+SichuanRow = tuple[str, str, str, str, Any, str, Any, Any, Any, str]
+
+
+def sichuan_form(ws: Worksheet, *, project: str, department: str, unit: str,
+                 funds: list[tuple[str, Any, Any, Any, Any, Any, Any, str]], rows: list[SichuanRow],
+                 total: tuple[Any, Any], texts: tuple[str, str, str]) -> None:
+    """Sichuan's province-wide 部门预算项目支出绩效自评表 (报表编号 510000_0013zp), columns A–K."""
+    grid = _Grid(ws)
+    grid.put(0, 0, "部门预算项目支出绩效自评表(2023年度)")
+    grid.merge(0, 0, 0, 10)
+    grid.row(1, ["报表编号：510000_0013zp", "", "", "", "", "", "", "", "金额单位：万元"])
+    grid.row(2, ["项目名称", "", project])
+    grid.merge(2, 0, 2, 1)
+    grid.merge(2, 2, 2, 10)
+    grid.row(3, ["主管部门", "", department, "", "", "", "实施单位", "", unit])
+    grid.merge(3, 0, 3, 1)
+    grid.merge(3, 2, 3, 5)
+    grid.merge(3, 6, 3, 7)
+    grid.merge(3, 8, 3, 10)
+    f = 4
+    grid.row(f, ["预算执行情况\n(10分)", "年度预算数\n(万元)", "年初预算", "调整后\n预算数", "预算执行数", "预算\n执行率", "权重",
+                 "得分", "原因"])
+    for i, line in enumerate(funds, start=1):
+        grid.row(f + i, list(line), c=1)
+    grid.merge(f, 0, f + len(funds), 0)
+    g = f + len(funds) + 1
+    grid.row(g, ["年度总体目标", "预期目标", "", "", "", "", "实际完成情况"])
+    grid.row(g + 1, ["", "保障单位正常运转。", "", "", "", "", "单位运转正常。"])
+    grid.merge(g, 0, g + 1, 0)
+    h = g + 2
+    grid.row(h, ["绩效指标\n(90分)", "一级指标", "二级指标", "三级指标", "指标\n性质", "指标值", "度量\n单位", "完成值", "权重", "得分",
+                 "未完成原因分析"])
+    for i, line in enumerate(rows, start=1):
+        grid.row(h + i, list(line), c=1)
+    last = h + len(rows)
+    grid.merge(h, 0, last, 0)
+    _merge_grid_runs(grid, 1, h + 1, last)
+    t = last + 1
+    grid.row(t, ["合计", "", "", "", "", "", "", "", total[0], total[1]])
+    grid.merge(t, 0, t, 7)
+    for i, (name, text) in enumerate(zip(("评价结论", "存在问题", "改进措施"), texts, strict=True), start=1):
+        grid.row(t + i, [name, "", text])
+        grid.merge(t + i, 0, t + i, 1)
+        grid.merge(t + i, 2, t + i, 10)
+    grid.box(2, t + 3, 10)
+
+
+def sichuan() -> openpyxl.Workbook:
+    """Two Sichuan forms (one per sheet). The first has a 60-point leaf that misses its target yet claims
+    60 (118 of 120 人 gives 59) and a 满意度 (free 二级 name 满意度指标) scored 25 where 95% against ≥90%
+    gives 30; the second a 90-point leaf and a claimed 100% execution where 160 of 200 is 80%, its
+    amounts typed as text. Project names carry their project codes."""
+    wb = openpyxl.Workbook()
+    first = wb.active
+    first.title = "510000_0013zp"
+    sichuan_form(
+        first, project="51000021R000000019951-工资性支出", department="四川省教育厅",
+        unit="[105210]四川省教育厅机关服务中心",
+        funds=[("总额", 800, 820, 779, "95%", 10, 9.5, ""), ("其中:财政资金", 800, 820, 779, "95%", "", "", ""),
+               ("财政专户管理资金", 0, 0, 0, "", "", "", ""), ("单位资金", "", "", "", "", "", "", ""),
+               ("其他资金", "", "", "", "", "", "", "")],
+        rows=[("产出指标", "数量指标", "保障在职人员数", "≥", 120, "人", 118, 60, 60, ""),
+              ("满意度指标", "满意度指标", "在职人员满意度", "≥", 90, "%", 95, 30, 25, "")],
+        total=(100, 94.5), texts=("项目完成较好。", "个别岗位空缺。", "加快人员招聘。"))
+    second = wb.create_sheet("公用经费")
+    sichuan_form(
+        second, project="51000021R000000020001-公用经费", department="四川省教育厅",
+        unit="[105210]四川省教育厅机关服务中心",
+        funds=[("总额", "200.00", "200.00", "160.00", "100%", 10, 10, ""),
+               ("其中:财政资金", "200.00", "200.00", "160.00", "100%", "", "", ""),
+               ("财政专户管理资金", "", "", "", "", "", "", ""), ("单位资金", "", "", "", "", "", "", ""),
+               ("其他资金", "", "", "", "", "", "", "")],
+        rows=[("产出指标", "时效指标", "经费支付及时率", "=", 100, "%", 100, 90, 90, "")],
+        total=(100, 100), texts=("完成年度目标。", "无。", "无。"))
+    return wb
+
+
+#: Chongqing indicator rows: (一级, 二级, 三级, 计量单位, 指标性质, 年初指标值, 调整指标值, 全年完成值, 得分系数,
+#: 指标权重, 指标得分, 是否核心指标).
+ChongqingRow = tuple[str, str, str, str, str, Any, Any, Any, Any, Any, Any, str]
+
+
+def chongqing() -> openpyxl.Workbook:
+    """Chongqing's 部门整体绩效自评表, origin shifted to C4: score = 得分系数 × 指标权重; 执行率 76% × 10 = 7.6.
+
+    Contradictions: a 时效 score of 10 where its coefficient 0.9 × 10 gives 9; a 满意度 (二级 named
+    校园用户满意度) with coefficient 0.8 (16) where 95% against ≥90% gives 20; a 自评总分 of 97.6 where
+    its own scores add up to 93.6.
+    """
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "部门整体自评"
+    grid = _Grid(ws, top=4, left=3)
+    grid.put(0, 0, "部门整体绩效自评表")
+    grid.merge(0, 0, 0, 11)
+    grid.put(1, 0, "（2022年度）")
+    grid.merge(1, 0, 1, 11)
+    grid.row(2, ["部门名称", "", "500112001-重庆市渝北区教育委员会", "", "", "", "", "联系电话", "", "023-67812345"])
+    grid.merge(2, 0, 2, 1)
+    grid.merge(2, 2, 2, 6)
+    f = 3
+    grid.row(f, ["部门资金\n（万元）", "", "年初预\n算数", "全年预\n算数", "全年执\n行数", "分值", "执行率", "得分"])
+    grid.row(f + 1, ["", "年度资金总额", 1000, 1250, 950, 10, "76%", 7.6])
+    grid.row(f + 2, ["", "其中：财政拨款", 1000, 1250, 950, "", "", ""])
+    grid.row(f + 3, ["", "其他资金", "", "", "", "", "", ""])
+    grid.merge(f, 0, f + 3, 0)
+    h = f + 4
+    grid.row(h, ["一级指标", "二级指标", "三级指标", "计量\n单位", "指标\n性质", "年初\n指标值", "调整\n指标值", "全年\n完成值", "得分\n系数",
+                 "指标\n权重", "指标\n得分", "是否核心\n指标"])
+    rows: list[ChongqingRow] = [
+        ("产出指标", "数量指标", "学校校舍维修面积", "平方米", "≥", 5000, 5200, 5300, 1, 20, 20, "是"),
+        ("", "质量指标", "维修工程验收合格率", "%", "=", 100, "", 100, 1, 20, 20, "是"),
+        ("", "时效指标", "资金拨付及时性", "", "定性", "及时", "", "基本及时", 0.9, 10, 10, "否"),
+        ("效益指标", "社会效益指标", "办学条件改善", "", "定性", "明显改善", "", "明显改善", 1, 20, 20, "是"),
+        ("满意度指标", "校园用户满意度", "师生满意度", "%", "≥", 90, "", 95, 0.8, 20, 16, "否"),
+    ]
+    for i, line in enumerate(rows, start=1):
+        grid.row(h + i, list(line))
+    last = h + len(rows)
+    _merge_grid_runs(grid, 0, h + 1, last)
+    t = last + 1
+    grid.row(t, ["自评总分", "", "", "", "", "", "", "", "", 100, 97.6])
+    grid.merge(t, 0, t, 8)
+    grid.box(2, t, 11)
+    return wb
+
+
+def project_library() -> openpyxl.Workbook:
+    """The central 项目库 export: eleven sheets, the 自评表 one of them with its own header rows, no
+    年度资金总额 row (funds not filled in) and a 总分 whose formula is broken (``=SUM(#REF!)``). The
+    申报表 and 监控 sheets carry indicator tables of their own that are not self-evaluations."""
+    wb = openpyxl.Workbook()
+    sheets = ["项目基本信息", "立项依据", "实施方案", "支出计划", "支出明细", "项目支出绩效目标申报表", "项目支出绩效目标执行监控",
+              "项目支出绩效自评表", "评审报告", "附件", "审核意见"]
+    wb.active.title = sheets[0]
+    for name in sheets[1:]:
+        wb.create_sheet(name)
+    info = wb["项目基本信息"]
+    for r, (k, v) in enumerate([("项目名称", "2023年教学设备购置项目"), ("项目编码", "11000023T000001234567"),
+                                ("单位名称", "某某职业学院"), ("项目类别", "其他运转类")], start=1):
+        info.cell(r, 1, k)
+        info.cell(r, 2, v)
+    declared = wb["项目支出绩效目标申报表"]
+    for r, line in enumerate([("一级指标", "二级指标", "三级指标", "指标值"),
+                              ("产出指标", "数量指标", "采购设备数量", "≥10台")], start=1):
+        for c, v in enumerate(line, start=1):
+            declared.cell(r, c, v)
+    monitor = wb["项目支出绩效目标执行监控"]
+    for r, line in enumerate([("一级指标", "二级指标", "三级指标", "年度指标值", "1-7月执行情况", "全年预计完成情况", "偏差原因分析"),
+                              ("产出指标", "数量指标", "采购设备数量", "≥10台", "6台", "10台", "")], start=1):
+        for c, v in enumerate(line, start=1):
+            monitor.cell(r, c, v)
+    wb["支出计划"]["A1"], wb["支出计划"]["B1"] = "全年预算数", 120
+    ws = wb["项目支出绩效自评表"]
+    grid = _Grid(ws)
+    grid.put(0, 0, "项目支出绩效自评表")
+    grid.merge(0, 0, 0, 8)
+    grid.put(1, 0, "（2023年度）")
+    grid.merge(1, 0, 1, 8)
+    grid.row(2, ["项目名称", "", "2023年教学设备购置项目", "", "", "项目编码", "11000023T000001234567"])
+    grid.row(3, ["主管部门", "", "某某市教育局", "", "", "实施单位", "某某职业学院"])
+    grid.row(4, ["项目负责人", "", "李华", "", "", "联系电话", "010-66001234"])
+    for r in (2, 3, 4):
+        grid.merge(r, 0, r, 1)
+        grid.merge(r, 2, r, 4)
+        grid.merge(r, 6, r, 8)
+    grid.row(5, ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"])
+    grid.merge(5, 0, 5, 1)
+    grid.row(6, ["年度总体目标", "预期目标", "", "", "", "实际完成情况"])
+    grid.row(7, ["", "购置教学设备，改善实训条件。", "", "", "", "已完成采购。"])
+    grid.merge(6, 0, 7, 0)
+    h = 8
+    grid.row(h, ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"])
+    rows = [("产出指标", "数量指标", "指标1：采购设备数量", "≥10台", "10台", 30, 30, ""),
+            ("", "质量指标", "指标1：设备验收合格率", "100%", "100%", 20, 20, ""),
+            ("效益指标", "社会效益指标", "指标1：实训能力提升", "显著", "较显著", 20, 18, "部分设备调试中"),
+            ("满意度指标", "满意度指标", "指标1：使用人员满意度", "≥85%", "80%", 20, 20, "")]
+    for i, line in enumerate(rows, start=1):
+        grid.row(h + i, list(line), c=1)
+    last = h + len(rows)
+    grid.merge(h, 0, last, 0)
+    t = last + 1
+    grid.row(t, ["总分", "", "", "", "", "", 100])
+    grid.merge(t, 0, t, 5)
+    ws.cell(grid.top + t, grid.left + 7, "=SUM(#REF!)")
+    grid.box(2, t, 8)
+    return wb
+
+
+def refused_form() -> openpyxl.Workbook:
+    """A Sichuan-like form whose header lost its 完成值 and 得分 labels (it must be refused, not half-read)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评"
+    grid = _Grid(ws)
+    grid.put(0, 0, "部门预算项目支出绩效自评表(2023年度)")
+    grid.row(1, ["项目名称", "", "培训项目"])
+    grid.row(2, ["绩效指标", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际数", "权重", "分数"])
+    grid.row(3, ["", "产出指标", "数量指标", "培训人次", "≥", 100, "人次", 100, 90, 90])
+    return wb
+
+
+LAYOUT_SAMPLES = {
+    "layout_anhui_county.xlsx": anhui_county,
+    "layout_sichuan_0013zp.xlsx": sichuan,
+    "layout_chongqing_dept.xlsx": chongqing,
+    "layout_project_library.xlsx": project_library,
+    "layout_refused.xlsx": refused_form,
+}
+SAMPLES.update(LAYOUT_SAMPLES)
+
+
+def save_as_xls(paths: Sequence[Path], out_dir: Path, timeout: float = 180.0) -> list[Path]:
+    """Save workbooks as BIFF8 ``.xls`` with LibreOffice (``soffice --headless --convert-to xls``), in one
+    soffice run with its own throw-away user profile; returns the ``.xls`` paths in order.
+
+    Raises :class:`RuntimeError` when LibreOffice is missing or a file was not converted.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        raise RuntimeError("LibreOffice 'soffice' was not found on PATH (scripts/install-test-deps.sh installs it)")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="xlperf-lo-") as profile:
+        command = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+                   "--convert-to", "xls", "--outdir", str(out_dir), *map(str, paths)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    written = [out_dir / f"{Path(p).stem}.xls" for p in paths]
+    missing = [p.name for p in written if not p.exists()]
+    if done.returncode != 0 or missing:
+        raise RuntimeError(f"LibreOffice did not convert {missing or paths}: {done.stderr.strip()}")
     return written

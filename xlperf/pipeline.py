@@ -25,7 +25,8 @@ from xlperf.findings import Finding
 from xlperf.forms.reader import CellSource, FilledForm, read_source
 from xlperf.model import Rubric
 
-__all__ = ["SOURCE_FORM", "SOURCE_LEGACY", "ScoredForm", "read_path", "recheck", "score_filled", "score_source"]
+__all__ = ["SOURCE_FORM", "SOURCE_LEGACY", "ScoredForm", "read_path", "recheck", "score_filled", "score_source",
+           "source_of"]
 
 #: sheets every summary written by ``xlperf collect`` has (see ``collect/summary.py``)
 SUMMARY_SHEETS = frozenset({"汇总", "问题清单", "失败文件"})
@@ -85,11 +86,22 @@ def read_path(path: Path, rubric: Rubric | None = None) -> list[ScoredForm]:
 
     raw = read_workbook(Path(path))  # our form: the named sheets only; otherwise every sheet
     if raw.is_form:
-        forms, source = [read_source(CalamineSource(raw), Path(path))], SOURCE_FORM
+        forms = [read_source(CalamineSource(raw), Path(path))]
     elif set(raw.sheet_names) >= SUMMARY_SHEETS:
         raise NotAForm("这是 xlperf collect 生成的汇总表，不是评分表；请对各单位报回的评分表运行 score/check")
     else:
-        forms, source = read_legacy(raw), SOURCE_LEGACY
+        forms = read_legacy(raw)
     for form in forms:
         form.modified = raw.modified
-    return [score_filled(form, rubric, source) for form in forms]
+    return [score_filled(form, rubric, source_of(form)) for form in forms]
+
+
+def source_of(form: FilledForm) -> str:
+    """Where a form came from: ``xlperf 表``, or ``旧版自评表（四川0013zp）`` naming the layout profile that
+    read a hand-made form (:mod:`xlperf.collect.profiles`)."""
+    from xlperf.collect.profiles import PROFILE_BY_ID
+
+    profile = PROFILE_BY_ID.get(form.layout)
+    if profile is None:
+        return SOURCE_LEGACY if form.layout else SOURCE_FORM
+    return f"{SOURCE_LEGACY}（{profile.short}）"

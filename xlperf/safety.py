@@ -4,7 +4,8 @@ Workbooks come back from hundreds of units; any of them may be broken, encrypted
 Every reader in xlperf goes through this module:
 
 * :func:`inspect_workbook` looks at the raw bytes and the zip *central directory* before any parser
-  touches the file: size, magic bytes (OLE2 → encrypted or legacy ``.xls``; PDF/HTML/CSV...), missing
+  touches the file: size, magic bytes (OLE2 → encrypted, or a ``.xls`` whose container and BIFF records
+  are vetted for encryption and macros; PDF/HTML/CSV...), missing
   central directory (truncated download), member count, declared uncompressed sizes and compression
   ratios (zip bombs, decided from ``ZipInfo.file_size``/``compress_size`` without decompressing),
   required parts, and the first 64 KB of every XML part for ``<!DOCTYPE``/``<!ENTITY`` (entity bombs,
@@ -71,6 +72,7 @@ REASONS: dict[str, str] = {
     "lock_file": "这是 Excel/WPS 打开文件时产生的临时锁定文件（~$ 开头），不是工作簿，请提交正式文件",
     "encrypted": "文件已加密（设置了打开密码），请去掉密码后重新提交",
     "legacy_xls": "这是旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后重新提交",
+    "xls_macro": "这是含宏的旧版 .xls 文件，为安全起见不读取，请另存为不含宏的 .xlsx 后重新提交",
     "xlsb": "这是 .xlsb 二进制工作簿，请在 Excel 中另存为 .xlsx 后重新提交",
     "macro_only": "这是 Excel 加载项（只含宏、没有可填写的工作表），不是工作簿，请提交 .xlsx 文件",
     "not_workbook": "文件不是 Excel 工作簿（.xlsx/.xlsm），无法读取",
@@ -152,7 +154,8 @@ def _mb(n: int) -> str:
 
 
 def inspect_workbook(path: Path, limits: Limits = Limits()) -> str:
-    """Check a file BEFORE any parser touches it and return its format: ``'xlsx'`` or ``'xlsm'``.
+    """Check a file BEFORE any parser touches it and return its format: ``'xlsx'``, ``'xlsm'`` or ``'xls'``
+    (a BIFF8 workbook without encryption or macros, which only calamine reads: see ``collect.fast_reader``).
 
     Only the first bytes, the zip central directory and the first 64 KB of each XML part are read;
     nothing is decompressed in full. Raises :class:`UnreadableWorkbook` (see :data:`REASONS`).
@@ -196,7 +199,7 @@ def _inspect_members(fh: IO[bytes], size: int, path: Path, limits: Limits) -> tu
     fh.seek(0)
     head = fh.read(8)
     if head.startswith(_OLE_MAGIC):
-        _classify_ole(fh, path)
+        return _classify_ole(fh, path), []
     if not head.startswith(_ZIP_MAGIC):
         fh.seek(0)
         _classify_non_zip(fh.read(4096), path)
@@ -218,17 +221,65 @@ def _inspect_members(fh: IO[bytes], size: int, path: Path, limits: Limits) -> tu
     return kind, infos
 
 
-def _classify_ole(fh: IO[bytes], path: Path) -> None:
-    """OLE2/CFB container: an encrypted OOXML package, a legacy .xls, or something else entirely."""
+def _classify_ole(fh: IO[bytes], path: Path) -> str:
+    """OLE2/CFB container: an encrypted OOXML package, a BIFF8 ``.xls`` (returns ``'xls'``), or else.
+
+    The container's directory is read with olefile (nothing is executed): an ``EncryptedPackage``
+    stream is an encrypted .xlsx; Word and PowerPoint streams are refused; an ``.xls`` with a VBA
+    project (``_VBA_PROJECT_CUR``) or with Excel 4.0 macro / VB module sheets (BOUNDSHEET records) is
+    refused as a macro file, one with a FILEPASS record as encrypted; BIFF5 (``Book`` stream, Excel 95)
+    as too old. Only then may calamine read the ``Workbook`` stream's cell values.
+    """
+    import olefile
+
     fh.seek(0)
     data = fh.read()  # bounded by Limits.max_bytes
-    if "EncryptedPackage".encode("utf-16-le") in data:
-        _fail("encrypted", path=path)
-    if "WordDocument".encode("utf-16-le") in data:
-        _fail("not_workbook", "这是旧版 Word 文档（.doc），不是 Excel 工作簿，请提交 .xlsx 文件", path=path)
-    if "PowerPoint Document".encode("utf-16-le") in data:
-        _fail("not_workbook", "这是 PowerPoint 文件，不是 Excel 工作簿，请提交 .xlsx 文件", path=path)
-    _fail("legacy_xls", path=path)
+    try:
+        ole = olefile.OleFileIO(data)
+    except Exception as exc:  # olefile raises OSError and assorted parser errors on damaged containers
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            _fail("encrypted", path=path)
+        raise UnreadableWorkbook(REASONS["corrupt"], "corrupt", path=path, detail=repr(exc)) from exc
+    try:
+        entries = [[part.lower() for part in entry] for entry in ole.listdir(streams=True, storages=True)]
+        top = {entry[0] for entry in entries}
+        if "encryptedpackage" in top or "encryptioninfo" in top:
+            _fail("encrypted", path=path)
+        if "worddocument" in top:
+            _fail("not_workbook", "这是旧版 Word 文档（.doc），不是 Excel 工作簿，请提交 .xlsx 文件", path=path)
+        if "powerpoint document" in top:
+            _fail("not_workbook", "这是 PowerPoint 文件，不是 Excel 工作簿，请提交 .xlsx 文件", path=path)
+        if "workbook" not in top:
+            if "book" in top:
+                _fail("legacy_xls", "这是 Excel 5.0/95 格式的旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后重新提交",
+                      path=path)
+            _fail("not_workbook", path=path)
+        if any(part in _OLE_MACRO_STORAGES for entry in entries for part in entry):
+            _fail("xls_macro", path=path)
+        _check_biff_globals(ole.openstream("Workbook").read(), path)
+    finally:
+        ole.close()
+    return "xls"
+
+
+_OLE_MACRO_STORAGES = frozenset({"_vba_project_cur", "_vba_project", "macros", "vba"})
+_BIFF_EOF, _BIFF_FILEPASS, _BIFF_BOUNDSHEET = 0x000A, 0x002F, 0x0085
+_BIFF_MACRO_SHEETS = (0x01, 0x06)  # BOUNDSHEET dt: Excel 4.0 macro sheet, VB module
+
+
+def _check_biff_globals(stream: bytes, path: Path) -> None:
+    """Walk the workbook-globals records of a BIFF8 stream: FILEPASS → encrypted, macro sheets → refused."""
+    pos = 0
+    while pos + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, pos)
+        body = stream[pos + 4 : pos + 4 + length]
+        if kind == _BIFF_FILEPASS:
+            _fail("encrypted", "文件已加密（设置了打开密码），请去掉密码后重新提交", path=path)
+        if kind == _BIFF_BOUNDSHEET and len(body) >= 6 and body[5] in _BIFF_MACRO_SHEETS:
+            _fail("xls_macro", path=path)
+        if kind == _BIFF_EOF and pos > 0:
+            return
+        pos += 4 + length
 
 
 def _classify_non_zip(head: bytes, path: Path) -> None:
@@ -756,6 +807,8 @@ def open_openpyxl(
             "defusedxml is not active for openpyxl (is it installed, and OPENPYXL_DEFUSEDXML unset?)"
         )
     package = read_package(Path(path), limits)
+    if package.kind == "xls":
+        _fail("legacy_xls", path=package.path)  # openpyxl reads only .xlsx/.xlsm; hand-made .xls go through calamine
     buffer = io.BytesIO(package.vetted())
     try:
         wb = openpyxl.load_workbook(buffer, read_only=read_only, data_only=data_only, keep_vba=keep_vba)

@@ -393,11 +393,32 @@ def encrypted_xlsx() -> bytes:
     return _cfb({"EncryptionInfo": info.ljust(4096, b"\0"), "EncryptedPackage": package})
 
 
+_BIFF_BOF = struct.pack("<HH", 0x0809, 16) + struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06)
+_BIFF_EOF = struct.pack("<HH", 0x000A, 0)
+
+
 def legacy_xls() -> bytes:
     """A BIFF8 .xls skeleton: an OLE2 file with a 'Workbook' stream (BOF ... EOF records)."""
-    bof = struct.pack("<HH", 0x0809, 16) + struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06)
-    eof = struct.pack("<HH", 0x000A, 0)
-    return _cfb({"Workbook": (bof + eof).ljust(4096, b"\0")})
+    return _cfb({"Workbook": (_BIFF_BOF + _BIFF_EOF).ljust(4096, b"\0")})
+
+
+def encrypted_xls() -> bytes:
+    """A password-protected BIFF8 .xls: a FILEPASS record (RC4 CryptoAPI header) right after the BOF."""
+    filepass = struct.pack("<HH", 0x002F, 54) + struct.pack("<HHH", 1, 4, 2) + _filler(b"filepass", 48)
+    return _cfb({"Workbook": (_BIFF_BOF + filepass + _BIFF_EOF).ljust(4096, b"\0")})
+
+
+def macro_xls() -> bytes:
+    """A .xls with a VBA project (the ``_VBA_PROJECT_CUR`` entry; inert filler bytes, never executed)."""
+    return _cfb({"Workbook": (_BIFF_BOF + _BIFF_EOF).ljust(4096, b"\0"),
+                 "_VBA_PROJECT_CUR": _filler(b"vba", 4096)})
+
+
+def xl4_macro_xls() -> bytes:
+    """A .xls with an Excel 4.0 macro sheet: a BOUNDSHEET record whose sheet type byte is 0x01."""
+    name = "Macro1".encode("ascii")
+    boundsheet = struct.pack("<HH", 0x0085, 8 + len(name)) + struct.pack("<IBBBB", 0, 0, 0x01, len(name), 0) + name
+    return _cfb({"Workbook": (_BIFF_BOF + boundsheet + _BIFF_EOF).ljust(4096, b"\0")})
 
 
 # --------------------------------------------------------------------------- not workbooks
@@ -430,6 +451,9 @@ FILES: dict[str, Callable[[], bytes]] = {
     "truncated.xlsx": truncated_xlsx,
     "encrypted.xlsx": encrypted_xlsx,
     "legacy.xls": legacy_xls,
+    "encrypted.xls": encrypted_xls,
+    "macro.xls": macro_xls,
+    "xl4_macro.xls": xl4_macro_xls,
     "not_a_workbook.xlsx": not_a_workbook,
     "html_export.xls": html_export,
     "csv_renamed.xlsx": csv_renamed,

@@ -82,7 +82,8 @@ def sheet_parts(data: bytes) -> dict[str, str]:
     targets = dict(re.findall(r'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
     targets.update({k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
     found = {}
-    for name, rid in re.findall(r'<sheet name="([^"]*)"[^>]*?r:id="([^"]+)"', parts["xl/workbook.xml"].decode()):
+    for name, rid in re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?r:id="([^"]+)"',
+                                parts["xl/workbook.xml"].decode()):
         target = targets[rid].lstrip("/")
         found[name] = target if target.startswith("xl/") else "xl/" + target
     return found

@@ -63,6 +63,7 @@ class RawWorkbook:
     #: when the workbook says it was last saved (``docProps/core.xml``, ISO 8601), or ""
     modified: str = ""
     engine: str = "calamine"
+    hidden: set[str] = field(default_factory=set)  # sheets hidden (or very hidden) in the workbook
 
     def value(self, sheet: str, row: int, col: int) -> Any:
         """The value of a cell (0-based); ``None`` when blank or outside the sheet."""
@@ -181,6 +182,13 @@ _V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]{1,64})</(?:[A-Za-z_][\w.-
 Scan = tuple[dict[str, str], dict[str, int], dict[str, str]]
 
 
+def _error_cells(xml: bytes) -> dict[str, str]:
+    """Every cell of a sheet part that holds an error value: {address: ``#REF!``}."""
+    if b't="e"' not in xml:
+        return {}
+    return _scan_cells(xml, None)[2]
+
+
 def _scan_cells(xml: bytes, wanted: set[str] | None) -> Scan:
     """Formula texts, style indexes and error values of the ``wanted`` cells (None: every cell) of one
     sheet part.
@@ -291,6 +299,8 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     :class:`UnreadableWorkbook`.
     """
     package = read_package(Path(path), limits)
+    if package.kind == "xls":
+        return _read_xls(package.path, package.data)
     directory = _directory(package)
     raw = RawWorkbook(package.path, list(directory.sheets), dict(directory.names), modified=_modified(package))
     if all_sheets is None:
@@ -306,10 +316,9 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
                 wanted.add(ref[0])
                 named.setdefault(ref[0], set()).add(ref[1])
     parts = {directory.parts[s]: s for s in wanted if s in directory.parts and package.has(directory.parts[s])}
-    for part, sheet in parts.items():
-        xml = package.check_sheet(part, sheet)  # bounded before any parser sees it
-        if all_sheets:  # hand-made forms: error values anywhere (calamine gives '')
-            raw.errors[sheet] = _scan_cells(xml, None)[2] if b't="e"' in xml else {}
+    checked = {sheet: package.check_sheet(part, sheet) for part, sheet in parts.items()}  # bounded first
+    if all_sheets:
+        _scan_legacy_sheets(package, checked, raw)
     codes = _number_formats(package) if named else []
     for sheet, cells in named.items():
         part = directory.parts.get(sheet)
@@ -347,6 +356,52 @@ def _modified(package: Package) -> str:
     return match.group(1).decode("ascii") if match else ""
 
 
+def _scan_legacy_sheets(package: Package, sheets: dict[str, bytes], raw: RawWorkbook) -> None:
+    """Error values, formula texts and percent formats of the cells of every (bounded) sheet, for hand-made
+    forms: calamine shows an error or a never-calculated formula as a blank and ``95%`` typed into a cell
+    as 0.95. One linear pass per sheet (:func:`_scan_cells`)."""
+    codes = _number_formats(package)
+    percent = {i for i, code in enumerate(codes) if "%" in code.replace('"%"', "")}
+    for sheet, xml in sheets.items():
+        formulas, styles, errors = _scan_cells(xml, None)
+        raw.errors[sheet], raw.formulas[sheet] = errors, formulas
+        raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i in percent}
+
+
+def _read_xls(path: Path, data: bytes) -> RawWorkbook:
+    """A BIFF8 ``.xls`` (vetted by :func:`inspect_workbook`: no encryption, no macros): every sheet's
+    values and merged ranges through calamine. Defined names are not read, so an xlperf form saved as
+    ``.xls`` is refused (its names are the only way to find its cells)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:
+        raise UnreadableWorkbook("旧版 .xls 文件已损坏或格式无法识别，请在 Excel 中打开后另存为 .xlsx 再提交", "corrupt",
+                                 path=path, detail=repr(exc)) from exc
+    try:
+        raw = RawWorkbook(path, list(book.sheet_names), engine="calamine-xls", hidden=_hidden_sheets(book))
+        if raw.is_form:
+            raise UnreadableWorkbook("这是 xlperf 生成的评分表另存成的 .xls（已丢失单元格名称），请用原 .xlsx 文件填写后提交",
+                                     "legacy_xls", path=path)
+        for name in raw.sheet_names:
+            try:
+                sheet = book.get_sheet_by_name(name)
+                raw.grids[name] = sheet.to_python(skip_empty_area=False)
+                raw.merged[name] = list(sheet.merged_cell_ranges or [])
+            except Exception as exc:  # one unreadable sheet (a chart sheet) does not spoil the others
+                raw.grids.pop(name, None)
+                del exc
+    finally:
+        book.close()
+    return raw
+
+
+def _hidden_sheets(book: Any) -> set[str]:
+    """Names of the sheets calamine reports as hidden or very hidden."""
+    return {m.name for m in getattr(book, "sheets_metadata", []) if not str(m.visible).endswith("Visible")}
+
+
 def _put_errors(raw: RawWorkbook) -> None:
     """Error values into the grids of every sheet read, so readers by label see ``#REF!`` as an error."""
     for sheet, errors in raw.errors.items():
@@ -364,6 +419,7 @@ def _read_calamine(raw: RawWorkbook, data: bytes, wanted: set[str]) -> None:
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     try:
+        raw.hidden = _hidden_sheets(book)
         for name in book.sheet_names:
             if name in wanted:
                 sheet = book.get_sheet_by_name(name)
@@ -379,6 +435,7 @@ def _read_openpyxl(raw: RawWorkbook, path: Path, wanted: set[str], cause: Except
     wb = open_openpyxl(path, data_only=True, limits=limits)
     try:
         raw.engine = "openpyxl"
+        raw.hidden = {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
         for ws in wb.worksheets:
             if ws.title in wanted:
                 raw.grids[ws.title] = [["" if v is None else v for v in row]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xlperf.findings import Finding
-from xlperf.pipeline import SOURCE_LEGACY, ScoredForm
+from xlperf.pipeline import ScoredForm
 
 __all__ = ["FailedFile", "FormRecord", "WorkerLimits", "discover", "process_file", "read_all"]
 
@@ -158,7 +158,7 @@ def _record(name: str, scored: ScoredForm) -> FormRecord:
         budget, spent = inputs.get(budget_key), inputs.get(spent_key)
         rate = leaf.method.spending_rate(inputs)
     sheet = ""
-    if scored.source == SOURCE_LEGACY:
+    if form.layout:  # a hand-made form: say which sheet
         sheet = next((s for s, _ in form.cells.values()), "")
     unit = _text(header.get("unit") or header.get("department"))
     project = _text(header.get("project") or header.get("department") or header.get("unit"))

@@ -49,7 +49,7 @@ def first_level_names(records: Sequence[FormRecord]) -> list[str]:
 def summary_columns(levels: Sequence[str]) -> list[tuple[str, str, float]]:
     """(header, kind, width) of the 汇总 columns."""
     head = [("文件", _TEXT, 28), ("工作表", _TEXT, 10), ("单位", _TEXT, 22), ("项目/部门", _TEXT, 30),
-            ("评分表", _TEXT, 26), ("来源", _TEXT, 11), ("全年预算数", _MONEY, 12), ("全年执行数", _MONEY, 12),
+            ("评分表", _TEXT, 26), ("来源", _TEXT, 22), ("全年预算数", _MONEY, 12), ("全年执行数", _MONEY, 12),
             ("执行率", _RATE, 9)]
     tail = [("重新计算总分", _SCORE, 13), ("等级", _TEXT, 7), ("状态", _TEXT, 9), ("表内填报总分", _TEXT, 13),
             ("问题数", _INT, 8), ("其中错误", _INT, 9), ("含未核实", _TEXT, 9), ("超支", _TEXT, 6)]
@@ -221,7 +221,7 @@ class _Writer:
         unverified scores (never silently among the sound ones). 未填报 and replaced returns are left out."""
         ws = self.sheet("排名")
         columns = [("名次", _INT, 7), ("单位", _TEXT, 24), ("项目/部门", _TEXT, 32), ("重新计算总分", _SCORE, 13),
-                   ("等级", _TEXT, 7), ("状态", _TEXT, 24), ("来源", _TEXT, 11), ("文件", _TEXT, 30)]
+                   ("等级", _TEXT, 7), ("状态", _TEXT, 24), ("来源", _TEXT, 22), ("文件", _TEXT, 30)]
         spool = self.spool
         unit_order = {uid: n for n, uid in enumerate(sorted(range(len(spool.units)), key=spool.units.__getitem__))}
         top = 0

@@ -100,12 +100,12 @@ def run_new(args: argparse.Namespace) -> int:
     """Write one blank form."""
     from xlperf.cli import CommandError
     from xlperf.forms.projects import ProjectRow
-    from xlperf.forms.writer import FormError, project_rubric, sound_rubric, write_form
+    from xlperf.forms.writer import FormError, form_rubric, project_rubric, sound_rubric, write_form
     from xlperf.rubrics import load_rubric
 
     rubric = load_rubric(args.rubric)
     try:
-        rubric = sound_rubric(rubric, args.accept_rubric_errors)
+        rubric = sound_rubric(form_rubric(rubric, _options(args)), args.accept_rubric_errors)  # scheme caps too
         concrete, _ = project_rubric(rubric, ProjectRow(0, {}), has_indicators=False)
         write_form(concrete, args.output, _header(args), _options(args), overwrite=args.force)
     except FormError as exc:

@@ -84,8 +84,11 @@ def render_tree(rubric: Rubric) -> list[str]:
     lines = [f"{rubric.title}（{rubric.id}，版本 {rubric.version}，总分 {format_number(rubric.total_points)}）"]
     if rubric.grades:
         lines.append(f"等级：{describe(rubric.grades)}")
-    if rubric.leaf_cap is not None:
-        lines.append(f"单项上限：{format_number(rubric.leaf_cap)} 分")
+    from xlperf.rubrics.validate import leaf_cap
+
+    cap = leaf_cap(rubric)  # the rubric's own, or the one its grade scheme sets (临沧 30)
+    if cap is not None:
+        lines.append(f"单项上限：{format_number(cap)} 分")
     for depth, node in rubric.walk():
         indent = "  " * depth
         points = format_number(node.full_points) + ("" if node.points is not None else "（合计）")

@@ -92,6 +92,7 @@ def score_data(scored: ScoredForm) -> dict[str, Any]:
         "grade": result.grade,
         "total_cell": form.location(names.TOTAL) or None,
         "grade_cell": form.location(names.GRADE) or None,
+        "layout": form.layout or None,
         "complete": result.complete,
         "subtotals": subtotals,
         "indicators": indicators,
@@ -119,6 +120,8 @@ def render_score(scored: ScoredForm) -> list[str]:
     form, result, findings = scored.form, scored.result, scored.findings
     rubric = result.rubric
     lines = [f"{rubric.title}（{rubric.id}）  {form.path.name if form.path else ''}"]
+    if form.layout:
+        lines.append(f"读取格式：{scored.source}")
     for field_name, label in names.HEADER_FIELDS.items():
         if form.header.get(field_name) not in (None, ""):
             lines.append(f"{label}：{form.header[field_name]}")

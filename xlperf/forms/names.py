@@ -30,6 +30,9 @@ HEADER_FIELDS = {
     "funds_level": "上级专项",
     "funds_county": "县级资金",
     "remark": "备注",
+    "project_code": "项目编码",
+    "unit_code": "单位编码",
+    "department_code": "主管部门编码",
 }
 
 

@@ -185,7 +185,8 @@ class FilledForm:
     ``claims`` maps ``s_*`` names (and ``x_<id>_rate``) to what the cell shows; ``typed_over`` holds the
     names of score cells whose formula was replaced by a typed value; ``cells`` maps every resolved name
     to (sheet, cell); ``formats`` their number formats; ``raw`` the entered input values before any
-    interpretation; ``problems`` findings about the workbook itself (missing or broken names).
+    interpretation; ``problems`` findings about the workbook itself (missing or broken names); ``layout``
+    the id of the profile that read a hand-made legacy form (empty for xlperf forms).
     """
 
     path: Path | None
@@ -205,6 +206,7 @@ class FilledForm:
     #: True for our forms, whose native formulas compute the scores: values are read as those formulas
     #: read them. False for hand-made forms (no formulas), read leniently (``48万元`` is 48).
     formulas: bool = True
+    layout: str = ""  # the legacy layout profile that read a hand-made form (xlperf.collect.profiles)
 
     @property
     def rubric(self) -> Rubric:

@@ -241,7 +241,7 @@ def build_forms(rubric: Rubric, projects: Sequence[ProjectRow], out_dir: Path,
     is kept unless ``overwrite`` (then a ``.bak`` copy is made). ``progress`` shows a tqdm bar on stderr
     when stderr is a terminal.
     """
-    rubric = sound_rubric(rubric, accept_rubric_errors)
+    rubric = sound_rubric(form_rubric(rubric, options), accept_rubric_errors)  # a scheme may set a leaf cap
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsm" if options.buttons else ".xlsx"

@@ -20,6 +20,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from xlperf.findings import Finding
+from xlperf.grades import scheme_leaf_cap
 from xlperf.model import Indicator, Rubric
 from xlperf.rounding import format_number
 
@@ -158,8 +159,15 @@ def validate(rubric: Rubric) -> list[Finding]:
     return list(_VALIDATED[rubric])
 
 
+def leaf_cap(rubric: Rubric) -> float | None:
+    """The cap on a single leaf's points: the rubric's own, else the one its grade scheme sets (临沧 30),
+    else none."""
+    return rubric.leaf_cap if rubric.leaf_cap is not None else scheme_leaf_cap(rubric.grade_scheme)
+
+
 def _validate(rubric: Rubric) -> tuple[Finding, ...]:
     findings: list[Finding] = list(rubric.notices)
+    cap = leaf_cap(rubric)
     slots = rubric.slots()
     open_slots = [s for s in slots if not s.children] if all(not s.children for s in slots) else []
     for depth, node in rubric.walk():
@@ -173,11 +181,11 @@ def _validate(rubric: Rubric) -> tuple[Finding, ...]:
         if node.is_leaf and node.method is not None:
             findings.extend(Finding("warning", "method_note", f"「{node.name}」{note}", node.id)
                             for note in node.method.authoring_notes())
-        if node.is_leaf and rubric.leaf_cap is not None and node.full_points > rubric.leaf_cap + _EPS:
+        if node.is_leaf and cap is not None and node.full_points > cap + _EPS:
             findings.append(Finding(
                 "error", "leaf_over_cap",
-                f"单个指标分值不得高于 {format_number(rubric.leaf_cap)} 分，「{node.name}」为 {format_number(node.full_points)} 分",
-                node.id, fix=f"把「{node.name}」拆分或降到 {format_number(rubric.leaf_cap)} 分以内"))
+                f"单个指标分值不得高于 {format_number(cap)} 分，「{node.name}」为 {format_number(node.full_points)} 分",
+                node.id, fix=f"把「{node.name}」拆分或降到 {format_number(cap)} 分以内"))
         del depth
     findings.extend(_shared_findings(rubric))
     total = sum(top.full_points for top in rubric.indicators)

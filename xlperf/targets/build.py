@@ -38,6 +38,7 @@ from xlperf.model import Rubric
 from xlperf.rounding import format_number
 from xlperf.rubrics import load_rubric
 from xlperf.rubrics.project import infer_method
+from xlperf.rubrics.validate import leaf_cap
 from xlperf.values import parse_target
 
 from .points import allocate
@@ -180,7 +181,9 @@ def plan_declaration(d: Declaration, rubric: Rubric, points: PointsTable | None 
             value = points.points_for(d.project, row.level2, row.name)
             if value is not None:
                 given[i] = value
-    cap = rubric.leaf_cap
+    # the rubric's (or its grade scheme's) cap; without one, allocated points are still spread so that no
+    # row carries more than 30 (临沧's cap), as this allocation always did
+    cap = leaf_cap(rubric) or 30.0
     fixed_points = sum(leaf.full_points for leaf in rubric.leaves())
     available = rubric.total_points - fixed_points if rubric.total_points else 90.0
     allocation = allocate([r.category.group for r in usable if r.category], given, cap=cap, available=available,
