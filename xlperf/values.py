@@ -621,6 +621,15 @@ def _meaning(parsed: ParsedValue) -> tuple[str, str] | None:
     return f"{plain}{unit}", f"请只填数字 {plain}"
 
 
+def cell_text(value: object) -> str:
+    """A header cell as text: ``''`` for blanks, whole numbers without ``.0`` (a year typed as 2023), stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def format_plain(number: float) -> str:
     """A number without trailing zeros and without exponent for ordinary sizes (48.6, 0.95, 1000)."""
     text = f"{number:.10f}".rstrip("0").rstrip(".")

@@ -17,6 +17,7 @@ from typing import Any
 
 from xlperf.findings import Finding
 from xlperf.pipeline import ScoredForm
+from xlperf.values import cell_text
 
 __all__ = ["FailedFile", "FormRecord", "WorkerLimits", "discover", "process_file", "read_all"]
 
@@ -160,8 +161,8 @@ def _record(name: str, scored: ScoredForm) -> FormRecord:
     sheet = ""
     if form.layout:  # a hand-made form: say which sheet
         sheet = next((s for s, _ in form.cells.values()), "")
-    unit = _text(header.get("unit") or header.get("department"))
-    project = _text(header.get("project") or header.get("department") or header.get("unit"))
+    unit = cell_text(header.get("unit") or header.get("department"))
+    project = cell_text(header.get("project") or header.get("department") or header.get("unit"))
     findings = list(scored.findings) + _nonfinite(budget, spent, rate, result)
     return FormRecord(
         file=name, sheet=sheet, source=scored.source, rubric_id=rubric.id, rubric_title=rubric.title,
@@ -199,14 +200,6 @@ def _saved_at(modified: str, path: str) -> float:
         return os.stat(path).st_mtime
     except OSError:
         return 0.0
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 @dataclass(frozen=True)

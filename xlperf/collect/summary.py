@@ -158,6 +158,17 @@ class _Writer:
         self.parts[name] = SheetParts()
         return ws
 
+    def publish(self, draft: Path, path: Path) -> None:
+        """Close the streamed draft and write the final workbook with its tables and links to ``path``."""
+        self.book.close()
+        add_tables_and_links(draft, path, self.parts)
+
+    def release(self) -> None:
+        """Delete the spooled links (also after a failure)."""
+        for parts in self.parts.values():
+            if parts.links is not None:
+                parts.links.close()
+
     # -- helpers -----------------------------------------------------------------------------------
     def put(self, ws: Any, row: int, col: int, value: Any, kind: str) -> None:
         """Write one value: finite numbers as numbers, everything else (NaN/INF included) as text through
@@ -380,11 +391,8 @@ def write_summary(path: Path, records: Sequence[FormRecord], failed: Sequence[Fa
             writer.distribution()
             writer.problems()
             writer.failures()
-            writer.book.close()
-            add_tables_and_links(draft, Path(path), writer.parts)
+            writer.publish(draft, Path(path))
         finally:
-            for parts in writer.parts.values():
-                if parts.links is not None:
-                    parts.links.close()
+            writer.release()
     if spool is not records:
         spool.close()

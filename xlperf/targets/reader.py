@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlperf.values import parse_number, parse_value
+from xlperf.values import cell_text, parse_number, parse_value
 
 from .blocks import SheetGrid, find_fields, find_table, table_rows
 from .profiles import (
@@ -125,7 +125,7 @@ class Declaration:
         data = asdict(self)
         for row, raw in zip(data["rows"], self.rows, strict=True):
             row["category"] = raw.category.name if raw.category else None
-            row["raw_target"] = _text(raw.raw_target)
+            row["raw_target"] = cell_text(raw.raw_target)
         return data
 
 
@@ -170,17 +170,9 @@ class ReadResult:
         return pd.DataFrame(self.records(), columns=FRAME_COLUMNS)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _one_line(value: Any) -> str:
     """The text on one line (line breaks and runs of spaces become one space), otherwise as typed."""
-    return " ".join(_text(value).split())
+    return " ".join(cell_text(value).split())
 
 
 def _is_na(name: Any, target: Any) -> bool:
@@ -243,7 +235,7 @@ def read_sheet(file: str, grid: SheetGrid, profile: Profile, others: Sequence[Sh
     cells: dict[str, str] = {}
     labels: dict[str, str] = {}
     for name, hit in hits.items():
-        fields[name] = _text(hit.value) if name in _MULTILINE else _one_line(hit.value)
+        fields[name] = cell_text(hit.value) if name in _MULTILINE else _one_line(hit.value)
         cells[name] = hit.cell
         labels[name] = hit.label_cell
     year = next((m.group(1) for row in grid.rows[:table.row] for v in row if isinstance(v, str)
@@ -285,7 +277,7 @@ def _rows(grid: SheetGrid, table: Any) -> list[TargetRow]:
                 carry[key] = text
         name = _one_line(values.get("name"))
         raw_target = values.get("target")
-        target = _text(raw_target)
+        target = cell_text(raw_target)
         if not name and not target:
             continue  # a category row with nothing declared in it
         level2 = carry["level2"]
@@ -298,8 +290,8 @@ def _rows(grid: SheetGrid, table: Any) -> list[TargetRow]:
         points_raw = values.get("points")
         out.append(TargetRow(
             row=line.row + 1, level1=level1, level2=level2, name=name, target=target, raw_target=raw_target,
-            explanation=_text(values.get("explanation")), points=parse_number(points_raw),
-            points_text=_text(points_raw), not_applicable=_is_na(values.get("name"), raw_target),
+            explanation=cell_text(values.get("explanation")), points=parse_number(points_raw),
+            points_text=cell_text(points_raw), not_applicable=_is_na(values.get("name"), raw_target),
             category=category, category_assumed=assumed, cells=dict(line.cells)))
     return out
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlperf.collect.package import add_tables_and_links
 from xlperf.collect.summary import _link, _Writer
 from xlperf.findings import Finding
 from xlperf.safety import atomic_write, safe_cell_text
@@ -134,12 +133,9 @@ def write_declarations_summary(path: Path, items: list[tuple[Declaration, list[F
             writer.problems()
             writer.indicators()
             writer.failures()
-            writer.book.close()
-            add_tables_and_links(draft, Path(path), writer.parts)
+            writer.publish(draft, Path(path))
         finally:
-            for parts in writer.parts.values():
-                if parts.links is not None:
-                    parts.links.close()
+            writer.release()
 
 
 OVERVIEW_COLUMNS = ("文件", "工作表", "项目编码", "项目名称", "申请单位", "本年度项目金额（万元）", "指标数", "不适用行",
