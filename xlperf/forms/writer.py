@@ -27,6 +27,7 @@ from xlperf.engine import shared_values
 from xlperf.errors import XlperfError
 from xlperf.forms.context import DEFAULT_OPTIONS, FormContext, FormOptions
 from xlperf.forms.formulas import ENGINES, FormulaError, na_leaves, na_points_formula
+from xlperf.forms.funds_sheet import SHEET as FUNDS_SHEET
 from xlperf.forms.funds_sheet import write_funds_sheet
 from xlperf.forms.grid import FormLayout
 from xlperf.forms.layout_evaluation import write_evaluation
@@ -153,7 +154,7 @@ def _write_workbook(rubric: Rubric, target: Path, header: dict[str, str], option
             raise FormError(str(exc)) from exc
         for grid in ctx.grids:
             protect = dict(_PROTECT)
-            if grid.name == "资金使用情况表":
+            if grid.name == FUNDS_SHEET:
                 protect["insert_rows"] = True
             grid.ws.protect(options.password or "", protect)
         meta = workbook.add_worksheet(META_SHEET)
