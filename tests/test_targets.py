@@ -16,7 +16,9 @@ from urllib.parse import unquote
 import openpyxl
 import pytest
 
+from xlperf.errors import DeclarationWorkbook
 from xlperf.forms.reader import read_form
+from xlperf.pipeline import read_path
 from xlperf.targets import (
     allocate,
     build_self_evaluations,
@@ -28,7 +30,7 @@ from xlperf.targets import (
 )
 from xlperf.targets.points_sheet import parse_points
 from xlperf.targets.profiles import GROUP_POINTS
-from xlperf.targets.reader import TargetRow, is_declaration_workbook
+from xlperf.targets.reader import TargetRow
 from xlperf.targets.samples import SampleProject, sample_projects, write_integrated, write_project_library
 from xlperf.targets.summary import collect_declarations
 from xlperf.values import normalise_text
@@ -309,8 +311,10 @@ def test_summary_lists_problems_with_links_to_their_cells(samples: tuple[Path, l
 
 def test_forms_and_legacy_workbooks_are_not_declarations(built: Any, tmp_path: Path) -> None:
     report, _ = built
-    assert not is_declaration_workbook(report.written[0])
-    assert not is_declaration_workbook(ROOT / "workbooks/samples/legacy_canzhan.xlsx")
+    for path in (report.written[0], ROOT / "workbooks/samples/legacy_canzhan.xlsx"):
+        assert read_path(path)  # read as score forms, not refused as declarations
+    with pytest.raises(DeclarationWorkbook):
+        read_path(ROOT / "workbooks/samples/申报表_一体化.xlsx")
     result = read_declarations([report.written[0], ROOT / "workbooks/samples/legacy_canzhan.xlsx"])
     assert not result.declarations and len(result.failed) == 2
 

@@ -10,7 +10,8 @@ buttons, so that every layer gives the same numbers and the same findings for th
 
 Unreadable files raise :class:`~xlperf.safety.UnreadableWorkbook`; workbooks that are not forms raise
 :class:`~xlperf.errors.NotAForm` (its subclass :class:`~xlperf.forms.meta.MetaError` for a damaged meta
-sheet). Each message is one plain Chinese line.
+sheet, :class:`~xlperf.errors.DeclarationWorkbook` for a 绩效目标申报表). Each message is one plain Chinese
+line.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from xlperf.checks import check_form
 from xlperf.engine import ScoreResult, score
-from xlperf.errors import NotAForm
+from xlperf.errors import DeclarationWorkbook, NotAForm
 from xlperf.findings import Finding
 from xlperf.forms.reader import CellSource, FilledForm, read_source
 from xlperf.model import Rubric
@@ -83,6 +84,7 @@ def read_path(path: Path, rubric: Rubric | None = None) -> list[ScoredForm]:
     """Read, score and check every form in a workbook file (one for our form, one per hand-made sheet)."""
     from xlperf.collect.fast_reader import CalamineSource, read_workbook
     from xlperf.collect.legacy import read_legacy
+    from xlperf.targets.reader import declarations_in
 
     raw = read_workbook(Path(path))  # our form: the named sheets only; otherwise every sheet
     if raw.is_form:
@@ -90,7 +92,12 @@ def read_path(path: Path, rubric: Rubric | None = None) -> list[ScoredForm]:
     elif set(raw.sheet_names) >= SUMMARY_SHEETS:
         raise NotAForm("这是 xlperf collect 生成的汇总表，不是评分表；请对各单位报回的评分表运行 score/check")
     else:
-        forms = read_legacy(raw)
+        try:
+            forms = read_legacy(raw)
+        except NotAForm:
+            if declarations_in(raw)[0]:  # no readable 自评表 in it, but 绩效目标申报表
+                raise DeclarationWorkbook() from None
+            raise
     for form in forms:
         form.modified = raw.modified
     return [score_filled(form, rubric, source_of(form)) for form in forms]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlperf.errors import DeclarationWorkbook, XlperfError
 from xlperf.pipeline import SOURCE_FORM
 from xlperf.safety import atomic_write_all, neutralise, output_lock, safe_data, safe_value
 
@@ -31,8 +32,17 @@ from .runner import FailedFile, FormRecord, WorkerLimits, discover, progress_bar
 from .spool import RecordSpool
 from .summary import first_level_names, summary_columns, summary_row, write_summary
 
-__all__ = ["CollectReport", "FailedFile", "FormRecord", "RecordSpool", "collect", "collect_frame",
-           "collect_paths"]
+__all__ = ["CollectReport", "DeclarationsGiven", "FailedFile", "FormRecord", "RecordSpool", "collect",
+           "collect_frame", "collect_paths"]
+
+
+class DeclarationsGiven(XlperfError):
+    """Some of the workbooks given to :func:`collect_paths` are 绩效目标申报表 (found by the workers while
+    reading): nothing is written. ``files`` are those workbooks, ``others`` how many files held score forms."""
+
+    def __init__(self, files: list[str], others: int) -> None:
+        self.files, self.others = files, others
+        super().__init__(f"给出的文件中有 {len(files)} 个绩效目标申报表和 {others} 个评分表文件：申报表与评分表请分别汇总")
 
 
 @dataclass
@@ -95,7 +105,7 @@ def collect(paths: Iterable[Path | str], *, jobs: int | None = None, exclude: It
         for _, outcome in read_all(files, jobs, bar.update, limits or WorkerLimits()):
             if isinstance(outcome, FailedFile):
                 report.failed.append(outcome)
-                if on_failed:
+                if on_failed and outcome.code != DeclarationWorkbook.code:
                     on_failed(outcome)
             else:
                 for record in outcome:
@@ -198,6 +208,10 @@ def collect_paths(paths: Iterable[Path | str], out: Path | str, force: bool = Fa
                 raise FileExistsError(f"目标文件“{target.name}”已存在，为避免覆盖已停止（如需覆盖请加 --force，原文件会备份为 .bak）")
         report = collect(paths, jobs=jobs, exclude=outputs, progress=progress, on_failed=on_failed, spool=True,
                          limits=limits)
+        declarations = [f.file for f in report.failed if f.code == DeclarationWorkbook.code]
+        if declarations:
+            report.close()
+            raise DeclarationsGiven(declarations, report.files - len(report.failed))
         if not report.records:
             return report
         report.output = out

@@ -19,12 +19,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def check_command(args: argparse.Namespace) -> int:
     """Print the findings; exit 1 when any is an error."""
-    from xlperf.commands.score_cmd import load_scored, render_findings
-    from xlperf.targets import is_declaration_workbook
+    from xlperf.commands.score_cmd import CommandError, load_scored, render_findings
+    from xlperf.errors import DeclarationWorkbook
 
-    if args.file.exists() and is_declaration_workbook(args.file):
-        return check_declarations(args.file)
-    scored = load_scored(args.file, args.grades)
+    try:
+        scored = load_scored(args.file, args.grades)
+    except CommandError as exc:
+        if isinstance(exc.__cause__, DeclarationWorkbook):  # a 绩效目标申报表: reviewed, not scored
+            return check_declarations(args.file)
+        raise
     for item in scored:
         project = item.form.header.get("project", "")
         print(f"{args.file.name}（{item.result.rubric.title}{'：' + project if len(scored) > 1 and project else ''}）")

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Collect; exit 0 when every file was read, 1 when some were not."""
     from xlperf.cli import CommandError
-    from xlperf.collect import collect_paths
+    from xlperf.collect import DeclarationsGiven, collect_paths
 
     if args.output.suffix.lower() != ".xlsx":
         raise CommandError(f"汇总文件应为 .xlsx：{args.output.name}")
@@ -54,20 +54,13 @@ def run(args: argparse.Namespace) -> int:
         if debug and failed.detail:
             print(f"    详细信息（{failed.code}）：{failed.detail}", file=sys.stderr)
 
-    from xlperf.collect.runner import discover
-    from xlperf.targets import is_declaration_workbook
-
-    files, _ = discover(args.paths, [p for p in (args.output, args.csv, args.json) if p is not None])
-    workbooks = [f for f in files if f.suffix.lower() in (".xlsx", ".xlsm")]
-    declarations = [f for f in workbooks if is_declaration_workbook(f)]
-    if declarations:
-        others = len(workbooks) - len(declarations)
-        if others:
-            raise CommandError(f"给出的文件中有 {len(declarations)} 个绩效目标申报表和 {others} 个其他工作簿："
-                               "申报表与评分表请分别汇总")
+    try:
+        report = collect_paths(args.paths, args.output, args.force, csv=args.csv, json=args.json, jobs=args.jobs,
+                               on_failed=failed_line, limits=WorkerLimits(args.timeout, args.memory))
+    except DeclarationsGiven as exc:
+        if exc.others:
+            raise CommandError(str(exc)) from exc
         return run_declarations(args)
-    report = collect_paths(args.paths, args.output, args.force, csv=args.csv, json=args.json, jobs=args.jobs,
-                           on_failed=failed_line, limits=WorkerLimits(args.timeout, args.memory))
     if report.locks:
         print(f"已跳过 {len(report.locks)} 个 Excel/WPS 临时锁定文件（~$ 开头）", file=sys.stderr)
     if report.files == 0:

@@ -31,13 +31,13 @@ from .reader import (
     ReadResult,
     TargetRow,
     declarations_frame,
+    declarations_in,
     indicator_records,
-    is_declaration_workbook,
     read_declarations,
 )
 from .review import CHECKS, review
 
 __all__ = ["CHECKS", "Declaration", "PlannedRow", "PointsError", "PointsTable", "ProjectPlan", "ReadResult",
            "TargetRow", "TargetsBuild", "Unused", "allocate", "build_self_evaluations", "declarations_frame",
-           "indicator_records", "infer_row", "is_declaration_workbook", "plan_declaration", "read_declarations",
+           "declarations_in", "indicator_records", "infer_row", "plan_declaration", "read_declarations",
            "read_points", "review", "split_evenly"]

@@ -18,9 +18,12 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlperf.values import cell_text, parse_number, parse_value
+
+if TYPE_CHECKING:
+    from xlperf.collect.fast_reader import RawWorkbook
 
 from .blocks import SheetGrid, find_fields, find_table, table_rows
 from .profiles import (
@@ -33,8 +36,8 @@ from .profiles import (
     label_unit,
 )
 
-__all__ = ["Declaration", "FailedFile", "ReadResult", "TargetRow", "declarations_frame", "indicator_records",
-           "is_declaration_workbook", "read_declarations", "read_file"]
+__all__ = ["Declaration", "FailedFile", "ReadResult", "TargetRow", "declarations_frame", "declarations_in",
+           "indicator_records", "read_declarations", "read_file"]
 
 #: Picked up from folders: .xls/.et/.ods too, so that their senders are told (as a failed file, by the
 #: safety layer) to save them as .xlsx.
@@ -213,13 +216,14 @@ def _profile_for(sheet_names: Sequence[str]) -> tuple[Profile, list[str]]:
 
 
 def read_sheet(file: str, grid: SheetGrid, profile: Profile, others: Sequence[SheetGrid] = ()) -> Declaration | None:
-    """One declaration from a sheet, or None when the sheet has no indicator table or no 项目名称.
+    """One declaration from a sheet, or None when the sheet has no indicator table or no 项目名称, or is
+    titled a 自评表.
 
     ``others``: the workbook's other sheets, searched for the header fields this sheet lacks when the
     profile says so (``fields_elsewhere``).
     """
     table = find_table(grid)
-    if table is None:
+    if table is None or _titled_self_evaluation(grid, table.row):
         return None
     hits = find_fields(grid, table.row)
     field_sheets: dict[str, str] = {}
@@ -257,6 +261,12 @@ def read_sheet(file: str, grid: SheetGrid, profile: Profile, others: Sequence[Sh
     rows = _rows(grid, table)
     return Declaration(file, grid.name, profile.id, fields, cells, labels, amount, amount_text, rows,
                        table.row + 1, {k: grid.a1(table.row, c) for k, c in table.columns.items()}, field_sheets)
+
+
+def _titled_self_evaluation(grid: SheetGrid, table_row: int) -> bool:
+    """True when a title above the indicator table names a 自评表 (a self-evaluation form, read by
+    :mod:`xlperf.collect.legacy`, never a declaration, however few of its columns it has)."""
+    return any(isinstance(v, str) and "自评表" in v for row in grid.rows[:table_row] for v in row)
 
 
 def _unit_in(text: str) -> str:
@@ -303,6 +313,14 @@ def read_file(path: Path) -> tuple[list[Declaration], list[tuple[str, str, str]]
     raw = read_workbook(Path(path), all_sheets=True)
     if raw.is_form:
         return [], [(str(path), "", "这是 xlperf 生成的评分表，不是绩效目标申报表")]
+    return declarations_in(raw)
+
+
+def declarations_in(raw: RawWorkbook) -> tuple[list[Declaration], list[tuple[str, str, str]]]:
+    """The declarations of a workbook read with every sheet (``read_workbook(all_sheets=True)``) and its
+    sheets that hold none. The one test of what a declaration workbook is: score, check and collect
+    ask it through :func:`xlperf.pipeline.read_path`."""
+    path = str(raw.path)
     profile, sheets = _profile_for([s for s in raw.sheet_names if s in raw.grids])
     out: list[Declaration] = []
     skipped: list[tuple[str, str, str]] = []
@@ -311,9 +329,9 @@ def read_file(path: Path) -> tuple[list[Declaration], list[tuple[str, str, str]]
     for name in sheets:
         grid = grids[name]
         others = [g for n, g in grids.items() if n != name] if profile.fields_elsewhere else []
-        declaration = read_sheet(str(path), grid, profile, others)
+        declaration = read_sheet(path, grid, profile, others)
         if declaration is None:
-            skipped.append((str(path), name, "没有找到绩效指标表（三级指标、目标值列）或项目名称"))
+            skipped.append((path, name, "没有找到绩效指标表（三级指标、目标值列）或项目名称"))
         else:
             out.append(declaration)
     return out, skipped
@@ -346,30 +364,6 @@ def read_declarations(paths: Iterable[Path | str], exclude: Iterable[Path] = ())
             result.skipped_sheets.extend(skipped)
         result.declarations.extend(declarations)
     return result
-
-
-def is_declaration_workbook(path: Path) -> bool:
-    """True when a workbook holds at least one declaration sheet. Never raises.
-
-    xlperf forms are told apart from the package's sheet list alone (their ``_xlperf`` sheet), so
-    routing a collection of thousands of forms costs no second read.
-    """
-    import zipfile
-
-    from xlperf.forms.names import META_SHEET
-    from xlperf.safety import UnreadableWorkbook, inspect_workbook
-
-    try:
-        inspect_workbook(Path(path))
-        with zipfile.ZipFile(path) as zf:
-            if f'name="{META_SHEET}"' in zf.read("xl/workbook.xml").decode("utf-8", "replace"):
-                return False
-        declarations, _ = read_file(Path(path))
-        return bool(declarations)
-    except (UnreadableWorkbook, OSError, ValueError, KeyError, zipfile.BadZipFile):
-        return False
-    except Exception:  # routing runs in the collecting process: a hostile file must not end the run here
-        return False
 
 
 _PROJECT_COLUMNS = ("file", "sheet", "profile", "code", "project", "unit", "department", "year", "amount")
