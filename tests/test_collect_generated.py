@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from test_collect import sheet_rows
+from test_sheetxml import assert_same_form, read_both
 
 from xlperf.checks import check_form
 from xlperf.collect import collect_paths
@@ -51,6 +52,14 @@ def test_fast_reader_equals_openpyxl_reader_on_generated_forms(calculated: list[
         findings = check_form(fast, result)
         assert findings == check_form(slow, score_form(slow))
         assert not [f for f in findings if f.code.startswith("claimed_")], path.name  # LibreOffice agrees
+
+
+def test_scan_reads_what_calamine_reads_on_generated_forms(calculated: list[Path]) -> None:
+    """Forms saved by a spreadsheet program are read from their sheets' scan, exactly as calamine reads them."""
+    for path in calculated:
+        engine, fast, slow = read_both(path)
+        assert engine == "scan", path.name
+        assert_same_form(fast, slow, path.name)
 
 
 def test_summary_claims_equal_recomputed_totals(calculated: list[Path], tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from test_sheetxml import assert_same_form, read_both
 
 from xlperf import gnumeric, libreoffice
 from xlperf.demo import TRAINING_ROWS
@@ -747,6 +749,34 @@ def test_both_readers_agree(corpus: dict[str, Workbook], views: dict[str, View],
 
     only_fast, only_slow = placed(fast) - placed(slow), placed(slow) - placed(fast)
     assert not only_fast and not only_slow, f"only calamine: {dict(only_fast)}\nonly openpyxl: {dict(only_slow)}"
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_scan_reads_what_calamine_reads(corpus: dict[str, Workbook], stem: str, tmp_path: Path) -> None:
+    """Every typed form gives what calamine gives (values, claims, formats, scores, findings): as typed (a
+    form with a typed date goes to calamine) and with its date styles made plain numbers, so that every
+    other kind of typed value is read from the scan."""
+    engine, fast, slow = read_both(corpus[stem].path)
+    assert engine in ("scan", "calamine")
+    assert_same_form(fast, slow, stem)
+    plain = undated(corpus[stem].path, tmp_path / f"{stem}.xlsx")
+    engine, fast, slow = read_both(plain)
+    assert engine == "scan", stem
+    assert_same_form(fast, slow, f"{stem} (dates as numbers)")
+
+
+def undated(src: Path, dst: Path) -> Path:
+    """A copy of a workbook whose date number formats are General (its dates become their serial numbers)."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/styles.xml":
+                data = re.sub(rb'(<numFmt numFmtId="\d+" formatCode=")[^"]*[dmyhs][^"]*"', rb'\1General"', data)
+                data = re.sub(rb'(<xf [^>]*numFmtId=")(1[4-9]|2[0-2]|4[5-7])"', rb'\g<1>0"', data)
+            zout.writestr(info, data)
+    return dst
 
 
 def test_whole_corpus_summary(corpus: dict[str, Workbook], views: dict[str, View],

@@ -11,6 +11,9 @@ Every reader in xlperf goes through this module:
   required parts, and the first 64 KB of every XML part for ``<!DOCTYPE``/``<!ENTITY`` (entity bombs,
   XXE). The declared sizes are a real bound: :mod:`zipfile` never returns more than ``file_size`` bytes
   of a member, which is what openpyxl and python-calamine read through.
+* :func:`read_package` makes the same checks on bytes read once and then inflates members on demand with
+  a byte budget; each XML part is checked for a DTD as it is inflated (a part nobody reads is never
+  parsed), and each worksheet is bounded by its one scan (:mod:`xlperf.sheetxml`) before it is read.
 * :func:`open_openpyxl` runs the inspection and then ``openpyxl.load_workbook`` on the *same bytes*
   (read once into memory, so the file cannot change in between), with defusedxml active, and turns
   every parser exception into :class:`UnreadableWorkbook`.
@@ -27,6 +30,7 @@ that can be shown to evaluators as is.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import math
 import os
@@ -42,6 +46,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from xlperf.errors import XlperfError
+from xlperf.sheetxml import SheetCells, column_index, row_number, scan_sheet
 
 __all__ = [
     "REASONS",
@@ -194,8 +199,10 @@ def _inspect_stream(fh: IO[bytes], size: int, path: Path, limits: Limits) -> str
     return _inspect_members(fh, size, path, limits)[0]
 
 
-def _inspect_members(fh: IO[bytes], size: int, path: Path, limits: Limits) -> tuple[str, list[zipfile.ZipInfo]]:
-    """:func:`_inspect_stream`, also giving the zip members."""
+def _inspect_members(fh: IO[bytes], size: int, path: Path, limits: Limits,
+                     heads: bool = True) -> tuple[str, list[zipfile.ZipInfo]]:
+    """:func:`_inspect_stream`, also giving the zip members; ``heads``: check every XML part's head for a
+    DTD now (:func:`read_package` checks each part when it inflates it instead)."""
     fh.seek(0)
     head = fh.read(8)
     if head.startswith(_OLE_MAGIC):
@@ -217,7 +224,8 @@ def _inspect_members(fh: IO[bytes], size: int, path: Path, limits: Limits) -> tu
             _fail("encrypted", "文件内容已加密，请去掉密码后重新提交", path=path)
         names = {info.filename.lower(): info for info in infos}
         kind = _classify_package(zf, names, path)
-        _check_xml_heads(zf, infos, path)
+        if heads:
+            _check_xml_heads(zf, infos, path)
     return kind, infos
 
 
@@ -456,17 +464,24 @@ def _check_xml_heads(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pa
     for info in infos:
         if info.is_dir() or not info.filename.lower().endswith(_XML_SUFFIXES):
             continue
-        head = _read_head(zf, info, path, _PROLOG_BYTES).lower()
-        root = _ROOT_TAG.search(head)
-        if root is not None and not any(marker in head[:root.start()] for marker in _DTD_MARKERS):
-            continue  # a DTD may only stand in the prolog, before the root element: nothing to fear
-        head = _read_head(zf, info, path).lower()
-        if any(marker in head for marker in _DTD_MARKERS):
-            _fail(
-                "xml_entities",
-                f"文件中的“{info.filename}”含有不安全的 XML 声明（DOCTYPE/ENTITY），为安全起见拒绝读取",
-                path=path,
-            )
+        if _declares_dtd(_read_head(zf, info, path, _PROLOG_BYTES), functools.partial(_read_head, zf, info, path)):
+            _refuse_dtd(info.filename, path)
+
+
+def _declares_dtd(prolog: bytes, head: Callable[[], bytes]) -> bool:
+    """True when an XML part declares a DOCTYPE or ENTITY: in its prolog (the first 4 KB, before the root
+    element), or, when no root element shows there, anywhere in ``head()`` (its first 64 KB)."""
+    prolog = prolog.lower()
+    root = _ROOT_TAG.search(prolog)
+    if root is not None and not any(marker in prolog[:root.start()] for marker in _DTD_MARKERS):
+        return False  # a DTD may only stand in the prolog, before the root element: nothing to fear
+    text = head().lower()
+    return any(marker in text for marker in _DTD_MARKERS)
+
+
+def _refuse_dtd(member: str, path: Path) -> None:
+    _fail("xml_entities", f"文件中的“{_plain(member)}”含有不安全的 XML 声明（DOCTYPE/ENTITY），为安全起见拒绝读取",
+          path=path)
 
 
 # --------------------------------------------------------------------------- vetted packages
@@ -476,93 +491,15 @@ _LOCAL_SIG = b"PK\x03\x04"
 _SHEET_REL = "/worksheet"
 # Linear-time patterns: a tag's attributes are matched with [^<>]*, so a scan never crosses the next tag
 # and a file full of unclosed tags costs one pass, not one pass per tag.
-_C_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])")
-_C_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^<>]*?\br\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)[\"']")
-_ROW_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])")
-_ROW_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\s[^<>]*?\br\s*=\s*[\"']([0-9]+)[\"']")
-_AREA_REF = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(?:mergeCell|hyperlink)\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)"
-    rb"(?::\$?([A-Za-z]+)\$?([0-9]+))?[\"']")
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^<>]*?/>")
-
-
-def _number(digits: bytes) -> int:
-    """A row number from its digits, capped (a hostile reference may have thousands of digits)."""
-    return int(digits) if len(digits) <= 9 else _HUGE
-
-
-def column_index(letters: str | bytes) -> int:
-    """Column letters to a 1-based index (``A`` → 1, ``ZZ`` → 702); capped for absurd lengths."""
-    if len(letters) > 6:
-        return _HUGE
-    n = 0
-    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-# references are matched whatever their length (A999999999999 is a row too) and then capped by _number
-_FAST_COLS = re.compile(rb'<c r="([A-Z]+)[0-9]')
-_FAST_ROWS = re.compile(rb'<c r="[A-Z]+([0-9]+)"')
-_FAST_ROW_TAGS = re.compile(rb'<row r="([0-9]+)"')
-_FAST_AREAS = re.compile(rb'<(?:mergeCell|hyperlink) [^<>]*?\bref="\$?([A-Z]+)\$?([0-9]+)'
-                         rb'(?::\$?([A-Z]+)\$?([0-9]+))?"')
-_HUGE = 10**9
 _COMMENT_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?comment\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)")
-_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|mergeCell|hyperlink)[\s/>]")
 
 
 def sheet_extent(xml: bytes) -> tuple[int, int]:
-    """The largest (row, column) a parser could give a worksheet part, 1-based, in linear time.
-
-    Cells and rows with an ``r`` attribute give their position; cells and rows without one are placed
-    after the previous by parsers, so each of them adds one (an upper bound). Merged areas and
-    hyperlink ranges count too: readers expand them cell by cell. ``<dimension>`` is not counted (it is
-    only a hint; :meth:`Package.vetted` drops it).
-
-    The usual layout (``<c r="B3" …>`` with ``r`` first, no namespace prefix: what Excel, WPS,
-    LibreOffice, XlsxWriter and openpyxl write) is measured with literal-prefixed patterns and byte
-    counts; anything else takes the general patterns, which are linear too.
-    """
-    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/")
-    rows = xml.count(b"<row ") + xml.count(b"<row>") + xml.count(b"<row/")
-    cols = _FAST_COLS.findall(xml)
-    row_tags = _FAST_ROW_TAGS.findall(xml)
-    if len(cols) != cells or len(row_tags) != rows or _PREFIXED.search(xml):
-        return _general_extent(xml)
-    digits = set(_FAST_ROWS.findall(xml))
-    digits.update(row_tags)
-    letters = set(cols)
-    if b"<mergeCell " in xml or b"<hyperlink " in xml:
-        areas = _FAST_AREAS.findall(xml)
-        if len(areas) != xml.count(b"<mergeCell ") + xml.count(b"<hyperlink "):
-            return _general_extent(xml)
-        for a in areas:
-            letters.add(a[0])
-            letters.add(a[2])
-            digits.add(a[1])
-            digits.add(a[3])
-        letters.discard(b"")
-        digits.discard(b"")
-    max_col = max((column_index(x) for x in letters), default=0)
-    max_row = max((_number(x) for x in digits), default=0)
-    return max_row, max_col
-
-
-def _general_extent(xml: bytes) -> tuple[int, int]:
-    """:func:`sheet_extent` for any layout (namespace prefixes, attributes in any order, no ``r``)."""
-    refs = _C_REF.findall(xml)
-    rows_attr = _ROW_REF.findall(xml)
-    letters = {r[0] for r in refs}
-    digits = {r[1] for r in refs} | set(rows_attr)
-    for a in _AREA_REF.findall(xml):
-        letters.update(x for x in (a[0], a[2]) if x)
-        digits.update(x for x in (a[1], a[3]) if x)
-    max_col = max((column_index(x) for x in letters), default=0)
-    max_row = max((_number(x) for x in digits), default=0)
-    bare_cells = len(_C_ANY.findall(xml)) - len(refs)
-    bare_rows = len(_ROW_ANY.findall(xml)) - len(rows_attr)
-    return max_row + max(bare_rows, 0) + (1 if bare_cells > 0 and not digits else 0), max_col + max(bare_cells, 0)
+    """The largest (row, column) a parser could give a worksheet part, 1-based, in linear time
+    (:func:`xlperf.sheetxml.scan_sheet`). ``<dimension>`` is not counted (it is only a hint;
+    :meth:`Package.vetted` drops it)."""
+    return scan_sheet(xml).extent
 
 
 @dataclass
@@ -583,7 +520,7 @@ class Package:
     limits: Limits
     _cache: dict[str, bytes] = field(default_factory=dict)
     _inflated: int = 0
-    _bounded: set[str] = field(default_factory=set)
+    _scans: dict[str, SheetCells] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         """Member names in package order."""
@@ -602,6 +539,8 @@ class Package:
         self._inflated += len(body)
         if self._inflated > self.limits.max_uncompressed:
             _fail("zip_bomb", path=self.path, detail=f"inflated {self._inflated} bytes")
+        if name.lower().endswith(_XML_SUFFIXES) and _declares_dtd(body[:_PROLOG_BYTES], lambda: body[:_HEAD_BYTES]):
+            _refuse_dtd(name, self.path)
         self._cache[name] = body
         return body
 
@@ -668,10 +607,16 @@ class Package:
 
     def check_sheet(self, name: str, sheet: str = "") -> bytes:
         """A worksheet part, refused when it reaches beyond :class:`Limits` (rows, columns, area)."""
-        xml = self.read(name)
-        if name in self._bounded:
-            return xml
-        rows, cols = sheet_extent(xml)
+        self.sheet_cells(name, sheet)
+        return self.read(name)
+
+    def sheet_cells(self, name: str, sheet: str = "") -> SheetCells:
+        """A worksheet part scanned once (:func:`xlperf.sheetxml.scan_sheet`: its cells and extent), refused
+        when it reaches beyond :class:`Limits` (rows, columns, area)."""
+        if name in self._scans:
+            return self._scans[name]
+        scanned = scan_sheet(self.read(name))
+        rows, cols = scanned.extent
         lim = self.limits
         if rows > lim.max_rows or cols > lim.max_cols or rows * cols > lim.max_cells:
             where = f"“{_plain(sheet)}”" if sheet else ""
@@ -680,15 +625,15 @@ class Package:
                   f"{lim.max_cols} 列、共 {lim.max_cells} 个单元格），可能有内容误填到很远的单元格，"
                   "请删除多余的行列后重新保存再提交",
                   path=self.path, detail=f"{name}: extent {rows}x{cols}")
-        self._bounded.add(name)
-        return xml
+        self._scans[name] = scanned
+        return scanned
 
     def check_comments(self, name: str) -> bytes:
         """A comments part, refused when a comment sits beyond :class:`Limits` (openpyxl creates the
         cell it is attached to, and a sheet's size follows its farthest cell)."""
         xml = self.read(name)
         refs = _COMMENT_REF.findall(xml)
-        rows = max((_number(r[1]) for r in refs), default=0)
+        rows = max((row_number(r[1]) for r in refs), default=0)
         cols = max((column_index(r[0]) for r in {r[0]: r for r in refs}.values()), default=0)
         if rows > self.limits.max_rows or cols > self.limits.max_cols:
             _fail("sheet_too_large", f"文件中的批注位于异常远的单元格（第 {rows} 行、第 {cols} 列），为安全起见拒绝读取，"
@@ -768,7 +713,7 @@ def read_package(path: Path, limits: Limits = Limits()) -> Package:
             _fail("empty", path=path)
         if len(data) > limits.max_bytes:
             _fail("too_large", path=path)
-    kind, members = _inspect_members(io.BytesIO(data), len(data), path, limits)
+    kind, members = _inspect_members(io.BytesIO(data), len(data), path, limits, heads=False)
     infos: dict[str, zipfile.ZipInfo] = {}
     for info in members:
         if info.filename in infos:

@@ -1,9 +1,14 @@
-"""Fast reading of returned workbooks: defined names from the zip, cell values from python-calamine.
+"""Fast reading of returned workbooks: defined names from the zip, cell values from each sheet's one
+scan (:mod:`xlperf.sheetxml`) or from python-calamine.
 
 python-calamine (Rust) reads values about 15× faster than openpyxl but knows nothing of defined names,
-so :func:`defined_names` parses ``xl/workbook.xml`` ourselves (defusedxml, after
-:func:`xlperf.safety.inspect_workbook` has vetted the package) and :func:`read_workbook` then reads
-only the sheets those names point at, plus the very hidden ``_xlperf`` meta sheet.
+so the workbook part is parsed ourselves (defusedxml, once per content) and :func:`read_workbook` then
+reads only the sheets those names point at, plus the very hidden ``_xlperf`` meta sheet. Each worksheet
+is scanned once (bounded by :mod:`xlperf.safety` with that same scan); for an xlperf form the scan also
+gives the values of its named cells and meta sheet, decoded as calamine decodes them, so calamine is
+not needed at all. Anything the scan does not decode alike (a prefixed layout, a number that may be a
+date, an ``_xHHHH_`` escape…) makes that workbook go to calamine; ``scan=False`` always does (tests
+compare the two). Hand-made forms (every sheet, with merged ranges) are read by calamine.
 
 What calamine returns (checked with python-calamine 0.3): numbers as ``float``, text as ``str``,
 booleans, dates as ``datetime.date``/``datetime``; a blank cell, a formula cell WITHOUT a cached value
@@ -26,11 +31,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.utility import xl_cell_to_rowcol
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from xlperf.forms.names import META_SHEET, TOTAL
 from xlperf.forms.reader import CellData, FilledForm, parse_reference, read_source
 from xlperf.safety import Limits, Package, UnreadableWorkbook, read_package, resolve_target
+from xlperf.sheetxml import (
+    SharedStrings,
+    SheetCells,
+    Unusual,
+    cell_value,
+    may_be_date,
+    scan_sheet,
+    style_index,
+)
 from xlperf.values import ErrorValue
 
 __all__ = ["CalamineSource", "RawWorkbook", "read_fast_form", "read_workbook"]
@@ -64,10 +78,16 @@ class RawWorkbook:
     modified: str = ""
     engine: str = "calamine"
     hidden: set[str] = field(default_factory=set)  # sheets hidden (or very hidden) in the workbook
+    #: sheet → {address: value} of the named cells of a form read from the sheets' scan (``engine`` "scan";
+    #: values as calamine gives them) instead of grids
+    named: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def value(self, sheet: str, row: int, col: int) -> Any:
         """The value of a cell (0-based); ``None`` when blank or outside the sheet."""
-        return cell_value(self.grids.get(sheet, []), row, col)
+        if sheet in self.named:
+            value = self.named[sheet].get(xl_rowcol_to_cell(row, col), "")
+            return None if value == "" else value
+        return grid_value(self.grids.get(sheet, []), row, col)
 
     @property
     def is_form(self) -> bool:
@@ -76,7 +96,7 @@ class RawWorkbook:
         return META_SHEET in self.sheet_names or TOTAL in self.names
 
 
-def cell_value(grid: list[list[Any]], row: int, col: int) -> Any:
+def grid_value(grid: list[list[Any]], row: int, col: int) -> Any:
     """A value from a grid; blanks (``''``) and cells outside the grid are ``None``."""
     if row < len(grid) and col < len(grid[row]):
         value = grid[row][col]
@@ -176,44 +196,26 @@ _CELL_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)c\s([^<>]*)>")
 _F_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?:\s[^<>]*)?(?:/>|>([^<]*)</(?:[A-Za-z_][\w.-]*:)?f>)")
 
 
-_CELL_R_FIRST = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^<>]*)>')
 _ATTR_T_ERROR = re.compile(rb'\bt="e"')
 _V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]{1,64})</(?:[A-Za-z_][\w.-]*:)?v>")
 Scan = tuple[dict[str, str], dict[str, int], dict[str, str]]
 
 
-def _error_cells(xml: bytes) -> dict[str, str]:
-    """Every cell of a sheet part that holds an error value: {address: ``#REF!``}."""
-    if b't="e"' not in xml:
-        return {}
-    return _scan_cells(xml, None)[2]
-
-
-def _scan_cells(xml: bytes, wanted: set[str] | None) -> Scan:
+def _scan_cells(xml: bytes, wanted: Iterable[str] | None, scanned: SheetCells | None = None) -> Scan:
     """Formula texts, style indexes and error values of the ``wanted`` cells (None: every cell) of one
-    sheet part.
-
-    One linear pass over the raw XML (no parse): the ``<c …>`` tag of each wanted cell gives its
-    ``s="…"`` style; its body runs to its ``</c>``, looked for only up to the next cell's tag, and when
-    it holds an ``<f>`` element that is the formula. Shared-formula children have no text of their own
-    and are given as ``=(共享公式)``. Parts with namespace prefixes or ``r`` not first take
-    :func:`_scan_prefixed` (also linear).
-    """
-    cells = xml.count(b"<c ")
-    if not cells or cells != xml.count(b'<c r="'):  # prefixed elements, or r not the first attribute
-        return _scan_prefixed(xml, wanted)
+    sheet part, from its one scan (:func:`xlperf.sheetxml.scan_sheet`, given as ``scanned`` when the
+    package has made it): a cell's ``s="…"`` is its style, an ``<f>`` element in its body its formula
+    (shared-formula children have no text of their own and are given as ``=(共享公式)``). Parts in
+    another layout take :func:`_scan_prefixed` (also linear)."""
+    cells = (scanned or scan_sheet(xml)).cells
+    if cells is None:
+        return _scan_prefixed(xml, None if wanted is None else set(wanted))
     found: Scan = ({}, {}, {})
-    keys = None if wanted is None else {a.encode() for a in wanted}
-    for match in _CELL_R_FIRST.finditer(xml):
-        if keys is not None and match.group(1) not in keys:
-            continue
-        address, attrs = match.group(1).decode(), match.group(2)
-        body = b""
-        if not attrs.endswith(b"/"):
-            following = xml.find(b"<c", match.end())
-            close = xml.find(b"</c>", match.end(), following if following >= 0 else len(xml))
-            body = xml[match.end():close] if close >= 0 else b""
-        _cell(address, attrs, body, found)
+    for address in cells if wanted is None else wanted:
+        entry = cells.get(address)
+        if entry is not None:
+            attrs, body = entry
+            _cell(address, attrs, b"" if attrs.endswith(b"/") else body, found)
     return found
 
 
@@ -284,19 +286,42 @@ def _parse_styles(xml: bytes) -> tuple[str, ...]:
     return tuple(codes)
 
 
+@lru_cache(maxsize=16)
+def _date_styles(xml: bytes) -> frozenset[int]:
+    """Indexes of the cell styles (``cellXfs``) whose number format may show a number as a date or a
+    time (:func:`xlperf.sheetxml.may_be_date`), once per distinct styles part."""
+    import defusedxml.ElementTree as ET
+
+    try:
+        root = ET.fromstring(xml)
+    except Exception:  # unreadable styles: every style may be one (calamine decides)
+        return frozenset(range(65536))
+    custom = {node.get("numFmtId", ""): node.get("formatCode", "General") for node in root.iter(f"{_NS}numFmt")}
+    xfs = root.find(f"{_NS}cellXfs")
+    found = set()
+    for i, xf in enumerate(xfs.iter(f"{_NS}xf") if xfs is not None else ()):
+        fmt_id = xf.get("numFmtId", "0")
+        number = int(fmt_id) if fmt_id.isdigit() and len(fmt_id) < 6 else -1
+        if may_be_date(custom.get(fmt_id, ""), number):
+            found.add(i)
+    return frozenset(found)
+
+
 #: Parts calamine reads besides the worksheets (it lists sheets and names from the workbook part).
 _CALAMINE_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/sharedStrings.xml", "xl/styles.xml")
 
 
-def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits = _LIMITS) -> RawWorkbook:
+def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits = _LIMITS,
+                  scan: bool = True) -> RawWorkbook:
     """Inspect and read one workbook: sheet names, defined names, value grids and formula cells.
 
     Everything goes through :func:`xlperf.safety.read_package`: members are inflated and counted by
-    us, every worksheet that is read is bounded first, and calamine parses a vetted copy holding only
-    the parts it needs. For an xlperf form (it has the ``_xlperf`` sheet) only the sheets that defined
-    names point at and the meta sheet are read, and their formula cells are scanned; otherwise
-    (``all_sheets`` None) every sheet is read with its merged ranges, for legacy forms. Raises
-    :class:`UnreadableWorkbook`.
+    us and every worksheet that is read is bounded first by its one scan. For an xlperf form (it has
+    the ``_xlperf`` sheet) only the sheets that defined names point at and the meta sheet are read: their
+    named cells' values, formulas, styles and errors come from the scan (``scan=False``, or a workbook the
+    scan does not read as calamine does: from calamine). Otherwise (``all_sheets`` None) every sheet is
+    read by calamine, from a vetted copy holding only the parts it needs, with its merged ranges, for
+    legacy forms. Raises :class:`UnreadableWorkbook`.
     """
     package = read_package(Path(path), limits)
     if package.kind == "xls":
@@ -316,18 +341,19 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
                 wanted.add(ref[0])
                 named.setdefault(ref[0], set()).add(ref[1])
     parts = {directory.parts[s]: s for s in wanted if s in directory.parts and package.has(directory.parts[s])}
-    checked = {sheet: package.check_sheet(part, sheet) for part, sheet in parts.items()}  # bounded first
+    scans = {sheet: package.sheet_cells(part, sheet) for part, sheet in parts.items()}  # bounded first
     if all_sheets:
-        _scan_legacy_sheets(package, checked, raw)
+        _scan_legacy_sheets(package, {s: package.read(p) for p, s in parts.items()}, scans, raw)
     codes = _number_formats(package) if named else []
     for sheet, cells in named.items():
-        part = directory.parts.get(sheet)
-        if part is None or part not in parts:
+        if sheet not in scans:
             continue
-        formulas, styles, errors = _scan_cells(package.read(part), cells)
+        formulas, styles, errors = _scan_cells(package.read(directory.parts[sheet]), cells, scans[sheet])
         raw.formulas[sheet] = formulas
         raw.errors[sheet] = errors
         raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes)}
+    if scan and not all_sheets and _read_scanned(raw, package, scans, named):
+        return raw
     members = [*_CALAMINE_PARTS, directory.book_part, directory.rels_part, *parts]
     vetted = package.vetted(dict.fromkeys(members))
     try:
@@ -339,6 +365,57 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     if all_sheets:
         _put_errors(raw)
     return raw
+
+
+def _read_scanned(raw: RawWorkbook, package: Package, scans: dict[str, SheetCells],
+                  named: dict[str, set[str]]) -> bool:
+    """The values of an xlperf form's named cells and its meta sheet, from the sheets' one scan
+    (:mod:`xlperf.sheetxml`) instead of calamine, which would parse every cell and the whole shared string
+    table. True when done; False (nothing changed) when a part or a cell is not in the layout the scan
+    reads as calamine does, or a number may be a date: calamine reads that workbook."""
+    if any(scanned.cells is None for scanned in scans.values()):
+        return False
+    try:
+        strings = SharedStrings(package.read("xl/sharedStrings.xml")) if package.has("xl/sharedStrings.xml") else None
+        dates = _date_styles(package.read("xl/styles.xml")) if package.has("xl/styles.xml") else frozenset()
+        values: dict[str, dict[str, Any]] = {}
+        for sheet, cells in named.items():
+            found = scans[sheet].cells if sheet in scans else None
+            if found is None:
+                continue
+            values[sheet] = {a: _scanned_value(found[a], strings, dates) for a in cells if a in found}
+        grid: list[list[Any]] = []
+        if META_SHEET in scans:
+            grid = _grid({a: _scanned_value(cell, strings, dates) for a, cell in (scans[META_SHEET].cells or {}).items()})
+    except Unusual:
+        return False
+    raw.named = values
+    if META_SHEET in scans:
+        raw.grids[META_SHEET] = grid
+    raw.engine = "scan"
+    return True
+
+
+def _scanned_value(cell: tuple[bytes, bytes], strings: SharedStrings | None, dates: frozenset[int]) -> Any:
+    """A scanned cell's value as calamine gives it (:func:`xlperf.sheetxml.cell_value`); a number whose
+    style may be a date is left to calamine (:class:`Unusual`)."""
+    value = cell_value(cell[0], cell[1], strings)
+    if isinstance(value, float) and dates and style_index(cell[0]) in dates:
+        raise Unusual("a number that may be a date")
+    return value
+
+
+def _grid(values: dict[str, Any]) -> list[list[Any]]:
+    """A row-major grid from A1 over the cells that hold a value (``''`` elsewhere), as calamine gives."""
+    placed = [(*xl_cell_to_rowcol(a), v) for a, v in values.items() if v != ""]
+    if not placed:
+        return []
+    rows = max(r for r, _, _ in placed) + 1
+    cols = max(c for _, c, _ in placed) + 1
+    grid: list[list[Any]] = [[""] * cols for _ in range(rows)]
+    for r, c, v in placed:
+        grid[r][c] = v
+    return grid
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([0-9T:.Z+\-]{10,40})</dcterms:modified>")
@@ -356,14 +433,15 @@ def _modified(package: Package) -> str:
     return match.group(1).decode("ascii") if match else ""
 
 
-def _scan_legacy_sheets(package: Package, sheets: dict[str, bytes], raw: RawWorkbook) -> None:
+def _scan_legacy_sheets(package: Package, sheets: dict[str, bytes], scans: dict[str, SheetCells],
+                        raw: RawWorkbook) -> None:
     """Error values, formula texts and percent formats of the cells of every (bounded) sheet, for hand-made
     forms: calamine shows an error or a never-calculated formula as a blank and ``95%`` typed into a cell
     as 0.95. One linear pass per sheet (:func:`_scan_cells`)."""
     codes = _number_formats(package)
     percent = {i for i, code in enumerate(codes) if "%" in code.replace('"%"', "")}
     for sheet, xml in sheets.items():
-        formulas, styles, errors = _scan_cells(xml, None)
+        formulas, styles, errors = _scan_cells(xml, None, scans.get(sheet))
         raw.errors[sheet], raw.formulas[sheet] = errors, formulas
         raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i in percent}
 
@@ -470,8 +548,12 @@ class CalamineSource:
         return dict(self.raw.names)
 
     def cell(self, sheet: str, ref: str) -> CellData:
-        index = _cell_index(ref)
-        value = self.raw.value(sheet, *index) if index else None
+        if sheet in self.raw.named:
+            value = self.raw.named[sheet].get(ref, "")
+            value = None if value == "" else value
+        else:
+            index = _cell_index(ref)
+            value = self.raw.value(sheet, *index) if index else None
         formula = self.raw.formulas.get(sheet, {}).get(ref)
         fmt = self.raw.formats.get(sheet, {}).get(ref, "General")
         error = self.raw.errors.get(sheet, {}).get(ref)
