@@ -32,7 +32,7 @@ _HUGE = 10**9
 _STOP = rb"<(?!/?(?:[A-Za-z_][\w.-]*:)?(?:c|row|sheetData|mergeCells?|hyperlinks?)[\s/>])"
 _TOKEN = re.compile(
     rb"<(?:"
-    rb'c r="([A-Z]{1,3})([0-9]{1,7})"([^<>]*)>((?:[^<]+|' + _STOP + rb")*)"  # 1-4: a cell, its body
+    rb'c r="([A-Z]{1,3})([0-9]{1,7})"([^<>]*)>((?:[^<]+|' + _STOP + rb")*)(</c>)?"  # 1-5: a cell, its body, its end
     rb'|row r="([0-9]{1,7})"'  # 5: a row
     rb'|(?:mergeCell|hyperlink)\s[^<>]*?\bref="\$?([A-Z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Z]{1,3})\$?([0-9]{1,7}))?"'
     rb"|((?:[A-Za-z_][\w.-]*:)?(?:c|row|mergeCell|hyperlink))[\s/>]"  # 10: any other such tag
@@ -52,6 +52,7 @@ _V = re.compile(rb"<v>([^<]*)</v>|<v/>")
 _T = re.compile(rb"<t(?:\s[^<>]*)?>([^<]*)</t>")
 _PHONETIC = re.compile(rb"<rPh\b[^<>]*>(?:[^<]+|<(?!/rPh>))*</rPh>")
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+_UNIQUE_COUNT = re.compile(rb'<sst\b[^<>]*\buniqueCount="([0-9]{1,9})"')
 _ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _XML_ENTITIES = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
 
@@ -82,6 +83,9 @@ class SheetCells:
 
     extent: tuple[int, int]
     cells: dict[str, tuple[bytes, bytes]] | None
+    #: the part ends as a worksheet ends, its rows come in order and no cell comes twice: what a cut,
+    #: a repeated or a swapped stretch of a damaged file breaks (calamine then decides: it parses the XML)
+    whole: bool = False
 
 
 def scan_sheet(xml: bytes) -> SheetCells:
@@ -91,13 +95,23 @@ def scan_sheet(xml: bytes) -> SheetCells:
     cells: dict[str, tuple[bytes, bytes]] = {}
     letters: set[bytes] = set()
     digits: set[bytes] = set()
-    for col, row, attrs, body, row_tag, c1, r1, c2, r2, other in _TOKEN.findall(xml):
+    tokens = 0
+    row_now = b""
+    last_row = 0
+    whole = True
+    for col, row, attrs, body, end, row_tag, c1, r1, c2, r2, other in _TOKEN.findall(xml):
         if col:
             cells[(col + row).decode()] = (attrs, body)
             letters.add(col)
             digits.add(row)
+            tokens += 1
+            if row != row_now or not (end or attrs.endswith(b"/")):  # a cell outside its row, or not ended
+                whole = False
         elif row_tag:
             digits.add(row_tag)
+            number = int(row_tag)
+            whole = whole and number > last_row
+            last_row, row_now = number, row_tag
         elif other:
             return SheetCells(general_extent(xml), None)
         else:
@@ -107,7 +121,14 @@ def scan_sheet(xml: bytes) -> SheetCells:
     digits.discard(b"")
     max_col = max((column_index(x) for x in letters), default=0)
     max_row = max((row_number(x) for x in digits), default=0)
-    return SheetCells((max_row, max_col), cells)
+    whole = whole and tokens == len(cells) and xml.rstrip().endswith(b"</worksheet>") and _balanced(xml)
+    return SheetCells((max_row, max_col), cells, whole)
+
+
+def _balanced(xml: bytes) -> bool:
+    """As many ``<`` as ``>`` (text and attribute values escape both in what Excel, WPS and LibreOffice
+    write): a part cut, repeated or swapped at random mostly is not."""
+    return xml.count(b"<") == xml.count(b">")
 
 
 def general_extent(xml: bytes) -> tuple[int, int]:
@@ -187,6 +208,9 @@ class SharedStrings:
         self.items = xml.split(b"<si")[1:]
         if not all(item[:1] == b">" or item[:2] == b"/>" for item in self.items):
             raise Unusual("shared string items with attributes")
+        unique = _UNIQUE_COUNT.search(xml, 0, 1024)
+        if not xml.rstrip().endswith(b"</sst>") or not _balanced(xml) or (unique is not None and int(unique.group(1)) != len(self.items)):
+            raise Unusual("a shared string table cut short or with items repeated")
 
     def __getitem__(self, index: int) -> str:
         if not 0 <= index < len(self.items):

@@ -352,7 +352,8 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
         raw.formulas[sheet] = formulas
         raw.errors[sheet] = errors
         raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes)}
-    if scan and not all_sheets and _read_scanned(raw, package, scans, named):
+    every_part = all(s in scans for s in wanted if s in directory.sheets)  # else calamine says what is missing
+    if scan and not all_sheets and every_part and _read_scanned(raw, package, scans, named):
         return raw
     members = [*_CALAMINE_PARTS, directory.book_part, directory.rels_part, *parts]
     vetted = package.vetted(dict.fromkeys(members))
@@ -372,8 +373,9 @@ def _read_scanned(raw: RawWorkbook, package: Package, scans: dict[str, SheetCell
     """The values of an xlperf form's named cells and its meta sheet, from the sheets' one scan
     (:mod:`xlperf.sheetxml`) instead of calamine, which would parse every cell and the whole shared string
     table. True when done; False (nothing changed) when a part or a cell is not in the layout the scan
-    reads as calamine does, or a number may be a date: calamine reads that workbook."""
-    if any(scanned.cells is None for scanned in scans.values()):
+    reads as calamine does, looks damaged (:attr:`~xlperf.sheetxml.SheetCells.whole`), or a number may be a
+    date: calamine reads that workbook."""
+    if any(scanned.cells is None or not scanned.whole for scanned in scans.values()):
         return False
     try:
         strings = SharedStrings(package.read("xl/sharedStrings.xml")) if package.has("xl/sharedStrings.xml") else None
