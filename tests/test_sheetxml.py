@@ -111,6 +111,7 @@ def put_cells(src: Path, dst: Path, cells: dict[str, tuple[str, str]], strings: 
                 data = edit(data)
             if info.filename == "xl/sharedStrings.xml" and strings:
                 data = data.replace(b"</sst>", b"".join(f"<si>{s}</si>".encode() for s in strings) + b"</sst>")
+                data = re.sub(rb'uniqueCount="(\d+)"', lambda m: b'uniqueCount="%d"' % (int(m.group(1)) + len(strings)), data)
             if info.filename == "xl/styles.xml" and styles is not None:
                 data = styles
             zout.writestr(info, data)
@@ -259,7 +260,8 @@ def test_extent_counts_cells_rows_merges_and_hyperlinks() -> None:
     usual = (b'<sheetData><row r="3"><c r="B3" s="1"/><c r="C3"><v>1</v></c></row><row r="9"/></sheetData>'
              b'<mergeCells><mergeCell ref="D2:F40"/></mergeCells><hyperlinks><hyperlink ref="AB7" r:id="x"/></hyperlinks>')
     scanned = scan_sheet(usual)
-    assert scanned.extent == (40, 28) and scanned.cells is not None and set(scanned.cells) == {"B3", "C3"}
+    assert scanned.extent == (40, 28) and scanned.addresses() == ["B3", "C3"]
+    assert scanned.cell("B3") == (b' s="1"/', b"") and scanned.cell("C3") == (b"", b"<v>1</v>")
     assert scan_sheet(b'<sheetData><row r="1"><c r="AAAA1"/></row></sheetData>').cells is None  # beyond any sheet
     assert scan_sheet(b'<sheetData><row r="1"><c r="A1"/></row></sheetData>'
                       b'<mergeCells><mergeCell ref="A1:XFD1048576"/></mergeCells>').extent == (1048576, 16384)

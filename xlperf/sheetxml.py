@@ -26,13 +26,13 @@ from functools import lru_cache
 from typing import Any
 
 __all__ = ["SharedStrings", "SheetCells", "Unusual", "cell_value", "column_index", "general_extent", "row_number",
-           "scan_sheet"]
+           "scan_sheet", "text", "unescape"]
 
 _HUGE = 10**9
 _STOP = rb"<(?!/?(?:[A-Za-z_][\w.-]*:)?(?:c|row|sheetData|mergeCells?|hyperlinks?)[\s/>])"
 _TOKEN = re.compile(
     rb"<(?:"
-    rb'c r="([A-Z]{1,3})([0-9]{1,7})"([^<>]*)>((?:[^<]+|' + _STOP + rb")*)(</c>)?"  # 1-5: a cell, its body, its end
+    rb'c r="([A-Z]{1,3})([0-9]{1,7})"([^<>]*+)>((?:[^<]++|' + _STOP + rb")*+)(</c>)?"  # 1-5: a cell, body, end
     rb'|row r="([0-9]{1,7})"'  # 5: a row
     rb'|(?:mergeCell|hyperlink)\s[^<>]*?\bref="\$?([A-Z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Z]{1,3})\$?([0-9]{1,7}))?"'
     rb"|((?:[A-Za-z_][\w.-]*:)?(?:c|row|mergeCell|hyperlink))[\s/>]"  # 10: any other such tag
@@ -79,56 +79,62 @@ def column_index(letters: str | bytes) -> int:
 @dataclass(frozen=True)
 class SheetCells:
     """What one pass over a worksheet part gives: its extent (rows, columns; 1-based) and, in the usual
-    layout, every cell as ``{"B3": (attributes, body)}`` (raw bytes); ``cells`` is None otherwise."""
+    layout, every cell's raw attributes and body (``cells`` is None otherwise)."""
 
     extent: tuple[int, int]
-    cells: dict[str, tuple[bytes, bytes]] | None
-    #: the part ends as a worksheet ends, its rows come in order and no cell comes twice: what a cut,
-    #: a repeated or a swapped stretch of a damaged file breaks (calamine then decides: it parses the XML)
+    #: address (``b"B3"``) → the cell's token: (column, row, attributes, body, end tag, …)
+    cells: dict[bytes, tuple[bytes, ...]] | None
+    #: the part ends as a worksheet ends, its rows come in order, every cell sits in its row, is ended and
+    #: comes once: what a cut, a repeated or a swapped stretch of a damaged file mostly breaks (calamine
+    #: then decides: it parses the XML)
     whole: bool = False
+
+    def cell(self, address: str) -> tuple[bytes, bytes] | None:
+        """(attributes, body) of one cell (body empty for ``<c …/>``), or None when the part has none."""
+        token = self.cells.get(address.encode()) if self.cells is not None else None
+        if token is None:
+            return None
+        return token[2], b"" if token[2][-1:] == b"/" else token[3]
+
+    def addresses(self) -> list[str]:
+        """Every cell's address, in the part's order."""
+        return [a.decode() for a in self.cells] if self.cells is not None else []
 
 
 def scan_sheet(xml: bytes) -> SheetCells:
     """Tokenise a worksheet part once (see the module docstring)."""
     if xml[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in xml[:64]:  # UTF-16: no byte pattern applies
         return SheetCells(general_extent(xml.replace(b"\x00", b"")), None)
-    cells: dict[str, tuple[bytes, bytes]] = {}
-    letters: set[bytes] = set()
-    digits: set[bytes] = set()
-    tokens = 0
+    tokens = _TOKEN.findall(xml)
+    cells: dict[bytes, tuple[bytes, ...]] = {}
+    areas: list[tuple[bytes, ...]] = []
     row_now = b""
     last_row = 0
     whole = True
-    for col, row, attrs, body, end, row_tag, c1, r1, c2, r2, other in _TOKEN.findall(xml):
-        if col:
-            cells[(col + row).decode()] = (attrs, body)
-            letters.add(col)
-            digits.add(row)
-            tokens += 1
-            if row != row_now or not (end or attrs.endswith(b"/")):  # a cell outside its row, or not ended
+    for token in tokens:  # (column, row, attributes, body, end, row tag, area c1, r1, c2, r2, other)
+        if token[0]:
+            cells[token[0] + token[1]] = token
+            if token[1] != row_now or (not token[4] and token[2][-1:] != b"/"):  # outside its row, or not ended
                 whole = False
-        elif row_tag:
-            digits.add(row_tag)
-            number = int(row_tag)
+        elif token[5]:
+            number = int(token[5])
             whole = whole and number > last_row
-            last_row, row_now = number, row_tag
-        elif other:
+            last_row, row_now = number, token[5]
+        elif token[10]:
             return SheetCells(general_extent(xml), None)
         else:
-            letters.update((c1, c2))
-            digits.update((r1, r2))
+            areas.append(token)
+    letters = {t[0] for t in cells.values()} | {t[6] for t in areas} | {t[8] for t in areas}
+    digits = {str(last_row).encode()} | {t[7] for t in areas} | {t[9] for t in areas}
+    whole = whole and len(cells) == sum(1 for t in tokens if t[0])
+    if not whole:  # rows out of order or cells outside their rows: every row number counts
+        digits |= {t[1] for t in cells.values()} | {t[5] for t in tokens if t[5]}
     letters.discard(b"")
     digits.discard(b"")
     max_col = max((column_index(x) for x in letters), default=0)
     max_row = max((row_number(x) for x in digits), default=0)
-    whole = whole and tokens == len(cells) and xml.rstrip().endswith(b"</worksheet>") and _balanced(xml)
+    whole = whole and xml.rstrip().endswith(b"</worksheet>")
     return SheetCells((max_row, max_col), cells, whole)
-
-
-def _balanced(xml: bytes) -> bool:
-    """As many ``<`` as ``>`` (text and attribute values escape both in what Excel, WPS and LibreOffice
-    write): a part cut, repeated or swapped at random mostly is not."""
-    return xml.count(b"<") == xml.count(b">")
 
 
 def general_extent(xml: bytes) -> tuple[int, int]:
@@ -177,7 +183,19 @@ def text(raw: bytes) -> str:
         return _ENTITY.sub(_entity, out)
     if out.count("&") != sum(out.count(f"&{name};") for name in _XML_ENTITIES):
         raise Unusual("an entity that is not XML's")
-    for name, char in _XML_ENTITIES.items():  # &amp; last: "&amp;lt;" is "&lt;"
+    return unescape(out)
+
+
+def unescape(out: str) -> str:
+    """XML-escaped text unescaped leniently (formula texts, error values): the five XML entities by plain
+    replacement, anything else through :func:`html.unescape`."""
+    if "&" not in out:
+        return out
+    if "&#" in out or out.count("&") != sum(out.count(f"&{name};") for name in _XML_ENTITIES):
+        import html
+
+        return html.unescape(out)
+    for name, char in _XML_ENTITIES.items():  # &amp; last
         out = out.replace(f"&{name};", char)
     return out
 
@@ -203,14 +221,15 @@ class SharedStrings:
     """The shared string table, each item decoded when first asked for (a form uses few of them)."""
 
     def __init__(self, xml: bytes) -> None:
-        if b":si" in xml:  # items with a namespace prefix: calamine reads them
-            raise Unusual("shared string items with a prefix")
         self.items = xml.split(b"<si")[1:]
-        if not all(item[:1] == b">" or item[:2] == b"/>" for item in self.items):
+        opened = sum(1 for item in self.items if item[:1] == b">")
+        if opened + sum(1 for item in self.items if item[:2] == b"/>") != len(self.items):
             raise Unusual("shared string items with attributes")
+        # every item opened is closed, and no other "si>" (an item with a prefix, a damaged table) is there
         unique = _UNIQUE_COUNT.search(xml, 0, 1024)
-        if not xml.rstrip().endswith(b"</sst>") or not _balanced(xml) or (unique is not None and int(unique.group(1)) != len(self.items)):
-            raise Unusual("a shared string table cut short or with items repeated")
+        if xml.count(b"si>") != 2 * opened or not xml.rstrip().endswith(b"</sst>") or (
+                unique is not None and int(unique.group(1)) != len(self.items)):
+            raise Unusual("a shared string table in another layout, cut short or with items repeated")
 
     def __getitem__(self, index: int) -> str:
         if not 0 <= index < len(self.items):

@@ -22,7 +22,6 @@ openpyxl through :func:`xlperf.safety.open_openpyxl` (``data_only=True``, the sa
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from collections.abc import Iterable
@@ -44,6 +43,7 @@ from xlperf.sheetxml import (
     may_be_date,
     scan_sheet,
     style_index,
+    unescape,
 )
 from xlperf.values import ErrorValue
 
@@ -207,15 +207,14 @@ def _scan_cells(xml: bytes, wanted: Iterable[str] | None, scanned: SheetCells | 
     package has made it): a cell's ``s="…"`` is its style, an ``<f>`` element in its body its formula
     (shared-formula children have no text of their own and are given as ``=(共享公式)``). Parts in
     another layout take :func:`_scan_prefixed` (also linear)."""
-    cells = (scanned or scan_sheet(xml)).cells
-    if cells is None:
+    scanned = scanned or scan_sheet(xml)
+    if scanned.cells is None:
         return _scan_prefixed(xml, None if wanted is None else set(wanted))
     found: Scan = ({}, {}, {})
-    for address in cells if wanted is None else wanted:
-        entry = cells.get(address)
+    for address in scanned.addresses() if wanted is None else wanted:
+        entry = scanned.cell(address)
         if entry is not None:
-            attrs, body = entry
-            _cell(address, attrs, b"" if attrs.endswith(b"/") else body, found)
+            _cell(address, entry[0], entry[1], found)
     return found
 
 
@@ -226,14 +225,14 @@ def _cell(address: str, attrs: bytes, body: bytes, found: Scan) -> None:
         formula = _F_TEXT.search(body)
         if formula is not None:
             text = (formula.group(1) or b"").decode("utf-8", "replace")
-            formulas[address] = "=" + html.unescape(text) if text else "=(共享公式)"
+            formulas[address] = "=" + unescape(text) if text else "=(共享公式)"
     style = _ATTR_S.search(attrs)
     if style is not None:
         styles[address] = int(style.group(1))
     if body and _ATTR_T_ERROR.search(attrs):
         value = _V_TEXT.search(body)
         if value is not None:
-            errors[address] = html.unescape(value.group(1).decode("utf-8", "replace"))
+            errors[address] = unescape(value.group(1).decode("utf-8", "replace"))
 
 
 def _scan_prefixed(xml: bytes, wanted: set[str] | None) -> Scan:
@@ -382,13 +381,13 @@ def _read_scanned(raw: RawWorkbook, package: Package, scans: dict[str, SheetCell
         dates = _date_styles(package.read("xl/styles.xml")) if package.has("xl/styles.xml") else frozenset()
         values: dict[str, dict[str, Any]] = {}
         for sheet, cells in named.items():
-            found = scans[sheet].cells if sheet in scans else None
-            if found is None:
-                continue
-            values[sheet] = {a: _scanned_value(found[a], strings, dates) for a in cells if a in found}
+            if sheet in scans:
+                found = ((a, scans[sheet].cell(a)) for a in cells)
+                values[sheet] = {a: _scanned_value(cell, strings, dates) for a, cell in found if cell is not None}
         grid: list[list[Any]] = []
         if META_SHEET in scans:
-            grid = _grid({a: _scanned_value(cell, strings, dates) for a, cell in (scans[META_SHEET].cells or {}).items()})
+            meta = scans[META_SHEET]
+            grid = _grid({a: _scanned_value(meta.cell(a), strings, dates) for a in meta.addresses()})  # type: ignore[arg-type]
     except Unusual:
         return False
     raw.named = values
