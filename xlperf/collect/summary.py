@@ -18,6 +18,7 @@ import tempfile
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.request import pathname2url
@@ -77,7 +78,7 @@ def summary_row(r: FormRecord, levels: Sequence[str], status: str | None = None)
 
 
 def _file_uri(path: str) -> str:
-    """``Path(path).resolve().as_uri()`` without pathlib (cached: a file is linked once per finding)."""
+    """``Path(path).resolve().as_uri()`` without pathlib."""
     url = pathname2url(os.path.realpath(path))
     return "file:" + url if url.startswith("//") else "file://" + url
 
@@ -93,11 +94,18 @@ def _relative(path: str, base: str | None) -> str | None:
     return pathname2url(rel)
 
 
+@lru_cache(maxsize=8192)
+def _address(path: str, base: str | None) -> str:
+    """A file's link address (relative to ``base`` where it can be), once per file: it is linked once per
+    finding. Emptied for each summary (a file may have moved since the last one)."""
+    return _relative(path, base) or _file_uri(path)
+
+
 def _link(path: str, sheet: str | None = None, cell: str | None = None,
           base: str | None = None) -> tuple[str, str | None]:
     """The file's address (relative to the summary's folder ``base`` when it has one, so the folder can be
     moved or shared) and the location inside it (``'Sheet'!A1``)."""
-    uri = _relative(path, base) or _file_uri(path)
+    uri = _address(path, base)
     if not sheet:
         return uri, None
     quoted = neutralise(sheet, name=True).removeprefix("'").replace("'", "''")
@@ -124,6 +132,7 @@ class _Writer:
     """Writes row by row (XlsxWriter ``constant_memory``); tables and links are added afterwards."""
 
     def __init__(self, path: Path, spool: RecordSpool, failed: Sequence[FailedFile], base: str | None) -> None:
+        _address.cache_clear()  # links are found anew for each summary (a file may have moved)
         import xlsxwriter
 
         self.spool, self.failed, self.base = spool, failed, base
