@@ -284,3 +284,15 @@ def test_values_and_text() -> None:
             text(bad)
     assert may_be_date("yyyy-mm-dd", 200) and may_be_date("General", 14) and may_be_date("[h]", 201)
     assert not may_be_date("0.00", 2) and not may_be_date('0.00"万元"', 200) and not may_be_date("[Red]0%", 200)
+
+
+def test_builtin_number_formats_are_the_standard_ones() -> None:
+    """The table of built-in formats equals openpyxl's, but for id 44, where openpyxl's copy lacks the
+    section separators the standard (ECMA-376 18.8.30) gives."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS as OPENPYXL
+
+    from xlperf.sheetxml import BUILTIN_FORMATS
+
+    assert set(BUILTIN_FORMATS) == set(OPENPYXL)
+    assert {k for k, v in OPENPYXL.items() if BUILTIN_FORMATS[k] != v} == {44}
+    assert BUILTIN_FORMATS[44].replace(";", "") == OPENPYXL[44]

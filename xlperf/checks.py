@@ -141,19 +141,22 @@ def compare_claims(result: ScoreResult, claims: Claims) -> list[Finding]:
                 fix=f"先填写{'、'.join(scored.missing) or '该指标的输入项'}" + ("，并恢复原公式" if claim.typed else "")))
             return
         points = scored.points
-        how = f"（{scored.explanation}）" if scored.indicator.is_leaf else _missing_note(result, node_id)
+
+        def how() -> str:  # how the score came about: written only into a finding
+            return f"（{scored.explanation}）" if scored.indicator.is_leaf else _missing_note(result, node_id)
+
         if claimed > points + 1e-9 or claimed < 0:
             bound = f"超过分值 {format_number(points)}" if claimed > points else "小于 0"
             findings.append(Finding(
                 "error", "score_over_points" if claimed > points else "score_below_zero",
                 f"「{scored.name}」{label}填报 {format_number(claimed)}，{bound}；重新计算为 {format_number(recomputed)}"
-                f"{how}{_typed_note(claim)}", node_id, claim.sheet, claim.cell,
+                f"{how()}{_typed_note(claim)}", node_id, claim.sheet, claim.cell,
                 fix=f"{label}应在 0～{format_number(points)} 之间；{_claim_fix(claim, format_number(recomputed), hint)}"))
         elif _differs(claimed, recomputed, decimals):
             findings.append(Finding(
                 "error", f"claimed_{kind}",
                 f"「{scored.name}」{label}填报 {format_number(claimed)}，按填报数据重新计算为 "
-                f"{format_number(recomputed)}{how}{_typed_note(claim)}", node_id, claim.sheet, claim.cell,
+                f"{format_number(recomputed)}{how()}{_typed_note(claim)}", node_id, claim.sheet, claim.cell,
                 fix=_claim_fix(claim, format_number(recomputed), hint)))
         elif claim.typed:
             findings.append(Finding(

@@ -7,7 +7,8 @@ template generator compiles exactly the same expressions to Excel formulas.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -30,7 +31,9 @@ class IndicatorScore:
     indicator: Indicator
     level: int
     score: float | None
-    explanation: str
+    #: how the score was computed, or what writes that when first asked (:attr:`explanation`: most
+    #: scores of a collection are never explained)
+    how: str | Callable[[], str] = field(compare=False)
     missing: tuple[str, ...] = ()
     #: the input values the leaf was scored with, as its formula reads them (None = not filled)
     inputs: Mapping[str, Any] = field(default_factory=dict)
@@ -38,6 +41,17 @@ class IndicatorScore:
     verified: bool = True
     #: False for an indicator the form marks 不适用 (not scored, not in the 折算 base)
     applicable: bool = True
+
+    @property
+    def explanation(self) -> str:
+        """How the score was computed, in words."""
+        if callable(self.how):
+            try:
+                words = self.how()
+            except ExprError as exc:  # the method could score these inputs, so this is not expected
+                words = str(exc)
+            object.__setattr__(self, "how", words)
+        return str(self.how)
 
     @property
     def id(self) -> str:
@@ -180,7 +194,6 @@ def score_leaf(indicator: Indicator, level: int, raw_values: Mapping[str, Any], 
         raw = float(indicator.method.tree().evaluate(env))
         # what bounded_expression(...) evaluates to, without walking the tree twice
         score = excel_round(max(0.0, min(indicator.full_points, raw)), decimals)
-        explanation = indicator.method.explain(env, score)
     except ExprError as exc:
         findings.append(Finding("error", "cannot_score", f"{indicator.name}无法计分：{exc}", indicator.id))
         return IndicatorScore(indicator, level, None, str(exc), (), env), findings
@@ -194,6 +207,7 @@ def score_leaf(indicator: Indicator, level: int, raw_values: Mapping[str, Any], 
                                 indicator.id, fix="得分不能为负"))
     for note in indicator.method.notes(env):
         findings.append(Finding(note.severity, note.code, note.message, indicator.id, input_key=note.input_key))
+    explanation = functools.partial(indicator.method.explain, env, score)
     return IndicatorScore(indicator, level, score, explanation, inputs=env), findings
 
 
@@ -221,6 +235,11 @@ def shared_values(rubric: Rubric, values: Values) -> Values:
         if owner_key in out[owner_id] or key in out[leaf_id]:
             out[leaf_id][key] = out[owner_id].get(owner_key)
     return out
+
+
+def _subtotal_words(child_scores: list[float | None], subtotal: float) -> str:
+    parts = " + ".join(format_number(s) for s in child_scores if s is not None) or "0"
+    return f"小计 {parts} = {format_number(subtotal)}"
 
 
 def score(rubric: Rubric, values: Values, claimed: Mapping[str, float] | None = None) -> ScoreResult:
@@ -253,8 +272,7 @@ def score(rubric: Rubric, values: Values, claimed: Mapping[str, float] | None = 
             return result.score
         child_scores = [visit(child, level + 1) for child in node.children]
         subtotal = excel_round(sum(s for s in child_scores if s is not None), rubric.decimals)
-        parts = " + ".join(format_number(s) for s in child_scores if s is not None) or "0"
-        scores[node.id] = IndicatorScore(node, level, subtotal, f"小计 {parts} = {format_number(subtotal)}")
+        scores[node.id] = IndicatorScore(node, level, subtotal, functools.partial(_subtotal_words, child_scores, subtotal))
         return subtotal
 
     tops = [visit(top, 1) for top in rubric.indicators]

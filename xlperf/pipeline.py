@@ -84,7 +84,6 @@ def read_path(path: Path, rubric: Rubric | None = None) -> list[ScoredForm]:
     """Read, score and check every form in a workbook file (one for our form, one per hand-made sheet)."""
     from xlperf.collect.fast_reader import CalamineSource, read_workbook
     from xlperf.collect.legacy import read_legacy
-    from xlperf.targets.reader import declarations_in
 
     raw = read_workbook(Path(path))  # our form: the named sheets only; otherwise every sheet
     if raw.is_form:
@@ -95,6 +94,8 @@ def read_path(path: Path, rubric: Rubric | None = None) -> list[ScoredForm]:
         try:
             forms = read_legacy(raw)
         except NotAForm:
+            from xlperf.targets.reader import declarations_in
+
             if declarations_in(raw)[0]:  # no readable 自评表 in it, but 绩效目标申报表
                 raise DeclarationWorkbook() from None
             raise

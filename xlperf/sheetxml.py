@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["SharedStrings", "SheetCells", "Unusual", "cell_value", "column_index", "general_extent", "row_number",
+__all__ = ["BUILTIN_FORMATS", "SharedStrings", "SheetCells", "Unusual", "cell_value", "column_index", "general_extent", "row_number",
            "scan_sheet", "text", "unescape"]
 
 _HUGE = 10**9
@@ -55,6 +55,23 @@ _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,
 _UNIQUE_COUNT = re.compile(rb'<sst\b[^<>]*\buniqueCount="([0-9]{1,9})"')
 _ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _XML_ENTITIES = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
+
+
+#: The built-in number formats (ECMA-376 Part 1, 18.8.30): a style's ``numFmtId`` below 164 without a
+#: ``<numFmt>`` of its own means this code. Ids 27–36 and 50–58 are locale-dependent (CJK dates) and
+#: have no fixed code: they read as General here, and as dates to :func:`may_be_date`.
+BUILTIN_FORMATS: dict[int, str] = {
+    0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00",
+    5: '"$"#,##0_);("$"#,##0)', 6: '"$"#,##0_);[Red]("$"#,##0)', 7: '"$"#,##0.00_);("$"#,##0.00)',
+    8: '"$"#,##0.00_);[Red]("$"#,##0.00)', 9: "0%", 10: "0.00%", 11: "0.00E+00", 12: "# ?/?", 13: "# ??/??",
+    14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 18: "h:mm AM/PM", 19: "h:mm:ss AM/PM",
+    20: "h:mm", 21: "h:mm:ss", 22: "m/d/yy h:mm", 37: "#,##0_);(#,##0)", 38: "#,##0_);[Red](#,##0)",
+    39: "#,##0.00_);(#,##0.00)", 40: "#,##0.00_);[Red](#,##0.00)", 41: '_(* #,##0_);_(* \\(#,##0\\);_(* "-"_);_(@_)',
+    42: '_("$"* #,##0_);_("$"* \\(#,##0\\);_("$"* "-"_);_(@_)',
+    43: '_(* #,##0.00_);_(* \\(#,##0.00\\);_(* "-"??_);_(@_)',
+    44: '_("$"* #,##0.00_);_("$"* \\(#,##0.00\\);_("$"* "-"??_);_(@_)', 45: "mm:ss", 46: "[h]:mm:ss",
+    47: "mmss.0", 48: "##0.0E+0", 49: "@",
+}
 
 
 class Unusual(Exception):
@@ -243,7 +260,7 @@ class SharedStrings:
         return _item_text(item[1:end])
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)
 def _item_text(item: bytes) -> str:
     """:func:`rich_text` of one shared string item, once per content (the returns of one template share
     most of their strings, the meta sheet's record among them)."""

@@ -36,6 +36,7 @@ from xlperf.forms.names import META_SHEET, TOTAL
 from xlperf.forms.reader import CellData, FilledForm, parse_reference, read_source
 from xlperf.safety import Limits, Package, UnreadableWorkbook, read_package, resolve_target
 from xlperf.sheetxml import (
+    BUILTIN_FORMATS,
     SharedStrings,
     SheetCells,
     Unusual,
@@ -263,11 +264,10 @@ def _number_formats(package: Package) -> list[str]:
     return list(_parse_styles(package.read("xl/styles.xml")))
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=256)
 def _parse_styles(xml: bytes) -> tuple[str, ...]:
     """Parsed once per distinct styles part (forms from one template share it)."""
     import defusedxml.ElementTree as ET
-    from openpyxl.styles.numbers import BUILTIN_FORMATS
 
     try:
         root = ET.fromstring(xml)
@@ -285,7 +285,7 @@ def _parse_styles(xml: bytes) -> tuple[str, ...]:
     return tuple(codes)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=256)
 def _date_styles(xml: bytes) -> frozenset[int]:
     """Indexes of the cell styles (``cellXfs``) whose number format may show a number as a date or a
     time (:func:`xlperf.sheetxml.may_be_date`), once per distinct styles part."""
