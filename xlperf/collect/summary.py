@@ -191,8 +191,8 @@ class _Writer:
             ws.write_number(row, col, float(value), self.fmt[kind])
         elif isinstance(value, int | float):
             ws.write_number(row, col, float(value), self.fmt[_SCORE])
-        else:
-            ws.write_string(row, col, str(safe_cell_text(str(value))), self.fmt["wrap" if kind == "wrap" else _TEXT])
+        else:  # text already neutralised by safe_value
+            ws.write_string(row, col, value, self.fmt["wrap" if kind == "wrap" else _TEXT])
 
     def link(self, ws: Any, row: int, col: int, text: str, target: tuple[str, str | None],
              tip: str | None = None) -> None:
