@@ -344,16 +344,13 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     if all_sheets:
         _scan_legacy_sheets(package, {s: package.read(p) for p, s in parts.items()}, scans, raw)
     codes = _number_formats(package) if named else []
-    for sheet, cells in named.items():
-        if sheet not in scans:
-            continue
-        formulas, styles, errors = _scan_cells(package.read(directory.parts[sheet]), cells, scans[sheet])
-        raw.formulas[sheet] = formulas
-        raw.errors[sheet] = errors
-        raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes)}
     every_part = all(s in scans for s in wanted if s in directory.sheets)  # else calamine says what is missing
-    if scan and not all_sheets and every_part and _read_scanned(raw, package, scans, named):
+    if scan and not all_sheets and every_part and _read_scanned(raw, package, scans, named, codes):
         return raw
+    for sheet, cells in named.items():
+        if sheet in scans:
+            found = _scan_cells(package.read(directory.parts[sheet]), cells, scans[sheet])
+            _put_found(raw, sheet, found, codes)
     members = [*_CALAMINE_PARTS, directory.book_part, directory.rels_part, *parts]
     vetted = package.vetted(dict.fromkeys(members))
     try:
@@ -368,22 +365,28 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
 
 
 def _read_scanned(raw: RawWorkbook, package: Package, scans: dict[str, SheetCells],
-                  named: dict[str, set[str]]) -> bool:
-    """The values of an xlperf form's named cells and its meta sheet, from the sheets' one scan
-    (:mod:`xlperf.sheetxml`) instead of calamine, which would parse every cell and the whole shared string
-    table. True when done; False (nothing changed) when a part or a cell is not in the layout the scan
-    reads as calamine does, looks damaged (:attr:`~xlperf.sheetxml.SheetCells.whole`), or a number may be a
-    date: calamine reads that workbook."""
+                  named: dict[str, set[str]], codes: list[str]) -> bool:
+    """The values, formulas, styles and errors of an xlperf form's named cells and its meta sheet, from
+    the sheets' one scan (:mod:`xlperf.sheetxml`) instead of calamine, which would parse every cell and
+    the whole shared string table. True when done; False (nothing changed) when a part or a cell is not
+    in the layout the scan reads as calamine does, looks damaged
+    (:attr:`~xlperf.sheetxml.SheetCells.whole`), or a number may be a date: calamine reads that workbook."""
     if any(scanned.cells is None or not scanned.whole for scanned in scans.values()):
         return False
     try:
         strings = SharedStrings(package.read("xl/sharedStrings.xml")) if package.has("xl/sharedStrings.xml") else None
         dates = _date_styles(package.read("xl/styles.xml")) if package.has("xl/styles.xml") else frozenset()
         values: dict[str, dict[str, Any]] = {}
+        found: dict[str, Scan] = {}
         for sheet, cells in named.items():
-            if sheet in scans:
-                found = ((a, scans[sheet].cell(a)) for a in cells)
-                values[sheet] = {a: _scanned_value(cell, strings, dates) for a, cell in found if cell is not None}
+            if sheet not in scans:
+                continue
+            values[sheet], found[sheet] = {}, ({}, {}, {})
+            for address in cells:
+                cell = scans[sheet].cell(address)
+                if cell is not None:
+                    values[sheet][address] = _scanned_value(cell, strings, dates)
+                    _cell(address, cell[0], cell[1], found[sheet])
         grid: list[list[Any]] = []
         if META_SHEET in scans:
             meta = scans[META_SHEET]
@@ -391,10 +394,20 @@ def _read_scanned(raw: RawWorkbook, package: Package, scans: dict[str, SheetCell
     except Unusual:
         return False
     raw.named = values
+    for sheet, scanned in found.items():
+        _put_found(raw, sheet, scanned, codes)
     if META_SHEET in scans:
         raw.grids[META_SHEET] = grid
     raw.engine = "scan"
     return True
+
+
+def _put_found(raw: RawWorkbook, sheet: str, found: Scan, codes: list[str]) -> None:
+    """The formulas, errors and number formats of a sheet's named cells into ``raw``."""
+    formulas, styles, errors = found
+    raw.formulas[sheet] = formulas
+    raw.errors[sheet] = errors
+    raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes)}
 
 
 def _scanned_value(cell: tuple[bytes, bytes], strings: SharedStrings | None, dates: frozenset[int]) -> Any:

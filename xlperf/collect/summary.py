@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.request import pathname2url
 
 from xlperf.findings import CODE_LABELS, SEVERITY_LABELS, SEVERITY_ORDER, cell_order
 from xlperf.safety import neutralise, safe_cell_text, safe_value
@@ -75,6 +74,12 @@ def summary_row(r: FormRecord, levels: Sequence[str], status: str | None = None)
             + [subtotals.get(name) for name in levels]
             + [r.total, "" if r.blank else r.grade, status or r.status, r.claimed_total, len(r.findings), r.errors,
                f"{r.unverified} 项" if r.unverified else "", "是" if r.overspent else ""])
+
+
+if os.name == "nt":
+    from nturl2path import pathname2url
+else:  # what urllib.request.pathname2url is on POSIX, without importing urllib.request (and http.client)
+    from urllib.parse import quote as pathname2url
 
 
 def _file_uri(path: str) -> str:
