@@ -97,13 +97,14 @@ def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> tuple
     path; duplicates once.
     """
     excluded = {Path(p).resolve() for p in exclude}
+    excluded_names = {p.name for p in excluded}
     files: list[Path] = []
     locks: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
     def add(path: Path) -> None:
-        absolute = Path(os.path.abspath(path))  # symlinks are kept: a link is a file the user gave
-        if absolute in seen or path.resolve() in excluded:
+        absolute = os.path.abspath(path)  # symlinks are kept: a link is a file the user gave
+        if absolute in seen or (path.name in excluded_names and path.resolve() in excluded):
             return
         seen.add(absolute)
         if path.name.startswith("~$"):
@@ -114,15 +115,25 @@ def discover(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> tuple
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                # hidden files are never returns: our own temporary files (.~xlperf-…), macOS "._x.xlsx"
-                if child.name.startswith(".") or any(part.startswith(".") for part in child.relative_to(path).parts):
-                    continue
-                if child.is_file() and child.suffix.lower() in FOLDER_SUFFIXES:
-                    add(child)
+            for child in _folder_files(path):
+                add(child)
         else:
             add(path)  # a missing file becomes a failed file with its reason
     return files, locks
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The workbooks under a folder, by suffix, sorted by path; hidden files and folders (names starting
+    with ``.``: our own temporary files ``.~xlperf-…``, macOS ``._x.xlsx``) are never returns."""
+    found: list[str] = []
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if not name.startswith(".") and os.path.splitext(name)[1].lower() in FOLDER_SUFFIXES:
+                child = os.path.join(top, name)
+                if os.path.isfile(child):
+                    found.append(child)
+    return sorted((Path(f) for f in found), key=lambda p: p.parts)
 
 
 def process_file(path: Path) -> Outcome:
