@@ -99,10 +99,11 @@ def _relative(path: str, base: str | None) -> str | None:
     return pathname2url(rel)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=64)
 def _address(path: str, base: str | None) -> str:
-    """A file's link address (relative to ``base`` where it can be), once per file: it is linked once per
-    finding. Emptied for each summary (a file may have moved since the last one)."""
+    """A file's link address (relative to ``base`` where it can be): a file's findings are written one
+    after another, so a few addresses are kept (memory stays flat in the number of files). Emptied for
+    each summary (a file may have moved since the last one)."""
     return _relative(path, base) or _file_uri(path)
 
 
