@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import tempfile
 from bisect import bisect_left
 from collections import defaultdict
@@ -76,7 +77,7 @@ def summary_row(r: FormRecord, levels: Sequence[str], status: str | None = None)
                f"{r.unverified} 项" if r.unverified else "", "是" if r.overspent else ""])
 
 
-if os.name == "nt":
+if sys.platform == "win32":
     from nturl2path import pathname2url
 else:  # what urllib.request.pathname2url is on POSIX, without importing urllib.request (and http.client)
     from urllib.parse import quote as pathname2url
