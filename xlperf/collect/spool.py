@@ -15,10 +15,11 @@ import pickle
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from xlperf.findings import SEVERITY_ORDER
 from xlperf.pipeline import SOURCE_FORM
 
 from .runner import FormRecord
@@ -26,6 +27,7 @@ from .runner import FormRecord
 __all__ = ["Group", "RecordSpool"]
 
 _BATCH = 64  # records read back per seek when iterating
+_SEVERITY_BIT = {severity: 1 << n for severity, n in SEVERITY_ORDER.items()}
 
 
 @dataclass
@@ -61,6 +63,10 @@ class RecordSpool(Sequence[FormRecord]):
         self._group_index: dict[tuple[str, str], int] = {}
         self._levels: dict[str, None] = {}
         self.findings = 0
+        #: findings by (severity, code), and per record a bit per severity it has (problems are listed
+        #: severity by severity: a record without one is not read back for it)
+        self.finding_counts: dict[tuple[str, str], int] = {}
+        self.severities = array("b")
         self.legacy = 0
         for record in records:
             self.append(record)
@@ -109,6 +115,12 @@ class RecordSpool(Sequence[FormRecord]):
         for name, _ in record.subtotals:
             self._levels.setdefault(name, None)
         self.findings += len(record.findings)
+        bits = 0
+        for finding in record.findings:
+            key = (finding.severity, finding.code)
+            self.finding_counts[key] = self.finding_counts.get(key, 0) + 1
+            bits |= _SEVERITY_BIT.get(finding.severity, 0)
+        self.severities.append(bits)
         self.legacy += record.source != SOURCE_FORM
 
     def _count(self, index: int, sign: int) -> None:
@@ -159,14 +171,25 @@ class RecordSpool(Sequence[FormRecord]):
         for start in range(0, len(self), _BATCH):
             yield from self._read(start, min(start + _BATCH, len(self)))
 
-    def _read(self, first: int, stop: int) -> list[FormRecord]:
-        """Records ``first`` to ``stop - 1``, with one seek and one read (safe to interleave)."""
+    def with_severity(self, severity: str) -> Iterator[FormRecord]:
+        """The records that have a finding of ``severity``, in input order (the others are not read)."""
+        bit = _SEVERITY_BIT.get(severity, 0)
+        for start in range(0, len(self), _BATCH):
+            stop = min(start + _BATCH, len(self))
+            if any(self.severities[i] & bit for i in range(start, stop)):
+                yield from self._read(start, stop, lambda i: bool(self.severities[i] & bit))
+
+    def _read(self, first: int, stop: int, keep: Callable[[int], bool] | None = None) -> list[FormRecord]:
+        """Records ``first`` to ``stop - 1`` (those ``keep`` accepts), with one seek and one read (safe to
+        interleave)."""
         begin = self._offsets[first]
         end = self._offsets[stop] if stop < len(self) else self._end
         self._file.seek(begin)
         data = memoryview(self._file.read(end - begin))
         out = []
         for i in range(first, stop):
+            if keep is not None and not keep(i):
+                continue
             lo = self._offsets[i] - begin
             hi = (self._offsets[i + 1] if i + 1 < len(self) else self._end) - begin
             out.append(pickle.loads(data[lo:hi]))
@@ -183,7 +206,8 @@ class RecordSpool(Sequence[FormRecord]):
 
     def index_bytes(self) -> int:
         """Bytes held per record by the index arrays (the part of memory that grows with the forms)."""
-        arrays = (self._offsets, self.totals, self.sound, self.grade_index, self.group_ids, self.unit_ids)
+        arrays = (self._offsets, self.totals, self.sound, self.grade_index, self.group_ids, self.unit_ids,
+                  self.severities)
         return sum(a.itemsize for a in arrays)
 
     def close(self) -> None:

@@ -191,8 +191,8 @@ class _Writer:
         :func:`xlperf.safety.safe_value`."""
         value = safe_value(value)
         if value is None or value == "":
-            ws.write_blank(row, col, None, self.fmt[kind])
-        elif isinstance(value, bool):
+            return  # a blank cell needs no element (the table's style covers it)
+        if isinstance(value, bool):
             ws.write_string(row, col, "是" if value else "否", self.fmt[_TEXT])
         elif isinstance(value, int | float) and kind != _TEXT:
             ws.write_number(row, col, float(value), self.fmt[kind])
@@ -327,10 +327,7 @@ class _Writer:
         """Every finding, errors first, then warnings, then notes, each by file and cell; a count per kind of
         problem above the table; the 单元格 column links back to the cell of the returned form."""
         ws = self.sheet("问题清单")
-        counts: dict[tuple[str, str], int] = defaultdict(int)
-        for record in self.spool:
-            for finding in record.findings:
-                counts[(finding.severity, finding.code)] += 1
+        counts = self.spool.finding_counts
         ws.write_string(0, 0, f"问题共 {self.spool.findings} 条（按严重程度、文件、单元格排列；可用表头筛选）", self.fmt["title"])
         kinds = sorted(counts, key=lambda k: (SEVERITY_ORDER[k[0]], -counts[k], k[1]))
         for n, (severity, code) in enumerate(kinds, start=1):
@@ -346,7 +343,7 @@ class _Writer:
         links = 0
         n = top
         for severity in SEVERITY_ORDER:
-            for record in self.spool:
+            for record in self.spool.with_severity(severity):
                 for finding in sorted((f for f in record.findings if f.severity == severity),
                                       key=lambda f: (f.sheet or "", cell_order(f.cell))):
                     n += 1
