@@ -18,6 +18,7 @@ valid package, and this module adds parts to it the way any OOXML producer would
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import re
 import tempfile
@@ -164,9 +165,9 @@ def _write_rels(zout: zipfile.ZipFile, plan: _Plan) -> None:
         fout.write(head.encode())
         fout.write("".join(plan.new_rels).encode())
         if plan.extra.links is not None:
-            for rid, (_, target, _, _) in enumerate(plan.extra.links, start=plan.first_link):
-                fout.write(f'<Relationship Id="rId{rid}" Type="{_LINK_REL}" Target={quoteattr(target)}'
-                           f' TargetMode="External"/>'.encode())
+            rels = (f'<Relationship Id="rId{rid}" Type="{_LINK_REL}" Target={quoteattr(target)} TargetMode="External"/>'
+                    for rid, (_, target, _, _) in enumerate(plan.extra.links, start=plan.first_link))
+            _write_in_pieces(fout, rels)
         fout.write(("</Relationships>" + rest).encode())
 
 
@@ -196,14 +197,21 @@ def _copy_sheet(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipIn
         links = plan.extra.links
         if links is not None and links.count:
             fout.write(b"<hyperlinks>")
-            for rid, (ref, _, location, tooltip) in enumerate(links, start=plan.first_link):
-                attrs = f' location={quoteattr(location)}' if location else ""
-                attrs += f' tooltip={quoteattr(tooltip)}' if tooltip else ""
-                fout.write(f'<hyperlink ref="{ref}" r:id="rId{rid}"{attrs}/>'.encode())
+            _write_in_pieces(fout, (
+                f'<hyperlink ref="{ref}" r:id="rId{rid}"'
+                f'{f" location={quoteattr(location)}" if location else ""}'
+                f'{f" tooltip={quoteattr(tooltip)}" if tooltip else ""}/>'
+                for rid, (ref, _, location, tooltip) in enumerate(links, start=plan.first_link)))
             fout.write(b"</hyperlinks>")
         text = text[at:]
         at = _first(text, _AFTER_TABLES)
         fout.write((text[:at] + plan.tables_xml + text[at:]).encode())
+
+
+def _write_in_pieces(fout: Any, elements: Iterator[str], size: int = 128) -> None:
+    """Write XML elements ``size`` at a time (each write of a zip member is compressed on its own)."""
+    while piece := "".join(itertools.islice(elements, size)):
+        fout.write(piece.encode())
 
 
 def _end_of_sheet_data(data: bytes) -> int:
