@@ -83,9 +83,23 @@ else:  # what urllib.request.pathname2url is on POSIX, without importing urllib.
     from urllib.parse import quote as pathname2url
 
 
+def _real(path: str) -> str:
+    """``os.path.realpath(path)`` with the folders resolved once (a file that is itself a link is resolved
+    in full)."""
+    if os.path.islink(path):
+        return os.path.realpath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(_real_folder(folder), name)
+
+
+@lru_cache(maxsize=256)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
 def _file_uri(path: str) -> str:
     """``Path(path).resolve().as_uri()`` without pathlib."""
-    url = pathname2url(os.path.realpath(path))
+    url = pathname2url(_real(path))
     return "file:" + url if url.startswith("//") else "file://" + url
 
 
@@ -94,7 +108,7 @@ def _relative(path: str, base: str | None) -> str | None:
     if base is None:
         return None
     try:
-        rel = os.path.relpath(os.path.realpath(path), base)
+        rel = os.path.relpath(_real(path), base)
     except ValueError:
         return None
     return pathname2url(rel)
@@ -140,6 +154,7 @@ class _Writer:
 
     def __init__(self, path: Path, spool: RecordSpool, failed: Sequence[FailedFile], base: str | None) -> None:
         _address.cache_clear()  # links are found anew for each summary (a file may have moved)
+        _real_folder.cache_clear()
         import xlsxwriter
 
         self.spool, self.failed, self.base = spool, failed, base
