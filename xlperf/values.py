@@ -19,6 +19,7 @@ Conventions:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import numbers
 import re
@@ -402,6 +403,12 @@ def _parse_python_number(raw: object, value: numbers.Number) -> ParsedValue:
     return _make(raw, text, "number", number=number)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_str(value: str) -> ParsedValue:
+    """:func:`_parse_text` of a plain string, once per text (a rubric's targets are read for every form)."""
+    return _parse_text(value, normalise_text(value))
+
+
 def _parse_text(raw: object, text: str) -> ParsedValue:
     body = _strip_quotes(text)
     compact = "".join(body.split())
@@ -455,6 +462,8 @@ def parse_value(value: object) -> ParsedValue:
             return _parse_python_number(value, value)
         if isinstance(value, _dt.date):  # also datetime
             return _make(value, value.isoformat(), "deadline", op="<=", number=float(value.month), unit="月")
+        if type(value) is str:  # not a subclass (ErrorValue): the same text always reads the same
+            return _parse_str(value)
         return _parse_text(value, normalise_text(value))
     except Exception:  # pragma: no cover - last line of defence, parse_value must never raise
         try:
