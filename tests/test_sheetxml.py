@@ -279,6 +279,9 @@ def test_values_and_text() -> None:
     assert cell_value(b"", b"<v>3</v>", None) == 3.0 and isinstance(cell_value(b"", b"<v>3</v>", None), float)
     assert cell_value(b' s="1"/', b"", None) == "" and cell_value(b' t="e"', b"<v>#N/A</v>", None) == ""
     assert text(b"1&amp;lt;2 &#x4E2D;") == "1&lt;2 中"
+    for spelled in (b" 1", b"1_0", b"nan", b"inf", b"1e"):  # numbers to Python, not to calamine
+        with pytest.raises(Unusual):
+            cell_value(b"", b"<v>" + spelled + b"</v>", None)
     for bad in (b"&nbsp;", b"a_x000D_b", b"\xff", b"&#0;"):
         with pytest.raises(Unusual):
             text(bad)

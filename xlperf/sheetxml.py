@@ -53,6 +53,7 @@ _T = re.compile(rb"<t(?:\s[^<>]*)?>([^<]*)</t>")
 _PHONETIC = re.compile(rb"<rPh\b[^<>]*>(?:[^<]+|<(?!/rPh>))*</rPh>")
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
 _UNIQUE_COUNT = re.compile(rb'<sst\b[^<>]*\buniqueCount="([0-9]{1,9})"')
+_NUMBER = re.compile(rb"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _XML_ENTITIES = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
 
@@ -283,10 +284,9 @@ def cell_value(attrs: bytes, body: bytes, strings: SharedStrings | None) -> Any:
     if kind == b"n":
         if not raw:
             return ""
-        try:
-            return float(raw)
-        except ValueError as exc:
-            raise Unusual("a number that is not one") from exc
+        if _NUMBER.fullmatch(raw) is None:  # Python reads " 1", "1_0" and "nan" as numbers; calamine does not
+            raise Unusual("a number that is not one")
+        return float(raw)
     if kind == b"s":
         if strings is None or not raw.isdigit():
             raise Unusual("shared string without a table")

@@ -222,7 +222,7 @@ def _scan_cells(xml: bytes, wanted: Iterable[str] | None, scanned: SheetCells | 
 def _cell(address: str, attrs: bytes, body: bytes, found: Scan) -> None:
     """Record one wanted cell's formula, style and error value."""
     formulas, styles, errors = found
-    if b"f" in body:
+    if b"f" in body:  # <f> or <x:f>
         formula = _F_TEXT.search(body)
         if formula is not None:
             text = (formula.group(1) or b"").decode("utf-8", "replace")
@@ -230,7 +230,7 @@ def _cell(address: str, attrs: bytes, body: bytes, found: Scan) -> None:
     style = _ATTR_S.search(attrs)
     if style is not None:
         styles[address] = int(style.group(1))
-    if body and _ATTR_T_ERROR.search(attrs):
+    if body and b'="e"' in attrs and _ATTR_T_ERROR.search(attrs):
         value = _V_TEXT.search(body)
         if value is not None:
             errors[address] = unescape(value.group(1).decode("utf-8", "replace"))
