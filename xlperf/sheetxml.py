@@ -29,14 +29,16 @@ __all__ = ["BUILTIN_FORMATS", "SharedStrings", "SheetCells", "Unusual", "cell_va
            "scan_sheet", "text", "unescape"]
 
 _HUGE = 10**9
-_STOP = rb"<(?!/?(?:[A-Za-z_][\w.-]*:)?(?:c|row|sheetData|mergeCells?|hyperlinks?)[\s/>])"
+_STOP = rb"<(?!/?(?:c|row|sheetData|mergeCells?|hyperlinks?)[\s/>])"
 _TOKEN = re.compile(
     rb"<(?:"
     rb'c r="([A-Z]{1,3})([0-9]{1,7})"([^<>]*+)>((?:[^<]++|' + _STOP + rb")*+)(</c>)?"  # 1-5: a cell, body, end
-    rb'|row r="([0-9]{1,7})"'  # 5: a row
+    rb'|row r="([0-9]{1,7})"'  # 6: a row
     rb'|(?:mergeCell|hyperlink)\s[^<>]*?\bref="\$?([A-Z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Z]{1,3})\$?([0-9]{1,7}))?"'
-    rb"|((?:[A-Za-z_][\w.-]*:)?(?:c|row|mergeCell|hyperlink))[\s/>]"  # 10: any other such tag
+    rb"|(c|row|mergeCell|hyperlink)[\s/>]"  # 11: any other such tag
     rb")")
+#: an element of the sheet's structure with a namespace prefix (``<x:c``): the general patterns measure it
+_PREFIXED = re.compile(rb":(?:c|row|sheetData|mergeCells?|hyperlinks?)[\s/>]")
 # general patterns: namespace prefixes, attributes in any order, references of any length
 _C_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])")
 _C_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^<>]*?\br\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)[\"']")
@@ -46,9 +48,6 @@ _AREA_REF = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?(?:mergeCell|hyperlink)\s[^<>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)"
     rb"(?::\$?([A-Za-z]+)\$?([0-9]+))?[\"']")
 
-_ATTR_T = re.compile(rb'\bt="([^"<>]*)"')
-_ATTR_S = re.compile(rb'\bs="([0-9]{1,6})"')
-_V = re.compile(rb"<v>([^<]*)</v>|<v/>")
 _T = re.compile(rb"<t(?:\s[^<>]*)?>([^<]*)</t>")
 _PHONETIC = re.compile(rb"<rPh\b[^<>]*>(?:[^<]+|<(?!/rPh>))*</rPh>")
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
@@ -123,6 +122,8 @@ def scan_sheet(xml: bytes) -> SheetCells:
     """Tokenise a worksheet part once (see the module docstring)."""
     if xml[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in xml[:64]:  # UTF-16: no byte pattern applies
         return SheetCells(general_extent(xml.replace(b"\x00", b"")), None)
+    if _PREFIXED.search(xml):
+        return SheetCells(general_extent(xml), None)
     tokens = _TOKEN.findall(xml)
     cells: dict[bytes, tuple[bytes, ...]] = {}
     areas: list[tuple[bytes, ...]] = []
@@ -172,16 +173,31 @@ def general_extent(xml: bytes) -> tuple[int, int]:
     return max_row + max(bare_rows, 0) + (1 if bare_cells > 0 and not digits else 0), max_col + max(bare_cells, 0)
 
 
+def attribute(attrs: bytes, name: bytes) -> bytes | None:
+    """The value of attribute ``name`` (``b"t"``) in a tag's raw attributes, or None. What writers put
+    (`` t="s"``, space-separated, double quotes) is found by plain search; anything else by a pattern."""
+    key = b" " + name + b'="'
+    at = attrs.find(key)
+    if at >= 0:
+        start = at + len(key)
+        end = attrs.find(b'"', start)
+        return attrs[start:end] if end >= 0 else None
+    if name + b"=" not in attrs:
+        return None
+    match = re.search(rb"(?<![\w:.-])" + name + rb'\s*=\s*"([^"<>]*)"', attrs)
+    return match.group(1) if match else None
+
+
 def style_index(attrs: bytes) -> int | None:
     """The cell's ``s`` (style) index, or None."""
-    match = _ATTR_S.search(attrs)
-    return int(match.group(1)) if match else None
+    value = attribute(attrs, b"s")
+    return int(value) if value is not None and value.isdigit() and len(value) <= 6 else None
 
 
 def cell_type(attrs: bytes) -> bytes:
     """The cell's ``t`` attribute (``b"n"`` when absent)."""
-    match = _ATTR_T.search(attrs)
-    return match.group(1) if match else b"n"
+    value = attribute(attrs, b"t")
+    return b"n" if value is None else value
 
 
 def text(raw: bytes) -> str:
@@ -277,10 +293,16 @@ def cell_value(attrs: bytes, body: bytes, strings: SharedStrings | None) -> Any:
     if kind == b"inlineStr":
         start, end = body.find(b"<is>"), body.rfind(b"</is>")
         return rich_text(body[start + 4:end]) if 0 <= start < end else ""
-    match = _V.search(body)
-    raw = (match.group(1) or b"") if match else None
+    start = body.find(b"<v>")
+    if start >= 0:
+        end = body.find(b"</v>", start)
+        raw = body[start + 3:end] if end >= 0 else None
+    else:
+        raw = b"" if b"<v/>" in body else None
     if kind == b"e" or raw is None:
         return ""
+    if b"<" in raw:
+        raise Unusual("a value with markup")
     if kind == b"n":
         if not raw:
             return ""

@@ -190,7 +190,6 @@ def _parse_directory(book_part: str, book: bytes, rels_part: str, rels: bytes) -
 
 
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
-_ATTR_S = re.compile(rb'\bs="([0-9]{1,6})"')
 # Linear-time patterns: attributes are [^<>]* (a match never runs past the next tag) and formula text is
 # [^<]* (it is XML-escaped), so a part full of unclosed tags costs one pass, not one pass per tag.
 _CELL_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)c\s([^<>]*)>")
@@ -227,9 +226,9 @@ def _cell(address: str, attrs: bytes, body: bytes, found: Scan) -> None:
         if formula is not None:
             text = (formula.group(1) or b"").decode("utf-8", "replace")
             formulas[address] = "=" + unescape(text) if text else "=(共享公式)"
-    style = _ATTR_S.search(attrs)
+    style = style_index(attrs)
     if style is not None:
-        styles[address] = int(style.group(1))
+        styles[address] = style
     if body and b'="e"' in attrs and _ATTR_T_ERROR.search(attrs):
         value = _V_TEXT.search(body)
         if value is not None:
