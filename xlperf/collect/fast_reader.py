@@ -201,16 +201,24 @@ _V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]{1,64})</(?:[A-Za-z_][\w.-
 Scan = tuple[dict[str, str], dict[str, int], dict[str, str]]
 
 
-def _scan_cells(xml: bytes, wanted: Iterable[str] | None, scanned: SheetCells | None = None) -> Scan:
+def _scan_cells(xml: bytes, wanted: Iterable[str] | None, scanned: SheetCells | None = None,
+                styles: set[int] | None = None) -> Scan:
     """Formula texts, style indexes and error values of the ``wanted`` cells (None: every cell) of one
     sheet part, from its one scan (:func:`xlperf.sheetxml.scan_sheet`, given as ``scanned`` when the
     package has made it): a cell's ``s="…"`` is its style, an ``<f>`` element in its body its formula
-    (shared-formula children have no text of their own and are given as ``=(共享公式)``). Parts in
+    (shared-formula children have no text of their own and are given as ``=(共享公式)``). ``styles``: only
+    these styles matter (cells without a formula, an error or one of them are passed over). Parts in
     another layout take :func:`_scan_prefixed` (also linear)."""
     scanned = scanned or scan_sheet(xml)
     if scanned.cells is None:
         return _scan_prefixed(xml, None if wanted is None else set(wanted))
     found: Scan = ({}, {}, {})
+    if wanted is None and styles is not None:
+        for token in scanned.cells.values():
+            attrs, body = token[2], b"" if token[2][-1:] == b"/" else token[3]
+            if (body and (b"f" in body or b'="e"' in attrs)) or (styles and style_index(attrs) in styles):
+                _cell((token[0] + token[1]).decode(), attrs, body, found)
+        return found
     for address in scanned.addresses() if wanted is None else wanted:
         entry = scanned.cell(address)
         if entry is not None:
@@ -454,7 +462,7 @@ def _scan_legacy_sheets(package: Package, sheets: dict[str, bytes], scans: dict[
     codes = _number_formats(package)
     percent = {i for i, code in enumerate(codes) if "%" in code.replace('"%"', "")}
     for sheet, xml in sheets.items():
-        formulas, styles, errors = _scan_cells(xml, None, scans.get(sheet))
+        formulas, styles, errors = _scan_cells(xml, None, scans.get(sheet), percent)
         raw.errors[sheet], raw.formulas[sheet] = errors, formulas
         raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i in percent}
 
