@@ -55,6 +55,7 @@ _UNIQUE_COUNT = re.compile(rb'<sst\b[^<>]*\buniqueCount="([0-9]{1,9})"')
 _NUMBER = re.compile(rb"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _XML_ENTITIES = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
+_ENTITY_TEXT = tuple((f"&{name};", char) for name, char in _XML_ENTITIES.items())
 
 
 #: The built-in number formats (ECMA-376 Part 1, 18.8.30): a style's ``numFmtId`` below 164 without a
@@ -215,7 +216,7 @@ def text(raw: bytes) -> str:
         if "&" in _ENTITY.sub("", out):
             raise Unusual("an entity that is not XML's")
         return _ENTITY.sub(_entity, out)
-    if out.count("&") != sum(out.count(f"&{name};") for name in _XML_ENTITIES):
+    if out.count("&") != sum(out.count(entity) for entity, _ in _ENTITY_TEXT):
         raise Unusual("an entity that is not XML's")
     return unescape(out)
 
@@ -225,12 +226,12 @@ def unescape(out: str) -> str:
     replacement, anything else through :func:`html.unescape`."""
     if "&" not in out:
         return out
-    if "&#" in out or out.count("&") != sum(out.count(f"&{name};") for name in _XML_ENTITIES):
+    if "&#" in out or out.count("&") != sum(out.count(entity) for entity, _ in _ENTITY_TEXT):
         import html
 
         return html.unescape(out)
-    for name, char in _XML_ENTITIES.items():  # &amp; last
-        out = out.replace(f"&{name};", char)
+    for entity, char in _ENTITY_TEXT:  # &amp; last
+        out = out.replace(entity, char)
     return out
 
 

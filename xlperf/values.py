@@ -24,7 +24,7 @@ import math
 import numbers
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 __all__ = [
@@ -463,7 +463,8 @@ def parse_value(value: object) -> ParsedValue:
         if isinstance(value, _dt.date):  # also datetime
             return _make(value, value.isoformat(), "deadline", op="<=", number=float(value.month), unit="月")
         if type(value) is str:  # not a subclass (ErrorValue): the same text always reads the same
-            return _parse_str(value)
+            parsed = _parse_str(value)
+            return parsed if parsed.raw is value else replace(parsed, raw=value)
         return _parse_text(value, normalise_text(value))
     except Exception:  # pragma: no cover - last line of defence, parse_value must never raise
         try:
