@@ -4,9 +4,10 @@ python-calamine gives them.
 :func:`scan_sheet` tokenises a part once. In the layout every writer we meet uses (``<c r="B3" …>`` with
 ``r`` first, no namespace prefix: Excel, WPS, LibreOffice, XlsxWriter, openpyxl) it gives every cell's
 attributes and body and the extent (the largest row and column a parser could give the sheet, merged
-areas and hyperlink ranges included: readers expand them cell by cell). Any other layout (prefixed
-elements, attributes in another order, cells or rows without ``r``) gives the extent only, measured by
-general patterns (:func:`general_extent`, linear too); its cells are then read by calamine.
+areas and hyperlink ranges included: readers expand them cell by cell), and whether the part looks whole
+(:attr:`SheetCells.whole`). Any other layout (prefixed elements, found by one search; attributes in
+another order; cells or rows without ``r``) gives the extent only, measured by general patterns
+(:func:`general_extent`, linear too); its cells are then read by calamine.
 
 :func:`cell_value` decodes one cell the way python-calamine reads it (numbers as ``float``, shared and
 inline strings, booleans; blanks, errors and formulas without a cached value as ``''``) and raises
