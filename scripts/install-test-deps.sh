@@ -2,7 +2,7 @@
 # Install the system packages the test suite needs on a fresh Debian machine (run as root).
 #   libreoffice-calc-nogui + python3-uno: headless recalculation/rendering (xlperf.libreoffice)
 #   libreoffice-writer-nogui: .docx reports (xlperf.report) converted to PDF
-#   gnumeric: ssconvert --recalc, a second spreadsheet engine (xlperf.gnumeric)
+#   gnumeric: ssconvert --recalc, a second spreadsheet engine (tests/gnumeric_oracle.py)
 #   poppler-utils: pdftoppm/pdftotext for PDF -> PNG pages
 #   fonts-noto-cjk: Chinese glyphs in rendered PDFs
 #   python3-venv: `python3 -m venv` (the README's commands install into a virtual environment)

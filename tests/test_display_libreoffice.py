@@ -16,6 +16,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from form_samples import sample_rubric
 
 from xlperf import libreoffice as lo
 from xlperf.checks import check_form
@@ -23,7 +24,6 @@ from xlperf.engine import score
 from xlperf.forms.formulas import target_display
 from xlperf.forms.names import META_SHEET, input_name, reason_heading, reason_name, score_name
 from xlperf.forms.reader import read_form, score_form
-from xlperf.forms.samples import sample_rubric
 from xlperf.forms.writer import write_form
 from xlperf.rubrics import load_rubric, with_indicators
 

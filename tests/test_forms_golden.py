@@ -1,7 +1,7 @@
 """Golden layout files and rendered pages of every form family.
 
 A layout change shows up as a diff of ``tests/golden/<family>.json``; when it is intended, regenerate with
-``python -m xlperf.forms.samples --golden tests/golden`` and review the diff. Rendering needs LibreOffice
+``python tests/form_samples.py --golden tests/golden`` and review the diff. Rendering needs LibreOffice
 (never skipped) and is done once per family.
 """
 
@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+from form_samples import FAMILY_SAMPLES, describe_layout, write_sample
 
-from xlperf.forms.samples import FAMILY_SAMPLES, describe_layout, write_sample
 from xlperf.libreoffice import render
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -26,7 +26,7 @@ def test_layout_matches_golden(tmp_path: Path, family: str) -> None:
     actual = json.loads(json.dumps(describe_layout(path), ensure_ascii=False))
     for sheet, described in expected["layout"].items():
         assert actual["layout"].get(sheet) == described, (
-            f"{family}/{sheet} layout changed; if intended run: python -m xlperf.forms.samples --golden tests/golden")
+            f"{family}/{sheet} layout changed; if intended run: python tests/form_samples.py --golden tests/golden")
     assert actual == expected
 
 

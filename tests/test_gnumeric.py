@@ -1,4 +1,4 @@
-"""Tests for xlperf.gnumeric: real ``ssconvert --recalc`` recalculation, values read back by defined name.
+"""Tests for tests/gnumeric_oracle.py: real ``ssconvert --recalc`` recalculation, values read back by defined name.
 
 Gnumeric is a required test dependency (scripts/install-test-deps.sh): when it is missing these tests fail
 with GnumericError, they are never skipped.
@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import gnumeric_oracle as gnumeric
 import openpyxl
 import pytest
 from openpyxl.workbook.defined_name import DefinedName
-
-from xlperf import gnumeric
 
 pytestmark = pytest.mark.gnumeric
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from form_samples import FAMILY_SAMPLES, sample_rubric
 
 from xlperf.cli import main
 from xlperf.demo import random_values
 from xlperf.forms.fill import FillError, fill_form, form_inputs, load_data, parse_data, resolve_indicator
 from xlperf.forms.names import META_DIGEST, META_SHEET
 from xlperf.forms.reader import read_form
-from xlperf.forms.samples import FAMILY_SAMPLES, sample_rubric
 from xlperf.forms.writer import write_form
 from xlperf.rubrics import load_rubric, validate
 from xlperf.rubrics.build import build_rubric

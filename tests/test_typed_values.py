@@ -43,11 +43,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import gnumeric_oracle as gnumeric
 import openpyxl
 import pytest
 from test_sheetxml import assert_same_form, read_both
 
-from xlperf import gnumeric, libreoffice
+from xlperf import libreoffice
 from xlperf.demo import TRAINING_ROWS
 from xlperf.engine import ScoreResult
 from xlperf.findings import Finding

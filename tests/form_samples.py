@@ -2,11 +2,11 @@
 
 Regenerate the golden layout files (compared by ``tests/test_forms_golden.py``)::
 
-    python -m xlperf.forms.samples --golden tests/golden
+    python tests/form_samples.py --golden tests/golden
 
 Regenerate the pictures in ``docs/forms/`` (LibreOffice + pdftoppm)::
 
-    python -m xlperf.forms.samples --png docs/forms
+    python tests/form_samples.py --png docs/forms
 
 A golden file lists what a layout change would change: sheets, merged ranges, every text cell, defined
 names with their cells, column widths, print settings, data validations and conditional formats.

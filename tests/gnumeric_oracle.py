@@ -148,6 +148,6 @@ def defined_name_values(path: Path) -> dict[str, object]:
         return libreoffice.defined_name_values(path)
 
 
-if __name__ == "__main__":  # pragma: no cover - manual use: python -m xlperf.gnumeric OUT_DIR FILES...
+if __name__ == "__main__":  # pragma: no cover - manual use: python tests/gnumeric_oracle.py OUT_DIR FILES...
     written = recalculate([Path(p) for p in sys.argv[2:]], Path(sys.argv[1]))
     print("\n".join(str(p) for p in written))
