@@ -87,6 +87,9 @@ class ScoringMethod:
     main_param: ClassVar[str | None] = None
     #: the parameter read from the 评分标准 text when it is not given (checklist items, levels)
     rule_param: ClassVar[str | None] = None
+    #: numbered parts of a 评分标准 that each read as this method make one rule of it, not a composite
+    #: of parts (扣分 items: one 扣完为止 deduction)
+    parts_merge: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         self.params = dict(self.params or {})
@@ -96,6 +99,13 @@ class ScoringMethod:
         if keys is not None and not set(keys) <= known:
             raise MethodError(f"参数 spending 应指明本指标的两个输入项（可用：{'、'.join(sorted(known))}），"
                               f"得到 {self.params.get('spending')!r}")
+
+    @classmethod
+    def top_points(cls, params: Mapping[str, Any]) -> float | None:
+        """The most the method gives by its own parameters, whatever the indicator's points (a tier
+        table's top band, the top level); None when the indicator's points decide it. A 评分标准 part that
+        states no points of its own is worth this much."""
+        return None
 
     # -- to implement -------------------------------------------------------------------------------
     def setup(self) -> None:

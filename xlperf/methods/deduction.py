@@ -19,6 +19,7 @@ class Deduction(ScoringMethod):
     """
 
     name = "deduction"
+    parts_merge = True
     label = "扣分计分"
     aliases = ("扣分",)
     main_param = "per"

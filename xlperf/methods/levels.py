@@ -74,6 +74,11 @@ class Levels(ScoringMethod):
     main_param = "levels"
     rule_param = "levels"
 
+    @classmethod
+    def top_points(cls, params: Mapping[str, Any]) -> float | None:
+        """The points of the best level."""
+        return max(points for _, points in parse_levels(params.get("levels")))
+
     def setup(self) -> None:
         self.levels = parse_levels(self.param("levels", required=True))
         for name, points in self.levels:

@@ -104,6 +104,13 @@ def _above_low(tier: Tier, m: Expr) -> Expr:
     return cmp(">=" if tier.low_inclusive else ">", m, tier.low)
 
 
+def _tiers(raw: Any) -> list[Tier]:
+    """The bands of a ``tiers`` parameter: a list, or one text of ``;``-separated bands."""
+    if isinstance(raw, str):
+        raw = [part for part in re.split(r"[;；\n]", raw) if part.strip()]
+    return [parse_tier(t) for t in raw or ()]
+
+
 @register
 class Tiers(ScoringMethod):
     """Bands with inclusive/exclusive edges, e.g. 预算执行率 90%（含）-100% 6分、80%-90% 4分…
@@ -119,12 +126,15 @@ class Tiers(ScoringMethod):
     numeric = True
     main_param = "tiers"
 
+    @classmethod
+    def top_points(cls, params: Mapping[str, Any]) -> float | None:
+        """The points of the best band."""
+        return max(t.points for t in _tiers(params.get("tiers")))
+
     def setup(self) -> None:
         self.measure = Measure(self)
         raw = self.param("tiers", required=True)
-        if isinstance(raw, str):
-            raw = [part for part in re.split(r"[;；\n]", raw) if part.strip()]
-        self.tiers = check_tiers([parse_tier(t) for t in raw], self.measure.format)
+        self.tiers = check_tiers(_tiers(raw), self.measure.format)
         for t in self.tiers:
             if t.points > self.points or t.points < 0:
                 raise MethodError(f"档次 {t.text(self.measure.format)} 的分值 {format_number(t.points)} "

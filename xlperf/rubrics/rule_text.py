@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlperf.methods import MethodError, ScoringMethod, create
+from xlperf.methods import MethodError, ScoringMethod, create, method_class
 from xlperf.methods.checklist import parse_items
 from xlperf.methods.levels import parse_levels
 from xlperf.rounding import format_number
@@ -708,13 +708,9 @@ def _read_rate_score(t: Text) -> dict[str, Any] | None:
 
 
 def _spec_points(spec: Mapping[str, Any]) -> float | None:
-    """The most a read part can score when its text states no points (the top band, the top level)."""
-    params = spec["params"]
-    if spec["method"] == "tiers":
-        return max(float(str(x).rsplit(":", 1)[1]) for x in params["tiers"])
-    if spec["method"] == "levels":
-        return max(float(v) for v in params["levels"].values())
-    return None
+    """The most a read part can score when its text states no points (the method says: the top band, the
+    top level)."""
+    return method_class(spec["method"]).top_points(spec["params"])
 
 
 def _read_parts(t: Text) -> dict[str, Any] | None:
@@ -749,7 +745,7 @@ def _read_parts(t: Text) -> dict[str, Any] | None:
     if len(body) == 2 and body[0][0] == "item" and body[0][1] == t.points and body[1][0] == "rule" and (
             body[1][1] in (None, t.points)) and not vetoes:
         return body[1][2]  # 1. all done (6分)；2. otherwise 得分=…
-    if all(k[2] is not None and k[2]["method"] == "deduction" for k in rules) and all(
+    if all(k[2] is not None and method_class(k[2]["method"]).parts_merge for k in rules) and all(
             k[1] is not None for k in body):
         return _deduction_parts(t, parts)
     if any(k[1] is None for k in body):
