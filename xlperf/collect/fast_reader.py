@@ -389,11 +389,12 @@ def _read_scanned(raw: RawWorkbook, package: Package, scans: dict[str, SheetCell
             if sheet not in scans:
                 continue
             values[sheet], found[sheet] = {}, ({}, {}, {})
+            styles = found[sheet][1]
             for address in cells:
                 cell = scans[sheet].cell(address)
                 if cell is not None:
-                    values[sheet][address] = _scanned_value(cell, strings, dates)
-                    _cell(address, cell[0], cell[1], found[sheet])
+                    _cell(address, cell[0], cell[1], found[sheet])  # its style first: a number may be a date
+                    values[sheet][address] = _scanned_value(cell, strings, dates, styles.get(address))
         grid: list[list[Any]] = []
         if META_SHEET in scans:
             meta = scans[META_SHEET]
@@ -417,11 +418,12 @@ def _put_found(raw: RawWorkbook, sheet: str, found: Scan, codes: list[str]) -> N
     raw.formats[sheet] = {a: codes[i] for a, i in styles.items() if i < len(codes)}
 
 
-def _scanned_value(cell: tuple[bytes, bytes], strings: SharedStrings | None, dates: frozenset[int]) -> Any:
+def _scanned_value(cell: tuple[bytes, bytes], strings: SharedStrings | None, dates: frozenset[int],
+                   style: int | None = None) -> Any:
     """A scanned cell's value as calamine gives it (:func:`xlperf.sheetxml.cell_value`); a number whose
-    style may be a date is left to calamine (:class:`Unusual`)."""
+    style (``style``, when already known) may be a date is left to calamine (:class:`Unusual`)."""
     value = cell_value(cell[0], cell[1], strings)
-    if isinstance(value, float) and dates and style_index(cell[0]) in dates:
+    if isinstance(value, float) and dates and (style if style is not None else style_index(cell[0])) in dates:
         raise Unusual("a number that may be a date")
     return value
 
