@@ -265,6 +265,12 @@ class ParsedValue:
         return self.kind == "blank"
 
 
+def _is_real(value: object) -> bool:
+    """``isinstance(value, numbers.Real)``, quick for the floats and ints cells hold."""
+    kind = type(value)
+    return kind is float or kind is int or isinstance(value, numbers.Real)
+
+
 def normalise_text(value: object) -> str:
     """Return the cell value as clean text.
 
@@ -458,7 +464,7 @@ def parse_value(value: object) -> ParsedValue:
             return _make(value, "", "blank")
         if isinstance(value, bool):
             return _make(value, normalise_text(value), "text", problem=f"布尔值 {value} 不是数值")
-        if isinstance(value, numbers.Number) and not isinstance(value, complex):
+        if _is_real(value) or (isinstance(value, numbers.Number) and not isinstance(value, complex)):
             return _parse_python_number(value, value)
         if isinstance(value, _dt.date):  # also datetime
             return _make(value, value.isoformat(), "deadline", op="<=", number=float(value.month), unit="月")
@@ -581,7 +587,7 @@ def is_cell_number(raw: object) -> bool:
     """True when a native formula's ``ISNUMBER`` is true for the cell value (dates and times included)."""
     if isinstance(raw, bool):
         return False
-    if isinstance(raw, numbers.Real):
+    if _is_real(raw):
         return math.isfinite(float(raw))
     return isinstance(raw, _dt.date | _dt.time | _dt.timedelta)
 
@@ -655,7 +661,7 @@ def read_input(raw: object, numeric: bool) -> CellInput:
         return CellInput(None)
     if numeric:
         if is_cell_number(raw):
-            number = raw if isinstance(raw, numbers.Real) else excel_serial(raw)  # type: ignore[arg-type]
+            number = raw if _is_real(raw) else excel_serial(raw)  # type: ignore[arg-type]
             return CellInput(float(number))
         if isinstance(raw, ErrorValue):
             return CellInput(None, f"单元格是错误值 {raw}，表内公式按未填处理", fix="改为填写数值")
@@ -712,7 +718,7 @@ def convert_input(raw: object, numeric: bool, unit: str = "") -> tuple[float | s
     if isinstance(raw, bool):
         return None, f"“{_shown(raw)}”不是数值"
     if is_cell_number(raw):
-        return float(raw) if isinstance(raw, numbers.Real) else excel_serial(raw), None  # type: ignore[arg-type]
+        return float(raw) if _is_real(raw) else excel_serial(raw), None  # type: ignore[arg-type]
     parsed = parse_target(raw)
     if parsed.is_numeric and parsed.number is not None:
         if parsed.kind == "money" and unit and parsed.unit != unit:
@@ -728,7 +734,7 @@ def claimed_number(value: object) -> float | None:
     """A figure a form shows (a score, a total) as a number (``'99分'`` -> 99); None when blank or unreadable."""
     if isinstance(value, (bool, ErrorValue)):
         return None
-    if isinstance(value, numbers.Real):
+    if _is_real(value):
         return float(value) if math.isfinite(float(value)) else None
     return parse_number(value)
 
@@ -739,7 +745,7 @@ def claimed_rate(value: object, fraction: bool = False) -> float | None:
     number = claimed_number(value)
     if number is None:
         return None
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and number > 1.5 and not fraction:
+    if _is_real(value) and not isinstance(value, bool) and number > 1.5 and not fraction:
         return number / 100
     return number
 
@@ -750,7 +756,7 @@ _FORMAT_UNIT = re.compile(r'"([^"0-9]+)"\s*$')
 def parse_cell(value: object, number_format: str = "") -> ParsedValue:
     """A cell value read together with its number format: a number in a ``0.00%`` cell is a percentage,
     one in a ``0.00"万元"`` cell is money in 万元 (the format carries the unit the unit sees)."""
-    if not is_cell_number(value) or not isinstance(value, numbers.Real):
+    if not is_cell_number(value) or not _is_real(value):
         return parse_value(value)
     fmt = (number_format or "").replace('"%"', "")
     number = float(value)
