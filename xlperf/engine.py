@@ -159,7 +159,7 @@ def lenient_values(rubric: Rubric, values: Values) -> dict[str, dict[str, Any]]:
 def leaf_values(values: Values, indicator_id: str) -> Mapping[str, Any]:
     """The values of one indicator from nested ``{id: {key: v}}`` or flat ``{"id.key": v}`` values."""
     nested = values.get(indicator_id)
-    if isinstance(nested, Mapping):
+    if type(nested) is dict or isinstance(nested, Mapping):
         return nested
     prefix = indicator_id + "."
     return {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
