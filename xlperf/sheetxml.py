@@ -279,19 +279,26 @@ class SharedStrings:
         return _item_text(item[1:end])
 
 
-_CACHED_ITEM_BYTES = (1024, 256 * 1024)
+_SHORT_ITEM, _LONG_ITEM = 1024, 256 * 1024
 
 
 def _item_text(item: bytes) -> str:
-    """:func:`rich_text` of one shared string item; long items (1–256 KB: the meta sheet's record, which
-    the returns of one template share) once per content, so the cache stays under ~30 MB whatever the
-    returns hold; short ones are cheaper to read again than to look up."""
-    low, high = _CACHED_ITEM_BYTES
-    return _cached_item_text(item) if low <= len(item) <= high else rich_text(item)
+    """:func:`rich_text` of one shared string item, once per content: the returns of one template share
+    most of their strings, the meta sheet's record among them. Short items (under 1 KB) and long ones
+    (up to 256 KB) have caches of their own, so a worker's memory stays bounded (about 30 MB) whatever
+    the returns hold; longer items are read every time."""
+    if len(item) < _SHORT_ITEM:
+        return _short_item_text(item)
+    return _long_item_text(item) if len(item) <= _LONG_ITEM else rich_text(item)
+
+
+@lru_cache(maxsize=2048)
+def _short_item_text(item: bytes) -> str:
+    return rich_text(item)
 
 
 @lru_cache(maxsize=64)
-def _cached_item_text(item: bytes) -> str:
+def _long_item_text(item: bytes) -> str:
     return rich_text(item)
 
 
