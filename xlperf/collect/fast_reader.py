@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
@@ -86,9 +86,16 @@ class RawWorkbook:
     def value(self, sheet: str, row: int, col: int) -> Any:
         """The value of a cell (0-based); ``None`` when blank or outside the sheet."""
         if sheet in self.named:
-            value = self.named[sheet].get(xl_rowcol_to_cell(row, col), "")
-            return None if value == "" else value
+            return self.value_at(sheet, xl_rowcol_to_cell(row, col))
         return grid_value(self.grids.get(sheet, []), row, col)
+
+    def value_at(self, sheet: str, ref: str) -> Any:
+        """The value of a cell by its ``A1`` address; ``None`` when blank, outside the sheet or not read."""
+        if sheet in self.named:
+            value = self.named[sheet].get(ref, "")
+            return None if value == "" else value
+        index = _cell_index(ref)
+        return self.value(sheet, *index) if index else None
 
     @property
     def is_form(self) -> bool:
@@ -264,53 +271,46 @@ def _scan_prefixed(xml: bytes, wanted: set[str] | None) -> Scan:
     return found
 
 
-def _number_formats(package: Package) -> list[str]:
-    """Number format code per cell style index (``cellXfs``), from ``xl/styles.xml``."""
+class _Styles(NamedTuple):
+    """What the styles part says of each cell style (``cellXfs`` index)."""
+
+    codes: tuple[str, ...]  # its number format code
+    dates: frozenset[int]  # the styles whose format may show a number as a date or a time
+
+
+_NO_STYLES = _Styles((), frozenset())
+
+
+def _styles(package: Package) -> _Styles:
+    """The cell styles of ``xl/styles.xml`` (none when the package has no styles part)."""
     if not package.has("xl/styles.xml"):
-        return []
-    return list(_parse_styles(package.read("xl/styles.xml")))
+        return _NO_STYLES
+    return _parse_styles(package.read("xl/styles.xml"))
 
 
 @lru_cache(maxsize=256)
-def _parse_styles(xml: bytes) -> tuple[str, ...]:
-    """Parsed once per distinct styles part (forms from one template share it)."""
+def _parse_styles(xml: bytes) -> _Styles:
+    """Parsed once per distinct styles part (forms from one template share it). Unreadable styles: every
+    cell is General, and every style may be a date (calamine decides)."""
     import defusedxml.ElementTree as ET
 
     try:
         root = ET.fromstring(xml)
-    except Exception:  # unreadable styles: every cell is General
-        return ()
+    except Exception:
+        return _Styles((), frozenset(range(65536)))
     custom = {node.get("numFmtId", ""): node.get("formatCode", "General") for node in root.iter(f"{_NS}numFmt")}
     codes: list[str] = []
+    dates: set[int] = set()
     xfs = root.find(f"{_NS}cellXfs")
-    for xf in xfs.iter(f"{_NS}xf") if xfs is not None else ():
+    for i, xf in enumerate(xfs.iter(f"{_NS}xf") if xfs is not None else ()):
         fmt_id = xf.get("numFmtId", "0")
         if fmt_id in custom:
             codes.append(custom[fmt_id])
         else:
             codes.append(BUILTIN_FORMATS.get(int(fmt_id), "General") if fmt_id.isdigit() else "General")
-    return tuple(codes)
-
-
-@lru_cache(maxsize=256)
-def _date_styles(xml: bytes) -> frozenset[int]:
-    """Indexes of the cell styles (``cellXfs``) whose number format may show a number as a date or a
-    time (:func:`xlperf.sheetxml.may_be_date`), once per distinct styles part."""
-    import defusedxml.ElementTree as ET
-
-    try:
-        root = ET.fromstring(xml)
-    except Exception:  # unreadable styles: every style may be one (calamine decides)
-        return frozenset(range(65536))
-    custom = {node.get("numFmtId", ""): node.get("formatCode", "General") for node in root.iter(f"{_NS}numFmt")}
-    xfs = root.find(f"{_NS}cellXfs")
-    found = set()
-    for i, xf in enumerate(xfs.iter(f"{_NS}xf") if xfs is not None else ()):
-        fmt_id = xf.get("numFmtId", "0")
-        number = int(fmt_id) if fmt_id.isdigit() and len(fmt_id) < 6 else -1
-        if may_be_date(custom.get(fmt_id, ""), number):
-            found.add(i)
-    return frozenset(found)
+        if may_be_date(custom.get(fmt_id, ""), int(fmt_id) if fmt_id.isdigit() and len(fmt_id) < 6 else -1):
+            dates.add(i)
+    return _Styles(tuple(codes), frozenset(dates))
 
 
 #: Parts calamine reads besides the worksheets (it lists sheets and names from the workbook part).
@@ -350,7 +350,7 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
     scans = {sheet: package.sheet_cells(part, sheet) for part, sheet in parts.items()}  # bounded first
     if all_sheets:
         _scan_legacy_sheets(package, {s: package.read(p) for p, s in parts.items()}, scans, raw)
-    codes = _number_formats(package) if named else []
+    codes = _styles(package).codes if named else ()
     every_part = all(s in scans for s in wanted if s in directory.sheets)  # else calamine says what is missing
     if scan and not all_sheets and every_part and _read_scanned(raw, package, scans, named, codes):
         return raw
@@ -372,7 +372,7 @@ def read_workbook(path: Path, *, all_sheets: bool | None = None, limits: Limits 
 
 
 def _read_scanned(raw: RawWorkbook, package: Package, scans: dict[str, SheetCells],
-                  named: dict[str, set[str]], codes: list[str]) -> bool:
+                  named: dict[str, set[str]], codes: Sequence[str]) -> bool:
     """The values, formulas, styles and errors of an xlperf form's named cells and its meta sheet, from
     the sheets' one scan (:mod:`xlperf.sheetxml`) instead of calamine, which would parse every cell and
     the whole shared string table. True when done; False (nothing changed) when a part or a cell is not
@@ -382,7 +382,7 @@ def _read_scanned(raw: RawWorkbook, package: Package, scans: dict[str, SheetCell
         return False
     try:
         strings = SharedStrings(package.read("xl/sharedStrings.xml")) if package.has("xl/sharedStrings.xml") else None
-        dates = _date_styles(package.read("xl/styles.xml")) if package.has("xl/styles.xml") else frozenset()
+        dates = _styles(package).dates
         values: dict[str, dict[str, Any]] = {}
         found: dict[str, Scan] = {}
         for sheet, cells in named.items():
@@ -410,7 +410,7 @@ def _read_scanned(raw: RawWorkbook, package: Package, scans: dict[str, SheetCell
     return True
 
 
-def _put_found(raw: RawWorkbook, sheet: str, found: Scan, codes: list[str]) -> None:
+def _put_found(raw: RawWorkbook, sheet: str, found: Scan, codes: Sequence[str]) -> None:
     """The formulas, errors and number formats of a sheet's named cells into ``raw``."""
     formulas, styles, errors = found
     raw.formulas[sheet] = formulas
@@ -461,7 +461,7 @@ def _scan_legacy_sheets(package: Package, sheets: dict[str, bytes], scans: dict[
     """Error values, formula texts and percent formats of the cells of every (bounded) sheet, for hand-made
     forms: calamine shows an error or a never-calculated formula as a blank and ``95%`` typed into a cell
     as 0.95. One linear pass per sheet (:func:`_scan_cells`)."""
-    codes = _number_formats(package)
+    codes = _styles(package).codes
     percent = {i for i, code in enumerate(codes) if "%" in code.replace('"%"', "")}
     for sheet, xml in sheets.items():
         formulas, styles, errors = _scan_cells(xml, None, scans.get(sheet), percent)
@@ -571,12 +571,7 @@ class CalamineSource:
         return dict(self.raw.names)
 
     def cell(self, sheet: str, ref: str) -> CellData:
-        if sheet in self.raw.named:
-            value = self.raw.named[sheet].get(ref, "")
-            value = None if value == "" else value
-        else:
-            index = _cell_index(ref)
-            value = self.raw.value(sheet, *index) if index else None
+        value = self.raw.value_at(sheet, ref)
         formula = self.raw.formulas.get(sheet, {}).get(ref)
         fmt = self.raw.formats.get(sheet, {}).get(ref, "General")
         error = self.raw.errors.get(sheet, {}).get(ref)
